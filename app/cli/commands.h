@@ -1,0 +1,18 @@
+// The ganstudio-cli subcommands; each takes its arguments after the command name and returns an exit code.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace gs::cli {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>& args);
+};
+
+int run_info(const std::vector<std::string>& args);
+
+const std::vector<Command>& commands();
+
+} // namespace gs::cli
