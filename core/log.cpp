@@ -1,7 +1,7 @@
 #include "core/log.h"
 
-#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/dist_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <cstdlib>
@@ -34,9 +34,15 @@ std::shared_ptr<spdlog::logger> get(const std::string& layer) {
   return logger;
 }
 
-void add_sink(const spdlog::sink_ptr& sink) { shared_sinks()->add_sink(sink); }
-void remove_sink(const spdlog::sink_ptr& sink) { shared_sinks()->remove_sink(sink); }
-void set_level(spdlog::level::level_enum level) { shared_sinks()->set_level(level); }
+void add_sink(const spdlog::sink_ptr& sink) {
+  shared_sinks()->add_sink(sink);
+}
+void remove_sink(const spdlog::sink_ptr& sink) {
+  shared_sinks()->remove_sink(sink);
+}
+void set_level(spdlog::level::level_enum level) {
+  shared_sinks()->set_level(level);
+}
 
 void log_to_stderr(spdlog::level::level_enum level) {
   auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();

@@ -9,7 +9,7 @@ PACKAGES=(
   # engine
   libtorch-dev libgloo-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libopencv-dev
   # GUI
-  qt6-base-dev qt6-base-dev-tools qt6-charts-dev libgl-dev fonts-dejavu-core
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev libgl-dev libxkbcommon-dev fonts-dejavu-core
   # tests, fixtures, screenshots and demo data
   python3 python3-torch python3-numpy python3-scipy xvfb xauth dataset-fashion-mnist
 )

@@ -8,7 +8,7 @@
 namespace gs::cli {
 
 int run_info(const std::vector<std::string>& argv) {
-  Args args("info", 
+  Args args("info",
             "Show what a checkpoint holds: format, top-level keys, every tensor's name, dtype and shape,\n"
             "parameter totals (elements of floating-point tensors, per top-level part), and the records found\n"
             "(objects such as training options, shown field by field; nothing from the file is executed).\n"

@@ -20,11 +20,18 @@ namespace gs::io {
 
 const char* format_name(Format format) {
   switch (format) {
-  case Format::TorchZip: return "torch.save (zip)";
-  case Format::TorchLegacy: return "torch.save (legacy, pre-1.6)";
-  case Format::TorchScript: return "TorchScript archive";
-  case Format::Safetensors: return "safetensors";
-  case Format::Npy: return "NumPy .npy";
+  case Format::TorchZip:
+    return "torch.save (zip)";
+  case Format::TorchLegacy:
+    return "torch.save (legacy, pre-1.6)";
+  case Format::TorchScript:
+    return "TorchScript archive";
+  case Format::Safetensors:
+    return "safetensors";
+  case Format::Npy:
+    return "NumPy .npy";
+  case Format::Pickle:
+    return "Python pickle";
   }
   return "?";
 }
@@ -53,7 +60,15 @@ StorageRef parse_storage_pid(const std::string& file, const Value* pid) {
   return {*st, key->text, numel->integer};
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+
+// Protocol 2+ pickles start with PROTO; protocol 0/1 ones with one of a few opcodes that can begin an object.
+bool looks_like_pickle(std::string_view bytes) {
+  const auto first = static_cast<uint8_t>(bytes[0]);
+  return first == 0x80 || std::string_view("(c}])NIFLSVdl").find(static_cast<char>(first)) != std::string_view::npos;
+}
 
 bool looks_like_safetensors(std::string_view bytes) {
   if (bytes.size() < 10) return false;
@@ -79,14 +94,17 @@ void walk(const Value* v, const std::string& path, std::vector<NamedTensor>& out
           std::unordered_set<const Value*>& seen, int depth) {
   if (depth > 100) return;
   switch (v->kind) {
-  case Kind::Tensor: out.push_back({path.empty() ? "tensor" : path, v->tensor}); return;
+  case Kind::Tensor:
+    out.push_back({path.empty() ? "tensor" : path, v->tensor});
+    return;
   case Kind::Dict:
   case Kind::List:
   case Kind::Tuple:
   case Kind::Record:
     if (!seen.insert(v).second) return; // shared or cyclic: name each container once
     break;
-  default: return;
+  default:
+    return;
   }
   if (v->kind == Kind::Dict) return walk_dict_entries(v, path, out, seen, depth);
   if (v->kind == Kind::List || v->kind == Kind::Tuple) {
@@ -147,9 +165,10 @@ Checkpoint load_checkpoint(const std::string& path) {
       bool script = false;
       ck.doc = read_torch_zip(path, bytes, &script);
       ck.format = script ? Format::TorchScript : Format::TorchZip;
-    } else if (static_cast<uint8_t>(bytes[0]) == 0x80) {
-      ck.doc = read_torch_legacy(path, bytes);
-      ck.format = Format::TorchLegacy;
+    } else if (looks_like_pickle(bytes)) {
+      bool plain = false;
+      ck.doc = read_torch_legacy(path, bytes, &plain);
+      ck.format = plain ? Format::Pickle : Format::TorchLegacy;
     } else if (starts_with(bytes, "\x93NUMPY")) {
       ck.doc.root = ck.doc.arena->tensor(read_npy_bytes(path, bytes));
       ck.format = Format::Npy;
@@ -157,8 +176,8 @@ Checkpoint load_checkpoint(const std::string& path) {
       ck.doc = read_safetensors(path, bytes);
       ck.format = Format::Safetensors;
     } else {
-      throw IoError(path, "not a checkpoint: unrecognised header (expected torch.save zip or legacy pickle, "
-                          "TorchScript, safetensors or .npy)");
+      throw IoError(path, "not a checkpoint: unrecognised header (expected torch.save zip or legacy file, "
+                          "TorchScript, safetensors, .npy or a pickle)");
     }
   } catch (const c10::Error& e) {
     // Defensive: any Torch-side failure while rebuilding becomes an ordinary, file-named error.
@@ -198,6 +217,8 @@ std::string serialize_checkpoint(const Value* root, const std::string& archive_n
   return os.str();
 }
 
-void save_checkpoint(const std::string& path, const Value* root) { write_file_atomic(path, serialize_checkpoint(root)); }
+void save_checkpoint(const std::string& path, const Value* root) {
+  write_file_atomic(path, serialize_checkpoint(root));
+}
 
 } // namespace gs::io

@@ -8,7 +8,7 @@
 
 namespace gs::io {
 
-enum class Format { TorchZip, TorchLegacy, TorchScript, Safetensors, Npy };
+enum class Format { TorchZip, TorchLegacy, TorchScript, Safetensors, Npy, Pickle };
 const char* format_name(Format format);
 
 struct Checkpoint {
@@ -23,7 +23,8 @@ Checkpoint load_checkpoint(const std::string& path);
 
 // The per-format readers behind load_checkpoint, over bytes already in memory.
 Document read_torch_zip(const std::string& file, std::string_view bytes, bool* is_torchscript = nullptr);
-Document read_torch_legacy(const std::string& file, std::string_view bytes);
+// Also reads a plain pickle (no torch.save magic number), reporting it through `plain_pickle`.
+Document read_torch_legacy(const std::string& file, std::string_view bytes, bool* plain_pickle = nullptr);
 Document read_safetensors(const std::string& file, std::string_view bytes);
 
 struct NamedTensor {

@@ -27,8 +27,10 @@ bool is_scalar(const Value* v) {
   case Kind::BigInt:
   case Kind::Float:
   case Kind::String:
-  case Kind::Bytes: return true;
-  default: return false;
+  case Kind::Bytes:
+    return true;
+  default:
+    return false;
   }
 }
 
@@ -55,10 +57,7 @@ void collect(const Value* v, const std::string& path, CheckpointSummary& s, std:
     s.records.push_back(std::move(r));
     return;
   }
-  if (v->kind == Kind::Record) {
-    for (const auto& [name, field] : v->fields) collect(field, join(path, name), s, seen, depth + 1);
-    return;
-  }
+  if (v->kind == Kind::Record) return; // a pickled nn.Module: its tensors are listed, its bookkeeping is noise
   if (v->kind == Kind::Dict) {
     for (const auto& [k, val] : v->entries) {
       std::string p = join(path, k->kind == Kind::String ? k->text : k->repr());
@@ -77,7 +76,8 @@ void collect(const Value* v, const std::string& path, CheckpointSummary& s, std:
       if (s.values.size() < kMaxValues) s.values.push_back({path, type_name(v), v->repr(120)});
       return;
     }
-    for (size_t i = 0; i < v->items.size(); ++i) collect(v->items[i], join(path, std::to_string(i)), s, seen, depth + 1);
+    for (size_t i = 0; i < v->items.size(); ++i)
+      collect(v->items[i], join(path, std::to_string(i)), s, seen, depth + 1);
   }
 }
 
@@ -92,13 +92,23 @@ CheckpointSummary summarize(const Checkpoint& ck) {
   if (root->kind == Kind::Dict) {
     for (const auto& [k, v] : root->entries) s.top_keys.push_back(k->kind == Kind::String ? k->text : k->repr());
   } else if (root->kind == Kind::Record) {
-    for (const auto& [name, v] : root->fields) s.top_keys.push_back(name);
+    // A pickled module lists its children, as its state_dict() would; other objects their fields.
+    const Value* children = root->field("_modules");
+    if (children && children->kind == Kind::Dict) {
+      for (const auto& [k, v] : children->entries) s.top_keys.push_back(k->kind == Kind::String ? k->text : k->repr());
+    } else {
+      for (const auto& [name, v] : root->fields) s.top_keys.push_back(name);
+    }
   }
 
   for (const auto& nt : flatten_tensors(root)) {
     const at::Tensor& t = nt.tensor;
-    TensorInfo info{nt.name, short_dtype_name(t.scalar_type()), t.sizes().vec(), t.numel(),
-                    static_cast<int64_t>(t.numel() * t.element_size()), t.is_contiguous()};
+    TensorInfo info{nt.name,
+                    short_dtype_name(t.scalar_type()),
+                    t.sizes().vec(),
+                    t.numel(),
+                    static_cast<int64_t>(t.numel() * t.element_size()),
+                    t.is_contiguous()};
     const bool is_param = at::isFloatingType(t.scalar_type());
     s.elements += info.numel;
     s.bytes += info.bytes;
@@ -122,14 +132,20 @@ CheckpointSummary summarize(const Checkpoint& ck) {
   return s;
 }
 
-CheckpointSummary summarize_checkpoint(const std::string& path) { return summarize(load_checkpoint(path)); }
+CheckpointSummary summarize_checkpoint(const std::string& path) {
+  return summarize(load_checkpoint(path));
+}
 
 std::string format_count(int64_t n) {
   char buf[32];
-  if (n >= 1000000000) std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);
-  else if (n >= 1000000) std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
-  else if (n >= 10000) std::snprintf(buf, sizeof buf, "%.1fK", n / 1e3);
-  else std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
+  if (n >= 1000000000)
+    std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);
+  else if (n >= 1000000)
+    std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
+  else if (n >= 10000)
+    std::snprintf(buf, sizeof buf, "%.1fK", n / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
   return buf;
 }
 
@@ -140,15 +156,15 @@ std::string summary_to_json(const CheckpointSummary& s) {
   j["format"] = s.format;
   j["root_type"] = s.root_type;
   j["top_keys"] = s.top_keys;
-  j["totals"] = {{"tensors", s.tensors.size()}, {"parameters", s.parameters}, {"elements", s.elements},
-                 {"bytes", s.bytes}};
+  j["totals"] = {
+      {"tensors", s.tensors.size()}, {"parameters", s.parameters}, {"elements", s.elements}, {"bytes", s.bytes}};
   j["groups"] = json::array();
   for (const auto& g : s.groups)
     j["groups"].push_back({{"key", g.key}, {"tensors", g.tensors}, {"parameters", g.parameters}, {"bytes", g.bytes}});
   j["tensors"] = json::array();
   for (const auto& t : s.tensors)
-    j["tensors"].push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}, {"numel", t.numel},
-                            {"contiguous", t.contiguous}});
+    j["tensors"].push_back(
+        {{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}, {"numel", t.numel}, {"contiguous", t.contiguous}});
   auto fields = [](const std::vector<FieldInfo>& fs) {
     json a = json::array();
     for (const auto& f : fs) a.push_back({{"name", f.name}, {"type", f.type}, {"value", f.value}});
@@ -169,8 +185,8 @@ std::string summary_to_text(const CheckpointSummary& s) {
     for (size_t i = 0; i < s.top_keys.size() && i < 20; ++i) os << " " << s.top_keys[i];
     if (s.top_keys.size() > 20) os << " ... (" << s.top_keys.size() << " in all)";
   }
-  os << "\n  tensors:    " << s.tensors.size() << "  parameters: " << format_count(s.parameters) << " ("
-     << s.parameters << ")  size: " << format_count(s.bytes) << "B\n";
+  os << "\n  tensors:    " << s.tensors.size() << "  parameters: " << format_count(s.parameters) << " (" << s.parameters
+     << ")  size: " << format_count(s.bytes) << "B\n";
   if (s.groups.size() > 1) {
     os << "\n  part            tensors   parameters\n";
     for (const auto& g : s.groups) {

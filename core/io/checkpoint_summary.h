@@ -1,4 +1,5 @@
-// What `info` and the GUI's tensor table show of a checkpoint, as plain data (no Torch types, so any layer can hold it).
+// What `info` and the GUI's tensor table show of a checkpoint, as plain data (no Torch types, so any layer can hold
+// it).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -18,8 +19,8 @@ struct TensorInfo {
 };
 
 struct FieldInfo {
-  std::string name; // dotted path, or the field name inside a record
-  std::string type; // Python type name: int, float, str, list, ...
+  std::string name;  // dotted path, or the field name inside a record
+  std::string type;  // Python type name: int, float, str, list, ...
   std::string value; // short rendering
 };
 

@@ -1,6 +1,6 @@
-// torch.save's pre-1.6 format: a chain of pickles (magic number, protocol, system info, the object, the storage
-// keys) followed by each storage's raw bytes. Storage bytes come after the pickle that references them, so the
-// object pickle is walked twice: once to learn which storages exist, once to rebuild tensors over them.
+// Plain pickles and torch.save's pre-1.6 format: a chain of pickles (magic number, protocol, system info, the object,
+// the storage keys) followed by each storage's raw bytes. Storage bytes come after the pickle that references them, so
+// the object pickle is walked twice: once to learn which storages exist, once to rebuild tensors over them.
 #include "core/io/checkpoint.h"
 #include "core/io/io_error.h"
 #include "core/io/pickle_reader.h"
@@ -26,7 +26,7 @@ struct LegacyStorage {
 
 } // namespace
 
-Document read_torch_legacy(const std::string& file, std::string_view bytes) {
+Document read_torch_legacy(const std::string& file, std::string_view bytes, bool* plain_pickle) {
   Document doc;
   ValueArena scratch;
   PickleOptions plain;
@@ -38,9 +38,15 @@ Document read_torch_legacy(const std::string& file, std::string_view bytes) {
     return r.value;
   };
 
-  const Value* magic = next(plain, scratch);
-  if (magic->kind != Kind::BigInt || magic->text != kMagic)
-    throw IoError(file, "not a PyTorch checkpoint (pickle without torch.save's magic number)");
+  if (plain_pickle) *plain_pickle = false;
+  Value* magic = next(plain, *doc.arena);
+  if (magic->kind != Kind::BigInt || magic->text != kMagic) {
+    // A plain pickle (pickle.dump of a dict of numpy arrays, say): it references no torch storages.
+    if (pos != bytes.size()) throw IoError(file, "unexpected data after the pickle (not a torch.save file)");
+    if (plain_pickle) *plain_pickle = true;
+    doc.root = magic;
+    return doc;
+  }
   const Value* protocol = next(plain, scratch);
   if (protocol->kind != Kind::Int || protocol->integer != kProtocolVersion)
     throw IoError(file, "unsupported legacy checkpoint protocol " + protocol->repr());

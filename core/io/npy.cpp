@@ -68,9 +68,11 @@ std::string npy_bytes(const at::Tensor& tensor) {
   if (at::isFloatingType(t.scalar_type())) t = t.to(torch::kFloat);
   t = t.contiguous();
   std::string shape = "(";
-  for (int64_t d = 0; d < t.dim(); ++d) shape += std::to_string(t.size(d)) + (t.dim() == 1 ? "," : d + 1 < t.dim() ? ", " : "");
+  for (int64_t d = 0; d < t.dim(); ++d)
+    shape += std::to_string(t.size(d)) + (t.dim() == 1 ? "," : d + 1 < t.dim() ? ", " : "");
   shape += ")";
-  std::string header = "{'descr': '" + numpy_descr(t.scalar_type()) + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  std::string header =
+      "{'descr': '" + numpy_descr(t.scalar_type()) + "', 'fortran_order': False, 'shape': " + shape + ", }";
   // Pad so the data starts on a 64-byte boundary, ending the header with a newline (format 1.0).
   const size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
@@ -83,6 +85,8 @@ std::string npy_bytes(const at::Tensor& tensor) {
   return out;
 }
 
-void write_npy(const std::string& path, const at::Tensor& tensor) { write_file_atomic(path, npy_bytes(tensor)); }
+void write_npy(const std::string& path, const at::Tensor& tensor) {
+  write_file_atomic(path, npy_bytes(tensor));
+}
 
 } // namespace gs::io

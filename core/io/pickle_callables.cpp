@@ -184,7 +184,8 @@ const std::map<std::string, Handler>& allow_list() {
     }
     t["numpy.dtype"] = numpy_dtype;
     // TorchScript archives wrap typed containers in these; they only return their argument.
-    for (const char* f : {"build_intlist", "build_doublelist", "build_boollist", "build_tensorlist", "restore_type_tag"})
+    for (const char* f :
+         {"build_intlist", "build_doublelist", "build_boollist", "build_tensorlist", "restore_type_tag"})
       t[std::string("torch.jit._pickle.") + f] = [](const Call& c) { return c.arg(0); };
     return t;
   }();

@@ -99,13 +99,15 @@ private:
     if (args && (args->kind == Kind::Tuple || args->kind == Kind::List)) r->items = args->items;
     return r;
   }
+  // In structure-only mode, objects that REDUCE would have built are None placeholders; filling them is a no-op.
   void set_item(Value* dict, Value* key, Value* value) {
+    if (opt_.structure_only && dict->kind != Kind::Dict) return;
     if (dict->kind != Kind::Dict) fail(std::string("SETITEM on a ") + kind_name(dict->kind));
     dict->entries.emplace_back(key, value);
   }
   void append(Value* list, Value* item) {
-    if (list->kind != Kind::List && list->kind != Kind::Set)
-      fail(std::string("APPEND on a ") + kind_name(list->kind));
+    if (opt_.structure_only && list->kind != Kind::List && list->kind != Kind::Set) return;
+    if (list->kind != Kind::List && list->kind != Kind::Set) fail(std::string("APPEND on a ") + kind_name(list->kind));
     list->items.push_back(item);
   }
   std::string unescape_quoted(const std::string& s);
@@ -147,16 +149,23 @@ std::string Machine::unescape_quoted(const std::string& s) {
     }
     char e = s[++i];
     switch (e) {
-    case 'n': out += '\n'; break;
-    case 't': out += '\t'; break;
-    case 'r': out += '\r'; break;
+    case 'n':
+      out += '\n';
+      break;
+    case 't':
+      out += '\t';
+      break;
+    case 'r':
+      out += '\r';
+      break;
     case 'x':
       if (i + 2 < s.size()) {
         out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
         i += 2;
       }
       break;
-    default: out += e;
+    default:
+      out += e;
     }
   }
   return out;
@@ -170,21 +179,43 @@ PickleResult Machine::run() {
     case 0x80: // PROTO
       if (byte() > 5) fail("unsupported pickle protocol");
       break;
-    case 0x95: take(8); break; // FRAME: framing is transparent to us
-    case '.': {                // STOP
+    case 0x95:
+      take(8);
+      break;    // FRAME: framing is transparent to us
+    case '.': { // STOP
       if (stack_.size() != 1 || !marks_.empty()) fail("STOP with a malformed stack");
       return {stack_.back(), pos_};
     }
-    case '(': marks_.push_back(stack_.size()); break;
-    case '0': pop(); break;
-    case '1': pop_mark(); break;
-    case '2': push(top()); break;
-    case 'N': push(arena_.none()); break;
-    case 0x88: push(arena_.boolean(true)); break;
-    case 0x89: push(arena_.boolean(false)); break;
-    case 'J': push(arena_.integer(static_cast<int32_t>(le(4)))); break;
-    case 'K': push(arena_.integer(static_cast<int64_t>(le(1)))); break;
-    case 'M': push(arena_.integer(static_cast<int64_t>(le(2)))); break;
+    case '(':
+      marks_.push_back(stack_.size());
+      break;
+    case '0':
+      pop();
+      break;
+    case '1':
+      pop_mark();
+      break;
+    case '2':
+      push(top());
+      break;
+    case 'N':
+      push(arena_.none());
+      break;
+    case 0x88:
+      push(arena_.boolean(true));
+      break;
+    case 0x89:
+      push(arena_.boolean(false));
+      break;
+    case 'J':
+      push(arena_.integer(static_cast<int32_t>(le(4))));
+      break;
+    case 'K':
+      push(arena_.integer(static_cast<int64_t>(le(1))));
+      break;
+    case 'M':
+      push(arena_.integer(static_cast<int64_t>(le(2))));
+      break;
     case 0x8a: { // LONG1
       uint64_t n = le(1);
       push(make_int_from_le(take(n)));
@@ -236,19 +267,45 @@ PickleResult Machine::run() {
       push(arena_.real(d));
       break;
     }
-    case 'S': push(arena_.string(unescape_quoted(line()))); break;
-    case 'V': push(arena_.string(line())); break;
-    case 'T': push(arena_.string(std::string(take(le(4))))); break;
-    case 'U': push(arena_.string(std::string(take(le(1))))); break;
-    case 'X': push(arena_.string(std::string(take(le(4))))); break;
-    case 0x8c: push(arena_.string(std::string(take(le(1))))); break;
-    case 0x8d: push(arena_.string(std::string(take(le(8))))); break;
-    case 'B': push(make_bytes(take(le(4)))); break;
-    case 'C': push(make_bytes(take(le(1)))); break;
-    case 0x8e: push(make_bytes(take(le(8)))); break;
-    case 0x96: push(make_bytes(take(le(8)))); break; // BYTEARRAY8
-    case ')': push(arena_.list(Kind::Tuple)); break;
-    case 't': push(make_tuple(pop_mark())); break;
+    case 'S':
+      push(arena_.string(unescape_quoted(line())));
+      break;
+    case 'V':
+      push(arena_.string(line()));
+      break;
+    case 'T':
+      push(arena_.string(std::string(take(le(4)))));
+      break;
+    case 'U':
+      push(arena_.string(std::string(take(le(1)))));
+      break;
+    case 'X':
+      push(arena_.string(std::string(take(le(4)))));
+      break;
+    case 0x8c:
+      push(arena_.string(std::string(take(le(1)))));
+      break;
+    case 0x8d:
+      push(arena_.string(std::string(take(le(8)))));
+      break;
+    case 'B':
+      push(make_bytes(take(le(4))));
+      break;
+    case 'C':
+      push(make_bytes(take(le(1))));
+      break;
+    case 0x8e:
+      push(make_bytes(take(le(8))));
+      break;
+    case 0x96:
+      push(make_bytes(take(le(8))));
+      break; // BYTEARRAY8
+    case ')':
+      push(arena_.list(Kind::Tuple));
+      break;
+    case 't':
+      push(make_tuple(pop_mark()));
+      break;
     case 0x85: {
       Value* a = pop();
       push(make_tuple({a}));
@@ -267,7 +324,9 @@ PickleResult Machine::run() {
       push(make_tuple({a, b, c}));
       break;
     }
-    case ']': push(arena_.list()); break;
+    case ']':
+      push(arena_.list());
+      break;
     case 'l': {
       Value* l = arena_.list();
       l->items = pop_mark();
@@ -285,7 +344,9 @@ PickleResult Machine::run() {
       for (Value* v : items) append(l, v);
       break;
     }
-    case 0x8f: push(arena_.list(Kind::Set)); break;
+    case 0x8f:
+      push(arena_.list(Kind::Set));
+      break;
     case 0x90: {
       auto items = pop_mark();
       Value* s = top();
@@ -298,7 +359,9 @@ PickleResult Machine::run() {
       push(s);
       break;
     }
-    case '}': push(arena_.dict()); break;
+    case '}':
+      push(arena_.dict());
+      break;
     case 'd': {
       auto items = pop_mark();
       if (items.size() % 2) fail("DICT with an odd number of items");
@@ -331,8 +394,12 @@ PickleResult Machine::run() {
       }
       break;
     }
-    case 'h': push(memo_get(le(1))); break;
-    case 'j': push(memo_get(le(4))); break;
+    case 'h':
+      push(memo_get(le(1)));
+      break;
+    case 'j':
+      push(memo_get(le(4)));
+      break;
     case 'p': {
       std::string s = line();
       try {
@@ -344,9 +411,15 @@ PickleResult Machine::run() {
       }
       break;
     }
-    case 'q': memo_[le(1)] = top(); break;
-    case 'r': memo_[le(4)] = top(); break;
-    case 0x94: memo_[memo_.size()] = top(); break; // MEMOIZE
+    case 'q':
+      memo_[le(1)] = top();
+      break;
+    case 'r':
+      memo_[le(4)] = top();
+      break;
+    case 0x94:
+      memo_[memo_.size()] = top();
+      break; // MEMOIZE
     case 'c': {
       std::string module = line();
       std::string name = line();
@@ -379,7 +452,7 @@ PickleResult Machine::run() {
       break;
     }
     case 0x92: { // NEWOBJ_EX
-      pop(); // kwargs
+      pop();     // kwargs
       Value* args = pop();
       Value* cls = pop();
       push(make_record(*cls, args));
@@ -414,13 +487,19 @@ PickleResult Machine::run() {
       if (!opt_.structure_only) build_state(opt_.file, arena_, top(), state);
       break;
     }
-    case 'P': push(persistent(arena_.string(line()))); break;
-    case 'Q': push(persistent(pop())); break;
+    case 'P':
+      push(persistent(arena_.string(line())));
+      break;
+    case 'Q':
+      push(persistent(pop()));
+      break;
     case 0x82:
     case 0x83:
-    case 0x84: fail("extension registry opcodes (EXT1/2/4) are not allowed");
+    case 0x84:
+      fail("extension registry opcodes (EXT1/2/4) are not allowed");
     case 0x97:
-    case 0x98: fail("out-of-band buffers (protocol 5) are not supported");
+    case 0x98:
+      fail("out-of-band buffers (protocol 5) are not supported");
     default: {
       char buf[64];
       std::snprintf(buf, sizeof buf, "unknown opcode 0x%02x at byte %zu", op, at);

@@ -112,9 +112,15 @@ private:
     if (depth > 200) throw std::runtime_error("pickle writer: structure nested too deeply");
     if (!active_.insert(v).second) throw std::runtime_error("pickle writer: cyclic structures are not supported");
     switch (v->kind) {
-    case Kind::None: op('N'); break;
-    case Kind::Bool: op(v->boolean ? '\x88' : '\x89'); break;
-    case Kind::Int: integer(v->integer); break;
+    case Kind::None:
+      op('N');
+      break;
+    case Kind::Bool:
+      op(v->boolean ? '\x88' : '\x89');
+      break;
+    case Kind::Int:
+      integer(v->integer);
+      break;
     case Kind::BigInt:
       op('\x8b');
       le(v->text.size(), 4);
@@ -127,8 +133,12 @@ private:
       for (int i = 7; i >= 0; --i) out_ += static_cast<char>((bits >> (8 * i)) & 0xFF);
       break;
     }
-    case Kind::String: string(v->text); break;
-    case Kind::Bytes: bytes(v->text); break;
+    case Kind::String:
+      string(v->text);
+      break;
+    case Kind::Bytes:
+      bytes(v->text);
+      break;
     case Kind::List:
       op(']');
       if (!v->items.empty()) {
@@ -171,7 +181,9 @@ private:
         op('b');
       }
       break;
-    case Kind::Tensor: tensor(v->tensor); break;
+    case Kind::Tensor:
+      tensor(v->tensor);
+      break;
     case Kind::Record:
       global(v->module, v->name);
       op(')');
@@ -187,8 +199,11 @@ private:
       }
       op('b');
       break;
-    case Kind::Global: global(v->module, v->name); break;
-    case Kind::Storage: throw std::runtime_error("pickle writer: bare storages cannot be written");
+    case Kind::Global:
+      global(v->module, v->name);
+      break;
+    case Kind::Storage:
+      throw std::runtime_error("pickle writer: bare storages cannot be written");
     }
     active_.erase(v);
   }
@@ -200,6 +215,8 @@ private:
 
 } // namespace
 
-std::string pickle_value(const Value* root, const StorageSink& sink) { return Writer(sink).finish(root); }
+std::string pickle_value(const Value* root, const StorageSink& sink) {
+  return Writer(sink).finish(root);
+}
 
 } // namespace gs::io

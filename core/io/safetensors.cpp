@@ -13,9 +13,9 @@ Document read_safetensors(const std::string& file, std::string_view bytes) {
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(bytes[i]);
   if (n > bytes.size() - 8) throw IoError(file, "truncated safetensors file (header runs past the end)");
-  nlohmann::json header;
+  nlohmann::ordered_json header; // keeps the file's tensor order
   try {
-    header = nlohmann::json::parse(bytes.substr(8, n));
+    header = nlohmann::ordered_json::parse(bytes.substr(8, n));
   } catch (const nlohmann::json::exception& e) {
     throw IoError(file, std::string("safetensors header is not valid JSON: ") + e.what());
   }

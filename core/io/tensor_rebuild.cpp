@@ -19,11 +19,11 @@ struct DtypeNames {
 };
 
 const DtypeNames kDtypes[] = {
-    {at::kFloat, "FloatStorage", "f4", "F32", "float32"},  {at::kDouble, "DoubleStorage", "f8", "F64", "float64"},
-    {at::kHalf, "HalfStorage", "f2", "F16", "float16"},    {at::kBFloat16, "BFloat16Storage", "", "BF16", "bfloat16"},
-    {at::kLong, "LongStorage", "i8", "I64", "int64"},      {at::kInt, "IntStorage", "i4", "I32", "int32"},
-    {at::kShort, "ShortStorage", "i2", "I16", "int16"},    {at::kChar, "CharStorage", "i1", "I8", "int8"},
-    {at::kByte, "ByteStorage", "u1", "U8", "uint8"},       {at::kBool, "BoolStorage", "b1", "BOOL", "bool"},
+    {at::kFloat, "FloatStorage", "f4", "F32", "float32"}, {at::kDouble, "DoubleStorage", "f8", "F64", "float64"},
+    {at::kHalf, "HalfStorage", "f2", "F16", "float16"},   {at::kBFloat16, "BFloat16Storage", "", "BF16", "bfloat16"},
+    {at::kLong, "LongStorage", "i8", "I64", "int64"},     {at::kInt, "IntStorage", "i4", "I32", "int32"},
+    {at::kShort, "ShortStorage", "i2", "I16", "int16"},   {at::kChar, "CharStorage", "i1", "I8", "int8"},
+    {at::kByte, "ByteStorage", "u1", "U8", "uint8"},      {at::kBool, "BoolStorage", "b1", "BOOL", "bool"},
 };
 
 const DtypeNames* by_type(at::ScalarType type) {

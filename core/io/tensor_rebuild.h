@@ -11,11 +11,11 @@ namespace gs::io {
 
 // "FloatStorage" -> kFloat, ... (also the numpy/safetensors spellings through the functions below).
 std::optional<at::ScalarType> scalar_type_from_storage(const std::string& name);
-std::optional<at::ScalarType> scalar_type_from_numpy(const std::string& descr); // "f4", "<f4", "|u1", "?"
+std::optional<at::ScalarType> scalar_type_from_numpy(const std::string& descr);       // "f4", "<f4", "|u1", "?"
 std::optional<at::ScalarType> scalar_type_from_safetensors(const std::string& dtype); // "F32", "BF16", ...
-std::string storage_name(at::ScalarType type);    // kFloat -> "FloatStorage"
-std::string numpy_descr(at::ScalarType type);      // kFloat -> "<f4"
-std::string short_dtype_name(at::ScalarType type); // kFloat -> "float32"
+std::string storage_name(at::ScalarType type);                                        // kFloat -> "FloatStorage"
+std::string numpy_descr(at::ScalarType type);                                         // kFloat -> "<f4"
+std::string short_dtype_name(at::ScalarType type);                                    // kFloat -> "float32"
 
 // A 1-D tensor of `numel` elements copied from `bytes`, which must hold at least that many.
 at::Tensor storage_from_bytes(const std::string& file, std::string_view bytes, at::ScalarType type, int64_t numel,

@@ -26,13 +26,27 @@ void render(const Value* v, std::ostringstream& os, size_t budget, int depth) {
     return;
   }
   switch (v->kind) {
-  case Kind::None: os << "None"; break;
-  case Kind::Bool: os << (v->boolean ? "True" : "False"); break;
-  case Kind::Int: os << v->integer; break;
-  case Kind::BigInt: os << "<" << v->text.size() * 8 << "-bit int>"; break;
-  case Kind::Float: os << v->real; break;
-  case Kind::String: os << "'" << v->text << "'"; break;
-  case Kind::Bytes: os << "<" << v->text.size() << " bytes>"; break;
+  case Kind::None:
+    os << "None";
+    break;
+  case Kind::Bool:
+    os << (v->boolean ? "True" : "False");
+    break;
+  case Kind::Int:
+    os << v->integer;
+    break;
+  case Kind::BigInt:
+    os << "<" << v->text.size() * 8 << "-bit int>";
+    break;
+  case Kind::Float:
+    os << v->real;
+    break;
+  case Kind::String:
+    os << "'" << v->text << "'";
+    break;
+  case Kind::Bytes:
+    os << "<" << v->text.size() << " bytes>";
+    break;
   case Kind::List:
   case Kind::Tuple:
   case Kind::Set: {
@@ -65,9 +79,15 @@ void render(const Value* v, std::ostringstream& os, size_t budget, int depth) {
     os << "])";
     break;
   }
-  case Kind::Record: os << v->qualified_name() << "(...)"; break;
-  case Kind::Global: os << "<" << v->qualified_name() << ">"; break;
-  case Kind::Storage: os << "<storage>"; break;
+  case Kind::Record:
+    os << v->qualified_name() << "(...)";
+    break;
+  case Kind::Global:
+    os << "<" << v->qualified_name() << ">";
+    break;
+  case Kind::Storage:
+    os << "<storage>";
+    break;
   }
 }
 
@@ -83,21 +103,36 @@ std::string Value::repr(size_t max_len) const {
 
 const char* kind_name(Kind kind) {
   switch (kind) {
-  case Kind::None: return "None";
-  case Kind::Bool: return "bool";
-  case Kind::Int: return "int";
-  case Kind::BigInt: return "int";
-  case Kind::Float: return "float";
-  case Kind::String: return "str";
-  case Kind::Bytes: return "bytes";
-  case Kind::List: return "list";
-  case Kind::Tuple: return "tuple";
-  case Kind::Set: return "set";
-  case Kind::Dict: return "dict";
-  case Kind::Tensor: return "tensor";
-  case Kind::Record: return "object";
-  case Kind::Global: return "global";
-  case Kind::Storage: return "storage";
+  case Kind::None:
+    return "None";
+  case Kind::Bool:
+    return "bool";
+  case Kind::Int:
+    return "int";
+  case Kind::BigInt:
+    return "int";
+  case Kind::Float:
+    return "float";
+  case Kind::String:
+    return "str";
+  case Kind::Bytes:
+    return "bytes";
+  case Kind::List:
+    return "list";
+  case Kind::Tuple:
+    return "tuple";
+  case Kind::Set:
+    return "set";
+  case Kind::Dict:
+    return "dict";
+  case Kind::Tensor:
+    return "tensor";
+  case Kind::Record:
+    return "object";
+  case Kind::Global:
+    return "global";
+  case Kind::Storage:
+    return "storage";
   }
   return "?";
 }
@@ -138,7 +173,9 @@ Value* ValueArena::tensor(at::Tensor t) {
   return v;
 }
 
-Value* ValueArena::list(Kind kind) { return make(kind); }
+Value* ValueArena::list(Kind kind) {
+  return make(kind);
+}
 
 Value* ValueArena::dict(bool ordered) {
   Value* v = make(Kind::Dict);

@@ -22,7 +22,7 @@ enum class Kind {
   List,
   Tuple,
   Set,
-  Dict,    // dict or OrderedDict (`ordered`); keys keep insertion order
+  Dict, // dict or OrderedDict (`ordered`); keys keep insertion order
   Tensor,
   Record,  // an instance of any other class: class name plus the fields it was pickled with, never constructed
   Global,  // a reference to a class or function found in a pickle (only ever inspected)
@@ -34,13 +34,13 @@ struct Value {
   bool boolean = false;
   int64_t integer = 0;
   double real = 0.0;
-  std::string text;                                // String, Bytes, BigInt
-  std::vector<Value*> items;                       // List, Tuple, Set; Record constructor arguments
-  std::vector<std::pair<Value*, Value*>> entries;  // Dict
-  bool ordered = false;                            // Dict: came from collections.OrderedDict
-  std::string module, name;                        // Global, Record: the class
+  std::string text;                                   // String, Bytes, BigInt
+  std::vector<Value*> items;                          // List, Tuple, Set; Record constructor arguments
+  std::vector<std::pair<Value*, Value*>> entries;     // Dict
+  bool ordered = false;                               // Dict: came from collections.OrderedDict
+  std::string module, name;                           // Global, Record: the class
   std::vector<std::pair<std::string, Value*>> fields; // Record fields; Dict attributes such as `_metadata`
-  at::Tensor tensor;                               // Tensor, Storage
+  at::Tensor tensor;                                  // Tensor, Storage
 
   std::string qualified_name() const { return module.empty() ? name : module + "." + name; }
   // Dict lookup by string key; nullptr when absent or not a dict.

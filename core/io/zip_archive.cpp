@@ -22,7 +22,8 @@ public:
   Cursor(const std::string& file, std::string_view bytes) : file_(file), bytes_(bytes) {}
   void need(uint64_t offset, uint64_t n, const char* what) const {
     if (offset > bytes_.size() || n > bytes_.size() - offset)
-      throw IoError(file_, std::string("truncated or corrupt zip archive (") + what + " lies past the end of the file)");
+      throw IoError(file_,
+                    std::string("truncated or corrupt zip archive (") + what + " lies past the end of the file)");
   }
   uint64_t le(uint64_t offset, int n, const char* what) const {
     need(offset, n, what);
@@ -81,7 +82,8 @@ ZipReader::ZipReader(std::string file, std::string_view bytes) : file_(std::move
   }
   c.need(cd_offset, cd_size, "central directory");
   // Each central entry takes at least 46 bytes, so a huge count in a small directory is a lie.
-  if (count > cd_size / 46) throw IoError(file_, "corrupt zip archive (entry count does not fit the central directory)");
+  if (count > cd_size / 46)
+    throw IoError(file_, "corrupt zip archive (entry count does not fit the central directory)");
 
   entries_.reserve(count);
   uint64_t p = cd_offset;
@@ -108,15 +110,12 @@ ZipReader::ZipReader(std::string file, std::string_view bytes) : file_(std::move
       }
       e += 4 + len;
     }
-    if (method != 0)
-      throw IoError(file_, "zip entry '" + name + "' is compressed (method " + std::to_string(method) +
-                               "); torch.save archives store entries uncompressed");
-    if (csize != usize) throw IoError(file_, "corrupt zip entry '" + name + "' (sizes disagree)");
+    if (method == 0 && csize != usize) throw IoError(file_, "corrupt zip entry '" + name + "' (sizes disagree)");
     if (c.le(local, 4, "local header") != kLocalSig)
       throw IoError(file_, "corrupt zip archive (bad local header for '" + name + "')");
     uint64_t data = local + 30 + c.le(local + 26, 2, "local header") + c.le(local + 28, 2, "local header");
-    c.need(data, usize, ("data of '" + name + "'").c_str());
-    entries_.push_back({std::move(name), data, usize});
+    c.need(data, csize, ("data of '" + name + "'").c_str());
+    entries_.push_back({std::move(name), data, csize, static_cast<uint16_t>(method)});
     p += 46 + name_len + extra_len + comment_len;
   }
 }
@@ -127,7 +126,12 @@ const ZipEntry* ZipReader::find(std::string_view name) const {
   return nullptr;
 }
 
-std::string_view ZipReader::read(const ZipEntry& entry) const { return bytes_.substr(entry.data_offset, entry.size); }
+std::string_view ZipReader::read(const ZipEntry& entry) const {
+  if (entry.method != 0)
+    throw IoError(file_, "zip entry '" + entry.name + "' is compressed (method " + std::to_string(entry.method) +
+                             "); PyTorch stores tensor data and pickles uncompressed");
+  return bytes_.substr(entry.data_offset, entry.size);
+}
 
 std::string ZipReader::prefix() const {
   for (const auto& e : entries_) {

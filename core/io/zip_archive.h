@@ -11,7 +11,8 @@ namespace gs::io {
 struct ZipEntry {
   std::string name;
   uint64_t data_offset = 0; // absolute offset of the entry's bytes in the archive
-  uint64_t size = 0;
+  uint64_t size = 0;        // bytes as stored
+  uint16_t method = 0;      // 0 = stored; TorchScript archives deflate their code/ entries, which are never read here
 };
 
 // Reads the central directory of an archive held in memory. Throws IoError naming `file` on any inconsistency.

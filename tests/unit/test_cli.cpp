@@ -1,0 +1,121 @@
+// ganstudio-cli as a user runs it: every fixture kind through `info`, JSON output, and one-line errors.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+struct Run {
+  int code;
+  QString out, err;
+};
+
+Run cli(const QStringList& args) {
+  QProcess p;
+  p.start(GANSTUDIO_CLI, args);
+  if (!p.waitForFinished(120000)) return {-1, {}, "timed out"};
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+          p.readAllStandardError()};
+}
+
+QString fixture(const char* name) {
+  return QString(GANSTUDIO_FIXTURES) + "/" + name;
+}
+
+} // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+private Q_SLOTS:
+  void info_reads_every_fixture_kind_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("needle");
+    QTest::newRow("state_dict") << "state_dict.pt"
+                                << "norm.num_batches_tracked";
+    QTest::newRow("namespace") << "namespace_ckpt.pt"
+                               << "argparse.Namespace";
+    QTest::newRow("legacy") << "legacy.pt"
+                            << "legacy, pre-1.6";
+    QTest::newRow("fp16/bf16") << "dtypes.pt"
+                               << "bfloat16";
+    QTest::newRow("views") << "views.pt"
+                           << "strided view";
+    QTest::newRow("safetensors") << "model.safetensors"
+                                 << "safetensors.metadata";
+    QTest::newRow("torchscript") << "scripted.pt"
+                                 << "TorchScript archive";
+    QTest::newRow("module") << "full_module.pt"
+                            << "0.weight";
+    QTest::newRow("npy") << "array.npy"
+                         << "[3, 4]";
+  }
+  void info_reads_every_fixture_kind() {
+    QFETCH(QString, file);
+    QFETCH(QString, needle);
+    Run r = cli({"info", fixture(file.toUtf8())});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains(needle), qPrintable(r.out));
+  }
+
+  void info_json() {
+    Run r = cli({"info", "--json", fixture("namespace_ckpt.pt")});
+    QCOMPARE(r.code, 0);
+    QJsonParseError err{};
+    QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8(), &err).object();
+    QCOMPARE(err.error, QJsonParseError::NoError);
+    QCOMPARE(j["totals"].toObject()["parameters"].toInt(), 300);
+    QCOMPARE(j["tensors"].toArray().size(), 11);
+    QCOMPARE(j["tensors"].toArray()[0].toObject()["name"].toString(), QString("g.conv.weight"));
+    QCOMPARE(j["records"].toArray()[0].toObject()["class"].toString(), QString("argparse.Namespace"));
+    QCOMPARE(j["top_keys"].toArray().size(), 5);
+  }
+
+  void refuses_malicious_file() {
+    Run r = cli({"info", fixture("malicious.pt")});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err.trimmed().count('\n'), 0);
+    QVERIFY2(r.err.contains("refusing to call 'posix.system'"), qPrintable(r.err));
+    QVERIFY(r.out.isEmpty());
+  }
+
+  void bad_command_lines_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::newRow("nothing") << QStringList{} << 2;
+    QTest::newRow("unknown command") << QStringList{"frobnicate"} << 2;
+    QTest::newRow("unknown global option") << QStringList{"--frob"} << 2;
+    QTest::newRow("info without file") << QStringList{"info"} << 2;
+    QTest::newRow("info unknown option") << QStringList{"info", "--bogus", fixture("array.npy")} << 2;
+    QTest::newRow("info two files") << QStringList{"info", fixture("array.npy"), fixture("array.npy")} << 2;
+    QTest::newRow("info missing file") << QStringList{"info", "/nonexistent/model.pt"} << 1;
+    QTest::newRow("info directory") << QStringList{"info", QString(GANSTUDIO_FIXTURES)} << 1;
+    QTest::newRow("info text") << QStringList{"info", fixture("make_io_fixtures.py")} << 1;
+  }
+  void bad_command_lines() {
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    Run r = cli(args);
+    QCOMPARE(r.code, code);
+    if (!args.isEmpty()) QCOMPARE(r.err.trimmed().count('\n'), 0); // one line, naming the problem
+    QVERIFY(!r.err.trimmed().isEmpty());
+  }
+
+  void help_and_version() {
+    Run r = cli({"--version"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.startsWith("ganstudio-cli "));
+    r = cli({"info", "--help"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("usage: ganstudio-cli info <checkpoint>"));
+    QVERIFY(r.out.contains("--json"));
+    r = cli({"--help"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("info"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
