@@ -12,6 +12,8 @@ struct Command {
 };
 
 int run_info(const std::vector<std::string>& args);
+int run_fid(const std::vector<std::string>& args);
+int run_prdc(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands();
 

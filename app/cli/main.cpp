@@ -14,6 +14,8 @@ namespace gs::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"info", "show a checkpoint's tensors, totals and records", run_info},
+      {"fid", "Frechet distance of two feature sets (.npy)", run_fid},
+      {"prdc", "precision, recall, density, coverage of feature sets (.npy)", run_prdc},
   };
   return list;
 }

@@ -93,6 +93,15 @@ private Q_SLOTS:
     QTest::newRow("info missing file") << QStringList{"info", "/nonexistent/model.pt"} << 1;
     QTest::newRow("info directory") << QStringList{"info", QString(GANSTUDIO_FIXTURES)} << 1;
     QTest::newRow("info text") << QStringList{"info", fixture("make_io_fixtures.py")} << 1;
+    QTest::newRow("fid without --b") << QStringList{"fid", "--a", fixture("array.npy")} << 2;
+    QTest::newRow("fid on a checkpoint") << QStringList{"fid", "--a", fixture("state_dict.pt"), "--b",
+                                                        fixture("array.npy")}
+                                         << 1;
+    QTest::newRow("prdc bad k") << QStringList{"prdc", "--real", fixture("array.npy"), "--fake", fixture("array.npy"),
+                                               "--k",  "0"}
+                                << 2;
+    QTest::newRow("prdc too few samples")
+        << QStringList{"prdc", "--real", fixture("array.npy"), "--fake", fixture("array.npy")} << 1;
   }
   void bad_command_lines() {
     QFETCH(QStringList, args);
@@ -101,6 +110,22 @@ private Q_SLOTS:
     QCOMPARE(r.code, code);
     if (!args.isEmpty()) QCOMPARE(r.err.trimmed().count('\n'), 0); // one line, naming the problem
     QVERIFY(!r.err.trimmed().isEmpty());
+  }
+
+  void metrics_on_feature_files() {
+    const QString f = QString(GANSTUDIO_FIXTURES) + "/metrics/";
+    Run r = cli({"fid", "--a", f + "a.npy", "--b", f + "b.npy", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QVERIFY(std::abs(j["fd"].toDouble() - 9.754285086786979) < 1e-5);
+    r = cli({"prdc", "--real", f + "pr_real.npy", "--fake", f + "pr_fake.npy", "--k", "5", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(j["coverage"].toDouble(), 0.95);
+    QCOMPARE(j["k"].toInt(), 5);
+    r = cli({"prdc", "--real", f + "pr_real.npy", "--fake", f + "a.npy"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("dimensions differ"), qPrintable(r.err));
   }
 
   void help_and_version() {

@@ -1,0 +1,31 @@
+#include "core/metrics/fid.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+namespace gs::metrics {
+
+double frechet_distance(const at::Tensor& mu1, const at::Tensor& sigma1, const at::Tensor& mu2,
+                        const at::Tensor& sigma2) {
+  const int64_t d = mu1.size(0);
+  if (mu2.size(0) != d || sigma1.size(0) != d || sigma2.size(0) != d)
+    throw std::invalid_argument("feature dimensions differ: " + std::to_string(d) + " vs " +
+                                std::to_string(mu2.size(0)));
+  at::Tensor s1 = sigma1.to(torch::kDouble), s2 = sigma2.to(torch::kDouble);
+  // √Σ₁ from its eigendecomposition (symmetric PSD, so eigh applies).
+  auto [l1, v1] = torch::linalg::eigh(s1, "L");
+  at::Tensor sqrt_s1 = (v1 * l1.clamp_min(0).sqrt()).mm(v1.t());
+  at::Tensor m = sqrt_s1.mm(s2).mm(sqrt_s1);
+  m = (m + m.t()) * 0.5; // symmetric up to round-off; make it exactly so for eigvalsh
+  at::Tensor lambdas = torch::linalg::eigvalsh(m, "L").clamp_min(0);
+  const double trace_sqrt = lambdas.sqrt().sum().item<double>();
+  const double mean_term = (mu1.to(torch::kDouble) - mu2.to(torch::kDouble)).pow(2).sum().item<double>();
+  return mean_term + s1.trace().item<double>() + s2.trace().item<double>() - 2.0 * trace_sqrt;
+}
+
+double frechet_distance(const FeatureStats& a, const FeatureStats& b) {
+  return frechet_distance(a.mean(), a.covariance(), b.mean(), b.covariance());
+}
+
+} // namespace gs::metrics
