@@ -2,6 +2,7 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "core/log.h"
+#include "core/runtime.h"
 #include "ganstudio/version.h"
 
 #include <c10/util/Exception.h>
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   gs::log::log_to_stderr(verbose ? spdlog::level::info : spdlog::level::warn);
+  gs::init_threads();
 
   const std::string name = args.front();
   args.erase(args.begin());

@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <functional>
 #include <stdexcept>
 
@@ -55,19 +56,22 @@ PrdcResult precision_recall_density_coverage(const at::Tensor& real_in, const at
   const at::Tensor real_radii = kth_neighbour_distances(real, opt.k, opt.memory_bytes);
   const at::Tensor fake_radii = kth_neighbour_distances(fake, opt.k, opt.memory_bytes);
 
+  // One pass over fake-vs-real blocks serves all four: per fake row (precision, density) directly, per real
+  // column (recall, coverage) by accumulating across blocks.
   int64_t precise = 0, inside = 0;
-  for_each_block(fake, real, opt.memory_bytes, [&](int64_t, const at::Tensor& d) {
+  at::Tensor recalled = torch::zeros({real.size(0)}, torch::kBool);
+  at::Tensor nearest_fake = torch::full({real.size(0)}, INFINITY, real.options());
+  for_each_block(fake, real, opt.memory_bytes, [&](int64_t start, const at::Tensor& d) {
     at::Tensor within = d < real_radii.unsqueeze(0);
     precise += within.any(1).sum().item<int64_t>();
     inside += within.sum().item<int64_t>();
+    recalled.logical_or_((d < fake_radii.narrow(0, start, d.size(0)).unsqueeze(1)).any(0));
+    nearest_fake = torch::minimum(nearest_fake, std::get<0>(d.min(0)));
   });
-  int64_t recalled = 0, covered = 0;
-  for_each_block(real, fake, opt.memory_bytes, [&](int64_t start, const at::Tensor& d) {
-    recalled += (d < fake_radii.unsqueeze(0)).any(1).sum().item<int64_t>();
-    covered += (std::get<0>(d.min(1)) < real_radii.narrow(0, start, d.size(0))).sum().item<int64_t>();
-  });
+  const int64_t n_recalled = recalled.sum().item<int64_t>();
+  const int64_t covered = (nearest_fake < real_radii).sum().item<int64_t>();
   const double n_real = static_cast<double>(real.size(0)), n_fake = static_cast<double>(fake.size(0));
-  return {precise / n_fake, recalled / n_real, inside / (opt.k * n_fake), covered / n_real};
+  return {precise / n_fake, n_recalled / n_real, inside / (opt.k * n_fake), covered / n_real};
 }
 
 } // namespace gs::metrics
