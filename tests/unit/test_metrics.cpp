@@ -1,6 +1,8 @@
 // FID, KID and precision/recall/density/coverage against NumPy/SciPy references on committed feature fixtures
 // (tests/fixtures/make_metric_fixtures.py), and on small sets whose answers can be checked by hand.
+#include "core/io/checkpoint.h"
 #include "core/io/npy.h"
+#include "core/metrics/feature_extractor.h"
 #include "core/metrics/fid.h"
 #include "core/metrics/kid.h"
 #include "core/metrics/prdc.h"
@@ -132,6 +134,43 @@ private Q_SLOTS:
     QCOMPARE(r.precision, 1.0);
     QCOMPARE(r.recall, 1.0);
     QCOMPARE(r.coverage, 1.0);
+  }
+
+  void standard_extractor_interface() {
+    const std::string dir = std::string(GANSTUDIO_FIXTURES) + "/extractors/";
+    auto fx = metrics::FeatureExtractor::load(dir + "inception_standin.pt");
+    QCOMPARE(int(fx.info().kind), int(metrics::ExtractorKind::StandardInception));
+    QCOMPARE(fx.info().dims, int64_t(2048));
+    QCOMPARE(QString::fromStdString(fx.info().fd_label), QString("FID"));
+    // Same features as python3-torch computed with return_features=True on the same images.
+    auto ref = io::load_checkpoint(dir + "standin_reference.pt");
+    at::Tensor img = ref.doc.root->get("img")->tensor, want = ref.doc.root->get("features")->tensor;
+    QVERIFY(torch::allclose(fx.features(img), want, 1e-5, 1e-6));
+    // Grey images are repeated to RGB.
+    QCOMPARE(fx.features(torch::zeros({4, 1, 28, 28}, torch::kUInt8)).size(0), int64_t(4));
+  }
+
+  void other_extractors_carry_their_own_label() {
+    const std::string dir = std::string(GANSTUDIO_FIXTURES) + "/extractors/";
+    auto custom = metrics::FeatureExtractor::load(dir + "custom16.pt");
+    QCOMPARE(int(custom.info().kind), int(metrics::ExtractorKind::Custom));
+    QCOMPARE(custom.info().dims, int64_t(16));
+    QCOMPARE(QString::fromStdString(custom.info().fd_label), QString("FD-custom"));
+    auto builtin = metrics::FeatureExtractor::load(dir + "inception_standin.pt", /*builtin=*/true);
+    QCOMPARE(QString::fromStdString(builtin.info().fd_label), QString("FD-builtin")); // never "FID"
+    for (const char* bad : {"not_a_module.pt", "missing.pt"}) {
+      try {
+        metrics::FeatureExtractor::load(dir + bad);
+        QFAIL(bad);
+      } catch (const std::runtime_error& e) {
+        QVERIFY2(QString(e.what()).contains(bad), e.what());
+      }
+    }
+    try {
+      custom.features(torch::zeros({2, 3, 8, 8}));
+      QFAIL("float input accepted");
+    } catch (const std::invalid_argument&) {
+    }
   }
 
   void bad_input_is_a_clear_error() {
