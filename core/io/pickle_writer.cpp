@@ -64,6 +64,25 @@ private:
     }
     op('u');
   }
+  // A dict of the value's named fields (an object's __dict__, a dict's attributes).
+  void fields_dict(const Value* v, int depth) {
+    op('}');
+    if (v->fields.empty()) return;
+    op('(');
+    for (const auto& [name, val] : v->fields) {
+      string(name);
+      write(val, depth);
+    }
+    op('u');
+  }
+  // A list of the value's items.
+  void list_of_items(const Value* v, int depth) {
+    op(']');
+    if (v->items.empty()) return;
+    op('(');
+    for (const Value* x : v->items) write(x, depth);
+    op('e');
+  }
   void tensor(const at::Tensor& t) {
     at::Tensor c = t.detach().to(torch::kCPU).contiguous();
     std::string key = sink_(c);
@@ -140,12 +159,7 @@ private:
       bytes(v->text);
       break;
     case Kind::List:
-      op(']');
-      if (!v->items.empty()) {
-        op('(');
-        for (const Value* x : v->items) write(x, depth + 1);
-        op('e');
-      }
+      list_of_items(v, depth + 1);
       break;
     case Kind::Tuple:
       op('(');
@@ -154,12 +168,7 @@ private:
       break;
     case Kind::Set:
       global("builtins", "set");
-      op(']');
-      if (!v->items.empty()) {
-        op('(');
-        for (const Value* x : v->items) write(x, depth + 1);
-        op('e');
-      }
+      list_of_items(v, depth + 1);
       op('\x85');
       op('R');
       break;
@@ -171,13 +180,7 @@ private:
       }
       setitems(v, depth + 1);
       if (!v->fields.empty()) { // attributes such as state_dict()'s `_metadata`
-        op('}');
-        op('(');
-        for (const auto& [name, val] : v->fields) {
-          string(name);
-          write(val, depth + 1);
-        }
-        op('u');
+        fields_dict(v, depth + 1);
         op('b');
       }
       break;
@@ -188,15 +191,7 @@ private:
       global(v->module, v->name);
       op(')');
       op('\x81'); // NEWOBJ: cls.__new__(cls), then the fields as __dict__
-      op('}');
-      if (!v->fields.empty()) {
-        op('(');
-        for (const auto& [name, val] : v->fields) {
-          string(name);
-          write(val, depth + 1);
-        }
-        op('u');
-      }
+      fields_dict(v, depth + 1);
       op('b');
       break;
     case Kind::Global:
