@@ -1,0 +1,274 @@
+#include "app/gui/main_window.h"
+
+#include "app/gui/checkpoint_loader.h"
+#include "app/gui/qt_log_sink.h"
+#include "app/gui/recent_files.h"
+#include "core/log.h"
+#include "ganstudio/version.h"
+#include "widgets/log_pane.h"
+#include "widgets/model_panel.h"
+#include "widgets/record_tree.h"
+#include "widgets/tensor_browser.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+
+namespace gs::gui {
+
+namespace {
+
+const QString product_name = QStringLiteral("GAN Compression Studio");
+QString checkpoint_filter() {
+  return QObject::tr("Checkpoints (*.pt *.pth *.ckpt *.bin *.tar *.safetensors *.npy *.pkl);;All files (*)");
+}
+
+// The first local file of a drag, or an empty string when the drag carries none.
+QString dropped_file(const QMimeData* mime) {
+  if (!mime || !mime->hasUrls()) return {};
+  for (const QUrl& url : mime->urls())
+    if (url.isLocalFile() && QFileInfo(url.toLocalFile()).isFile()) return url.toLocalFile();
+  return {};
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), loader_(new CheckpointLoader(this)), recent_(std::make_unique<RecentFiles>()) {
+  setObjectName(QStringLiteral("mainWindow"));
+  setAcceptDrops(true);
+  create_central();
+  create_docks();
+  create_menus();
+  create_status_bar();
+  update_title();
+  resize(1200, 760);
+  restore_settings();
+
+  // From here on everything logged anywhere (core threads included) also shows in the Log pane.
+  log_sink_ = std::make_shared<QtLogSink>(log_pane_);
+  log_sink_->set_level(spdlog::level::info);
+  gs::log::add_sink(log_sink_);
+
+  connect(loader_, &CheckpointLoader::loaded, this, &MainWindow::show_checkpoint);
+  connect(loader_, &CheckpointLoader::failed, this, &MainWindow::show_error);
+  connect(loader_, &CheckpointLoader::busy_changed, this, &MainWindow::set_busy);
+}
+
+MainWindow::~MainWindow() {
+  gs::log::remove_sink(log_sink_);
+  log_sink_->detach();
+  loader_->shutdown();
+}
+
+void MainWindow::create_central() {
+  tabs_ = new QTabWidget(this);
+  tabs_->setObjectName(QStringLiteral("centralTabs"));
+  tabs_->setDocumentMode(true);
+  tensors_ = new widgets::TensorBrowser(tabs_);
+  records_ = new widgets::RecordTree(tabs_);
+  tabs_->addTab(tensors_, tr("Tensors"));
+  tabs_->addTab(records_, tr("Records"));
+  tabs_->setTabEnabled(tabs_->indexOf(records_), false);
+  setCentralWidget(tabs_);
+}
+
+void MainWindow::create_docks() {
+  model_panel_ = new widgets::ModelPanel(this);
+  model_dock_ = new QDockWidget(tr("Model"), this);
+  model_dock_->setObjectName(QStringLiteral("modelDock"));
+  model_dock_->setWidget(model_panel_);
+  model_dock_->setAllowedAreas(Qt::LeftDockWidgetArea | Qt::RightDockWidgetArea);
+  addDockWidget(Qt::LeftDockWidgetArea, model_dock_);
+
+  log_pane_ = new widgets::LogPane(this);
+  log_dock_ = new QDockWidget(tr("Log"), this);
+  log_dock_->setObjectName(QStringLiteral("logDock"));
+  log_dock_->setWidget(log_pane_);
+  log_dock_->setAllowedAreas(Qt::BottomDockWidgetArea | Qt::TopDockWidgetArea);
+  addDockWidget(Qt::BottomDockWidgetArea, log_dock_);
+
+  // The side panel owns the full height; the log spans only the centre.
+  setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+  resizeDocks({model_dock_}, {300}, Qt::Horizontal);
+  resizeDocks({log_dock_}, {170}, Qt::Vertical);
+}
+
+void MainWindow::create_menus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("&Open\u2026"), this, &MainWindow::choose_checkpoint);
+  open->setObjectName(QStringLiteral("actionOpen"));
+  open->setShortcut(QKeySequence::Open);
+  recent_menu_ = file->addMenu(tr("Open &Recent"));
+  recent_menu_->setObjectName(QStringLiteral("recentMenu"));
+  // Rebuilt each time it opens, so files deleted meanwhile never show up.
+  connect(recent_menu_, &QMenu::aboutToShow, this, &MainWindow::fill_recent_menu);
+  fill_recent_menu();
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+  quit->setMenuRole(QAction::QuitRole);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  QAction* filter = view->addAction(tr("&Filter Tensors"), this, [this] {
+    tabs_->setCurrentWidget(tensors_);
+    tensors_->focus_filter();
+  });
+  filter->setShortcut(QKeySequence::Find);
+  view->addSeparator();
+  view->addAction(model_dock_->toggleViewAction());
+  view->addAction(log_dock_->toggleViewAction());
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  QAction* about = help->addAction(tr("&About"), this, &MainWindow::show_about);
+  about->setMenuRole(QAction::AboutRole);
+}
+
+void MainWindow::create_status_bar() {
+  progress_ = new QProgressBar(this);
+  progress_->setObjectName(QStringLiteral("progressBar"));
+  progress_->setRange(0, 0); // busy indicator: the core reports no progress for a single read
+  progress_->setTextVisible(false);
+  progress_->setMaximumWidth(160);
+  progress_->setMaximumHeight(statusBar()->fontMetrics().height());
+  progress_->hide();
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->showMessage(tr("Open a checkpoint with File \u2192 Open\u2026 or drop one here"));
+}
+
+void MainWindow::restore_settings() {
+  QSettings settings;
+  restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+  restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+void MainWindow::save_settings() const {
+  QSettings settings;
+  settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+  settings.setValue(QStringLiteral("window/state"), saveState());
+}
+
+bool MainWindow::loading() const {
+  return loader_->busy();
+}
+
+void MainWindow::open_checkpoint(const QString& path) {
+  gs::log::get("app")->info("opening {}", QDir::toNativeSeparators(path).toStdString());
+  statusBar()->showMessage(tr("Loading %1\u2026").arg(QFileInfo(path).fileName()));
+  loader_->open(path);
+}
+
+void MainWindow::choose_checkpoint() {
+  const QString start = current_.path.isEmpty() ? QDir::currentPath() : QFileInfo(current_.path).absolutePath();
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open Checkpoint"), start, checkpoint_filter());
+  if (!path.isEmpty()) open_checkpoint(path);
+}
+
+void MainWindow::fill_recent_menu() {
+  recent_menu_->clear();
+  const QStringList entries = recent_->entries();
+  for (int i = 0; i < entries.size(); ++i) {
+    const QString path = entries[i];
+    // &1 .. &8 as mnemonics; the full path is in the status tip.
+    QAction* action = recent_menu_->addAction(QStringLiteral("&%1  %2").arg(i + 1).arg(QFileInfo(path).fileName()),
+                                              this, [this, path] { open_checkpoint(path); });
+    action->setStatusTip(QDir::toNativeSeparators(path));
+    action->setToolTip(QDir::toNativeSeparators(path));
+  }
+  if (!entries.isEmpty()) recent_menu_->addSeparator();
+  QAction* clear = recent_menu_->addAction(tr("Clear List"), this, [this] { recent_->clear(); });
+  clear->setEnabled(!entries.isEmpty());
+  recent_menu_->setEnabled(!entries.isEmpty());
+}
+
+void MainWindow::show_about() {
+  QMessageBox::about(this, tr("About %1").arg(product_name),
+                     tr("<h3>%1 %2</h3>"
+                        "<p>Compress trained GAN generators by channel pruning, interactively.</p>"
+                        "<p>Qt %3. The same engine runs headless as <code>ganstudio-cli</code>.</p>")
+                         .arg(product_name, QStringLiteral(GANSTUDIO_VERSION), QString::fromLatin1(qVersion())));
+}
+
+void MainWindow::show_checkpoint(const widgets::CheckpointView& view, qint64 elapsed_ms) {
+  current_ = view;
+  tensors_->set_tensors(view.tensors);
+  records_->set_content(view.records, view.values);
+  const int records_tab = tabs_->indexOf(records_);
+  tabs_->setTabEnabled(records_tab, records_->has_content());
+  tabs_->setTabToolTip(records_tab,
+                       records_->has_content() ? QString() : tr("This checkpoint holds no records or scalar values"));
+  if (!records_->has_content()) tabs_->setCurrentWidget(tensors_);
+  model_panel_->set_checkpoint(view);
+  recent_->add(view.path);
+  update_title();
+  statusBar()->showMessage(tr("Loaded %1: %2 tensors in %3 ms")
+                               .arg(QFileInfo(view.path).fileName())
+                               .arg(view.tensors.size())
+                               .arg(elapsed_ms),
+                           10000);
+  Q_EMIT checkpoint_loaded(view.path);
+}
+
+void MainWindow::show_error(const QString& path, const QString& message) {
+  // Core messages read "<file>: <reason>"; the dialog names the file in its own line, so only the reason is repeated.
+  QString reason = message;
+  if (reason.startsWith(path + QStringLiteral(": "))) reason = reason.mid(path.size() + 2);
+
+  if (!error_dialog_) {
+    error_dialog_ = new QMessageBox(this);
+    error_dialog_->setObjectName(QStringLiteral("errorDialog"));
+    error_dialog_->setIcon(QMessageBox::Warning);
+    error_dialog_->setStandardButtons(QMessageBox::Ok);
+    error_dialog_->setWindowTitle(tr("Cannot Open Checkpoint"));
+  }
+  error_dialog_->setText(tr("Cannot open \u201c%1\u201d.").arg(QFileInfo(path).fileName()));
+  error_dialog_->setInformativeText(reason);
+  error_dialog_->setDetailedText(QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath()));
+  // open(), not exec(): no nested event loop, so the loader and the log keep running behind the dialog.
+  error_dialog_->open();
+
+  statusBar()->showMessage(tr("Could not open %1").arg(QFileInfo(path).fileName()), 10000);
+  Q_EMIT checkpoint_failed(path, message);
+}
+
+void MainWindow::set_busy(bool busy) {
+  progress_->setVisible(busy);
+  if (!busy && statusBar()->currentMessage().startsWith(tr("Loading"))) statusBar()->clearMessage();
+}
+
+void MainWindow::update_title() {
+  setWindowTitle(current_.path.isEmpty() ? product_name
+                                         : tr("%1 \u2014 %2").arg(QFileInfo(current_.path).fileName(), product_name));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  save_settings();
+  loader_->shutdown();
+  event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (!dropped_file(event->mimeData()).isEmpty()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QString path = dropped_file(event->mimeData());
+  if (path.isEmpty()) return;
+  event->acceptProposedAction();
+  open_checkpoint(path);
+}
+
+} // namespace gs::gui

@@ -1,0 +1,39 @@
+// The "Log" pane: read-only, monospace, coloured by level, keeping the last few thousand lines. Lines are batched
+// and written a few times a second, so a chatty worker cannot flood the GUI thread.
+#pragma once
+#include <QPlainTextEdit>
+#include <QTimer>
+#include <QVector>
+
+namespace gs::widgets {
+
+enum class LogLevel { Trace, Debug, Info, Warning, Error, Critical };
+
+class LogPane : public QPlainTextEdit {
+  Q_OBJECT
+
+public:
+  static constexpr int MaxLines = 5000;
+  static constexpr int FlushIntervalMs = 100;
+
+  explicit LogPane(QWidget* parent = nullptr);
+
+  // Lines appended since the last flush; they appear within FlushIntervalMs.
+  int pending_lines() const { return pending_.size(); }
+
+public Q_SLOTS:
+  void append_line(gs::widgets::LogLevel level, const QString& line);
+  // Writes what is pending now (the timer does this on its own).
+  void flush();
+
+private:
+  struct Line {
+    LogLevel level;
+    QString text;
+  };
+
+  QVector<Line> pending_;
+  QTimer flush_timer_;
+};
+
+} // namespace gs::widgets
