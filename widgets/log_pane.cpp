@@ -38,7 +38,9 @@ LogPane::LogPane(QWidget* parent) : QPlainTextEdit(parent) {
   setObjectName(QStringLiteral("logPane"));
   setReadOnly(true);
   setUndoRedoEnabled(false);
-  setLineWrapMode(QPlainTextEdit::NoWrap);
+  // Error lines carry long reasons; wrapped they can be read without scrolling sideways.
+  setLineWrapMode(QPlainTextEdit::WidgetWidth);
+  setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
   setMaximumBlockCount(MaxLines);
   setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
   setCenterOnScroll(false);

@@ -9,6 +9,7 @@
 #include <QStackedWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace gs::widgets {
 
@@ -46,6 +47,7 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent), pages_(new QStackedWi
   form->setRowWrapPolicy(QFormLayout::DontWrapRows);
   file_ = add_row(form, tr("File"), "modelFile");
   format_ = add_row(form, tr("Format"), "modelFormat");
+  root_ = add_row(form, tr("Root"), "modelRoot");
   tensors_ = add_row(form, tr("Tensors"), "modelTensors");
   parameters_ = add_row(form, tr("Parameters"), "modelParameters");
   size_ = add_row(form, tr("Size"), "modelSize");
@@ -61,13 +63,15 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent), pages_(new QStackedWi
   parts_->verticalHeader()->setDefaultSectionSize(parts_->fontMetrics().height() + 6);
   parts_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   parts_->horizontalHeader()->setSectionResizeMode(PartKey, QHeaderView::Stretch);
+  parts_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
 
   auto* details_layout = new QVBoxLayout(details);
   details_layout->setContentsMargins(8, 8, 8, 8);
   details_layout->addLayout(form);
   details_layout->addSpacing(6);
   details_layout->addWidget(parts_title_);
-  details_layout->addWidget(parts_, 1);
+  details_layout->addWidget(parts_);
+  details_layout->addStretch(1);
   pages_->addWidget(details);
 
   auto* layout = new QVBoxLayout(this);
@@ -91,16 +95,38 @@ void ModelPanel::set_checkpoint(const CheckpointView& view) {
   const QFileInfo info(view.path);
   file_->setText(info.fileName());
   file_->setToolTip(info.absoluteFilePath());
-  format_->setText(view.root_type.isEmpty() ? view.format : tr("%1 (%2)").arg(view.format, view.root_type));
+  format_->setText(view.format);
+  root_->setText(view.root_type.isEmpty() ? tr("(unknown)") : view.root_type);
+  root_->setToolTip(tr("Python type of the object the file holds"));
   tensors_->setText(QString::number(view.tensors.size()));
   parameters_->setText(format_count(view.parameters));
   parameters_->setToolTip(tr("%1 elements of floating-point tensors (%2 elements in all)")
                               .arg(format_exact(view.parameters), format_exact(view.elements)));
   size_->setText(format_bytes(view.bytes));
   size_->setToolTip(tr("%1 bytes of tensor data").arg(format_exact(view.bytes)));
-  keys_->setText(view.top_keys.isEmpty() ? tr("(none)") : view.top_keys.join(QStringLiteral(", ")));
+  set_keys(view.top_keys);
   fill_parts(view.parts);
   pages_->setCurrentIndex(1);
+}
+
+void ModelPanel::set_keys(const QStringList& keys) {
+  // A plain state dict has a key per tensor: a few name the kind of file, hundreds would push the parts off the panel.
+  constexpr int shown = 8;
+  constexpr int in_tooltip = 40;
+  if (keys.isEmpty()) {
+    keys_->setText(tr("(none)"));
+    keys_->setToolTip({});
+    return;
+  }
+  if (keys.size() <= shown) {
+    keys_->setText(keys.join(QStringLiteral(", ")));
+    keys_->setToolTip({});
+    return;
+  }
+  keys_->setText(tr("%1, \u2026 (%2 in all)").arg(keys.mid(0, shown).join(QStringLiteral(", "))).arg(keys.size()));
+  QString tooltip = keys.mid(0, in_tooltip).join(QLatin1Char('\n'));
+  if (keys.size() > in_tooltip) tooltip += tr("\n\u2026 and %1 more").arg(keys.size() - in_tooltip);
+  keys_->setToolTip(tooltip);
 }
 
 void ModelPanel::fill_parts(const QVector<PartRow>& parts) {
@@ -115,6 +141,10 @@ void ModelPanel::fill_parts(const QVector<PartRow>& parts) {
                     number_item(format_count(part.parameters), tr("%1 parameters").arg(format_exact(part.parameters))));
     parts_->setItem(i, PartSize, number_item(format_bytes(part.bytes), tr("%1 bytes").arg(format_exact(part.bytes))));
   }
+  // As tall as its rows (up to a dozen): a few parts should not leave a large empty table filling the panel.
+  const int visible_rows = std::min<int>(parts.size(), 12);
+  parts_->setFixedHeight(parts_->horizontalHeader()->sizeHint().height() +
+                         visible_rows * parts_->verticalHeader()->defaultSectionSize() + 2 * parts_->frameWidth());
   // One part is the whole file again: the table would only repeat the totals above.
   const bool useful = parts.size() > 1;
   parts_title_->setVisible(useful);

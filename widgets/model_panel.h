@@ -23,11 +23,13 @@ public:
 
 private:
   QLabel* add_row(QFormLayout* form, const QString& label, const char* object_name);
+  void set_keys(const QStringList& keys);
   void fill_parts(const QVector<PartRow>& parts);
 
   QStackedWidget* pages_;
   QLabel* file_;
   QLabel* format_;
+  QLabel* root_;
   QLabel* tensors_;
   QLabel* parameters_;
   QLabel* size_;

@@ -64,6 +64,9 @@ void TensorBrowser::focus_filter() {
 void TensorBrowser::update_count() {
   const int total = model_->rowCount();
   const int shown = proxy_->rowCount();
+  // Nothing to filter before a checkpoint is open.
+  filter_->setEnabled(total > 0);
+  count_->setVisible(total > 0);
   if (shown != total)
     count_->setText(tr("%1 of %2 tensors").arg(shown).arg(total));
   else

@@ -42,10 +42,10 @@ void CheckpointLoader::on_loaded(quint64 request, const widgets::CheckpointView&
   Q_EMIT loaded(view, elapsed_ms);
 }
 
-void CheckpointLoader::on_failed(quint64 request, const QString& path, const QString& message) {
+void CheckpointLoader::on_failed(quint64 request, const QString& path, const QString& reason) {
   if (request != latest_.load()) return;
   set_busy(false);
-  Q_EMIT failed(path, message);
+  Q_EMIT failed(path, reason);
 }
 
 void CheckpointLoader::set_busy(bool busy) {

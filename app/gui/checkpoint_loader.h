@@ -26,12 +26,12 @@ public:
 
 Q_SIGNALS:
   void loaded(const gs::widgets::CheckpointView& view, qint64 elapsed_ms);
-  void failed(const QString& path, const QString& message);
+  void failed(const QString& path, const QString& reason);
   void busy_changed(bool busy);
 
 private:
   void on_loaded(quint64 request, const gs::widgets::CheckpointView& view, qint64 elapsed_ms);
-  void on_failed(quint64 request, const QString& path, const QString& message);
+  void on_failed(quint64 request, const QString& path, const QString& reason);
   void set_busy(bool busy);
 
   QThread thread_;

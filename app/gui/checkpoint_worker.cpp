@@ -1,6 +1,7 @@
 #include "app/gui/checkpoint_worker.h"
 
 #include "app/gui/checkpoint_conversion.h"
+#include "core/io/io_error.h"
 #include "core/log.h"
 
 #include <QElapsedTimer>
@@ -18,19 +19,24 @@ void CheckpointWorker::load(quint64 request, const QString& path) {
   const std::string file = QFileInfo(path).fileName().toStdString();
   QElapsedTimer timer;
   timer.start();
+  QString reason;
   try {
     const auto summary = io::summarize_checkpoint(path.toStdString());
     const qint64 ms = timer.elapsed();
     log->info("loaded {}: {} tensors in {} ms", file, summary.tensors.size(), ms);
     Q_EMIT loaded(request, to_view(summary), ms);
+    return;
+  } catch (const io::IoError& e) {
+    // The path goes beside the reason in the dialog and the log; repeat the file only when it is another one.
+    reason = QString::fromStdString(e.file() == path.toStdString() ? e.reason() : e.what());
   } catch (const std::exception& e) {
-    // Anything the reader throws (IoError, c10::Error, bad_alloc) ends this load only; the application goes on.
-    log->error("cannot open {}: {}", path.toStdString(), e.what());
-    Q_EMIT failed(request, path, QString::fromStdString(e.what()));
+    // Anything else the reader throws (c10::Error, bad_alloc) ends this load only; the application goes on.
+    reason = QString::fromStdString(e.what());
   } catch (...) {
-    log->error("cannot open {}: unknown error", path.toStdString());
-    Q_EMIT failed(request, path, tr("unknown error"));
+    reason = tr("unknown error");
   }
+  log->error("cannot open {}: {}", path.toStdString(), reason.toStdString());
+  Q_EMIT failed(request, path, reason);
 }
 
 } // namespace gs::gui

@@ -19,7 +19,8 @@ public Q_SLOTS:
 
 Q_SIGNALS:
   void loaded(quint64 request, const gs::widgets::CheckpointView& view, qint64 elapsed_ms);
-  void failed(quint64 request, const QString& path, const QString& message);
+  // `reason` says what is wrong without repeating the path.
+  void failed(quint64 request, const QString& path, const QString& reason);
 
 private:
   const std::atomic<quint64>& latest_;

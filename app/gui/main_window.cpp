@@ -222,17 +222,15 @@ void MainWindow::show_checkpoint(const widgets::CheckpointView& view, qint64 ela
   Q_EMIT checkpoint_loaded(view.path);
 }
 
-void MainWindow::show_error(const QString& path, const QString& message) {
-  // Core messages read "<file>: <reason>"; the dialog names the file in its own line, so only the reason is repeated.
-  QString reason = message;
-  if (reason.startsWith(path + QStringLiteral(": "))) reason = reason.mid(path.size() + 2);
-
+void MainWindow::show_error(const QString& path, const QString& reason) {
   if (!error_dialog_) {
     error_dialog_ = new QMessageBox(this);
     error_dialog_->setObjectName(QStringLiteral("errorDialog"));
     error_dialog_->setIcon(QMessageBox::Warning);
     error_dialog_->setStandardButtons(QMessageBox::Ok);
     error_dialog_->setWindowTitle(tr("Cannot Open Checkpoint"));
+    // Reasons are a sentence or two; the default width wraps them into a narrow column.
+    error_dialog_->setStyleSheet(QStringLiteral("QLabel#qt_msgbox_informativelabel { min-width: 420px; }"));
   }
   error_dialog_->setText(tr("Cannot open \u201c%1\u201d.").arg(QFileInfo(path).fileName()));
   error_dialog_->setInformativeText(reason);
@@ -241,7 +239,7 @@ void MainWindow::show_error(const QString& path, const QString& message) {
   error_dialog_->open();
 
   statusBar()->showMessage(tr("Could not open %1").arg(QFileInfo(path).fileName()), 10000);
-  Q_EMIT checkpoint_failed(path, message);
+  Q_EMIT checkpoint_failed(path, reason);
 }
 
 void MainWindow::set_busy(bool busy) {

@@ -41,7 +41,7 @@ public:
 
 Q_SIGNALS:
   void checkpoint_loaded(const QString& path);
-  void checkpoint_failed(const QString& path, const QString& message);
+  void checkpoint_failed(const QString& path, const QString& reason);
 
 protected:
   void closeEvent(QCloseEvent* event) override;
@@ -60,7 +60,7 @@ private:
   void fill_recent_menu();
   void show_about();
   void show_checkpoint(const widgets::CheckpointView& view, qint64 elapsed_ms);
-  void show_error(const QString& path, const QString& message);
+  void show_error(const QString& path, const QString& reason);
   void set_busy(bool busy);
   void update_title();
 
