@@ -43,7 +43,8 @@ LogPane::LogPane(QWidget* parent) : QPlainTextEdit(parent) {
   setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
   setMaximumBlockCount(MaxLines);
   setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-  setCenterOnScroll(false);
+  // A file dropped on the log opens as a checkpoint (the window handles it) instead of being refused here.
+  setAcceptDrops(false);
 
   flush_timer_.setSingleShot(true);
   flush_timer_.setInterval(FlushIntervalMs);

@@ -18,10 +18,8 @@ public:
 
   explicit LogPane(QWidget* parent = nullptr);
 
-  // Lines appended since the last flush; they appear within FlushIntervalMs.
-  int pending_lines() const { return pending_.size(); }
-
 public Q_SLOTS:
+  // The line appears within FlushIntervalMs, together with any others appended meanwhile.
   void append_line(gs::widgets::LogLevel level, const QString& line);
   // Writes what is pending now (the timer does this on its own).
   void flush();

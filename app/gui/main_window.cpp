@@ -189,7 +189,10 @@ void MainWindow::fill_recent_menu() {
     action->setToolTip(QDir::toNativeSeparators(path));
   }
   if (!entries.isEmpty()) recent_menu_->addSeparator();
-  QAction* clear = recent_menu_->addAction(tr("Clear List"), this, [this] { recent_->clear(); });
+  QAction* clear = recent_menu_->addAction(tr("Clear List"), this, [this] {
+    recent_->clear();
+    fill_recent_menu();
+  });
   clear->setEnabled(!entries.isEmpty());
   recent_menu_->setEnabled(!entries.isEmpty());
 }
@@ -213,6 +216,7 @@ void MainWindow::show_checkpoint(const widgets::CheckpointView& view, qint64 ela
   if (!records_->has_content()) tabs_->setCurrentWidget(tensors_);
   model_panel_->set_checkpoint(view);
   recent_->add(view.path);
+  fill_recent_menu(); // a disabled menu never sends aboutToShow, so the first entry must enable it here
   update_title();
   statusBar()->showMessage(tr("Loaded %1: %2 tensors in %3 ms")
                                .arg(QFileInfo(view.path).fileName())

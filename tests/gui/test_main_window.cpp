@@ -4,9 +4,12 @@
 #include "app/gui/recent_files.h"
 
 #include <QAbstractItemModel>
+#include <QDir>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPlainTextEdit>
@@ -20,6 +23,7 @@
 #include <QTest>
 #include <QTreeWidget>
 #include <QUrl>
+#include <algorithm>
 
 using gs::gui::MainWindow;
 
@@ -35,6 +39,24 @@ QStringList column_texts(const QAbstractItemModel* model, int column) {
   QStringList texts;
   for (int row = 0; row < model->rowCount(); ++row) texts << model->index(row, column).data().toString();
   return texts;
+}
+
+// A float32 .npy of `count` zeros: big enough that reading it takes a noticeable moment.
+bool write_npy(const QString& path, qint64 count) {
+  QByteArray header =
+      QStringLiteral("{'descr': '<f4', 'fortran_order': False, 'shape': (%1,), }").arg(count).toLatin1();
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly)) return false;
+  const quint16 length = static_cast<quint16>(header.size());
+  file.write("\x93NUMPY\x01\x00", 8);
+  file.write(reinterpret_cast<const char*>(&length), 2); // little-endian on every machine this builds for
+  file.write(header);
+  const QByteArray chunk(1 << 20, '\0');
+  for (qint64 left = count * 4; left > 0; left -= chunk.size())
+    file.write(chunk.constData(), std::min<qint64>(left, chunk.size()));
+  return file.error() == QFileDevice::NoError;
 }
 
 } // namespace
@@ -94,6 +116,8 @@ private Q_SLOTS:
     MainWindow window;
     window.show();
     auto* progress = window.findChild<QProgressBar*>(QStringLiteral("progressBar"));
+    auto* recent = window.findChild<QMenu*>(QStringLiteral("recentMenu"));
+    QVERIFY(!recent->isEnabled());
     QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
     window.open_checkpoint(state_dict);
     // The call returns at once: the read happens on the loader thread while the bar shows it is busy.
@@ -102,6 +126,7 @@ private Q_SLOTS:
     QVERIFY(loaded.wait(load_timeout_ms));
     QCOMPARE(loaded.takeFirst().at(0).toString(), state_dict);
     QVERIFY(progress->isHidden());
+    QVERIFY(recent->isEnabled());
 
     auto* table = window.findChild<QTableView*>(QStringLiteral("tensorTable"));
     QCOMPARE(table->model()->rowCount(), 9);
@@ -209,6 +234,37 @@ private Q_SLOTS:
     QVERIFY(!window.loading());
   }
 
+  void slow_load_is_superseded() {
+    const QString big = home_.filePath(QStringLiteral("big.npy"));
+    QVERIFY(write_npy(big, 16 << 20));
+    MainWindow window;
+    QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
+    window.open_checkpoint(big);
+    QTest::qWait(30); // the loader thread is now inside the read
+    window.open_checkpoint(state_dict);
+    QVERIFY(loaded.wait(load_timeout_ms));
+    QTRY_VERIFY(!window.loading());
+    QTest::qWait(200);
+    QCOMPARE(loaded.count(), 1);
+    QCOMPARE(window.current_path(), state_dict);
+  }
+
+  void closing_during_a_load() {
+    const QString big = home_.filePath(QStringLiteral("big.npy"));
+    QVERIFY(QFileInfo::exists(big) || write_npy(big, 16 << 20));
+    QElapsedTimer timer;
+    timer.start();
+    {
+      MainWindow window;
+      window.show();
+      window.open_checkpoint(big);
+      QTest::qWait(30);
+      window.close(); // stops the loader thread; the read in progress finishes and is dropped
+      QVERIFY(!window.loading());
+    }
+    QVERIFY(timer.elapsed() < load_timeout_ms);
+  }
+
   void log_pane_receives_lines() {
     MainWindow window;
     auto* pane = window.findChild<QPlainTextEdit*>(QStringLiteral("logPane"));
@@ -228,6 +284,16 @@ private Q_SLOTS:
     }
     gs::gui::RecentFiles recent;
     QCOMPARE(recent.entries(), (QStringList{namespace_ckpt, state_dict}));
+    {
+      // A new window offers them in File > Open Recent, newest first.
+      MainWindow window;
+      auto* menu = window.findChild<QMenu*>(QStringLiteral("recentMenu"));
+      QVERIFY(menu);
+      QVERIFY(menu->isEnabled());
+      QVERIFY(menu->actions().size() >= 2);
+      QVERIFY(menu->actions().at(0)->text().contains(QStringLiteral("namespace_ckpt.pt")));
+      QCOMPARE(menu->actions().at(0)->statusTip(), QDir::toNativeSeparators(namespace_ckpt));
+    }
 
     // Files that disappeared are dropped; the list never grows past its cap.
     QStringList many{home_.filePath(QStringLiteral("gone.pt"))};
