@@ -118,7 +118,7 @@ void ModelPanel::set_keys(const QStringList& keys) {
     keys_->setToolTip({});
     return;
   }
-  if (keys.size() <= shown) {
+  if (keys.size() <= shown + 2) { // "…, (9 in all)" would hide less than it costs
     keys_->setText(keys.join(QStringLiteral(", ")));
     keys_->setToolTip({});
     return;
