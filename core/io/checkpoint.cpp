@@ -4,6 +4,7 @@
 #include "core/io/io_error.h"
 #include "core/io/mapped_file.h"
 #include "core/io/npy.h"
+#include "core/io/pickle_callables.h"
 #include "core/io/pickle_reader.h"
 #include "core/io/pickle_writer.h"
 #include "core/io/tensor_rebuild.h"
@@ -38,28 +39,6 @@ const char* format_name(Format format) {
 
 namespace {
 
-// ('storage', <Type>Storage, key, location, numel[, view_metadata]) as written by torch.save.
-struct StorageRef {
-  at::ScalarType type;
-  std::string key;
-  int64_t numel;
-};
-
-StorageRef parse_storage_pid(const std::string& file, const Value* pid) {
-  if (pid->kind != Kind::Tuple || pid->items.size() < 5 || pid->items[0]->kind != Kind::String ||
-      pid->items[0]->text != "storage")
-    throw IoError(file, "unsupported persistent id " + pid->repr() + " (expected a storage reference)");
-  const Value* type = pid->items[1];
-  const Value* key = pid->items[2];
-  const Value* numel = pid->items[4];
-  if (type->kind != Kind::Global || key->kind != Kind::String || numel->kind != Kind::Int)
-    throw IoError(file, "malformed storage reference " + pid->repr());
-  auto st = scalar_type_from_storage(type->name);
-  if (!st || (type->module != "torch" && type->module != "torch.storage"))
-    throw IoError(file, "unsupported storage type '" + type->qualified_name() + "'");
-  return {*st, key->text, numel->integer};
-}
-
 bool starts_with(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
@@ -72,8 +51,7 @@ bool looks_like_pickle(std::string_view bytes) {
 
 bool looks_like_safetensors(std::string_view bytes) {
   if (bytes.size() < 10) return false;
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(bytes[i]);
+  const uint64_t n = load_le(bytes, 0, 8);
   return n >= 2 && n <= bytes.size() - 8 && bytes[8] == '{';
 }
 

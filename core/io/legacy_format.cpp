@@ -3,6 +3,7 @@
 // the object pickle is walked twice: once to learn which storages exist, once to rebuild tensors over them.
 #include "core/io/checkpoint.h"
 #include "core/io/io_error.h"
+#include "core/io/pickle_callables.h"
 #include "core/io/pickle_reader.h"
 #include "core/io/tensor_rebuild.h"
 
@@ -57,15 +58,10 @@ Document read_torch_legacy(const std::string& file, std::string_view bytes, bool
   // Pass 1: learn every referenced storage's type and size, and where the object pickle ends.
   std::map<std::string, LegacyStorage> storages;
   auto record_pid = [&](Value* pid) -> Value* {
-    if (pid->kind != Kind::Tuple || pid->items.size() < 5 || pid->items[0]->kind != Kind::String ||
-        pid->items[0]->text != "storage" || pid->items[1]->kind != Kind::Global ||
-        pid->items[2]->kind != Kind::String || pid->items[4]->kind != Kind::Int)
-      throw IoError(file, "unsupported persistent id " + pid->repr() + " (expected a storage reference)");
-    auto type = scalar_type_from_storage(pid->items[1]->name);
-    if (!type) throw IoError(file, "unsupported storage type '" + pid->items[1]->qualified_name() + "'");
-    auto& s = storages[pid->items[2]->text];
-    s.type = *type;
-    s.numel = pid->items[4]->integer;
+    StorageRef ref = parse_storage_pid(file, pid);
+    auto& s = storages[ref.key];
+    s.type = ref.type;
+    s.numel = ref.numel;
     return scratch.none();
   };
   PickleOptions walk = plain;
@@ -81,8 +77,7 @@ Document read_torch_legacy(const std::string& file, std::string_view bytes, bool
     auto it = storages.find(k->text);
     if (it == storages.end()) throw IoError(file, "storage '" + k->text + "' is listed but never referenced");
     if (bytes.size() - pos < 8) throw IoError(file, "truncated: storage '" + k->text + "' is missing");
-    int64_t count = 0;
-    for (int i = 7; i >= 0; --i) count = (count << 8) | static_cast<uint8_t>(bytes[pos + i]);
+    const auto count = static_cast<int64_t>(load_le(bytes, pos, 8));
     pos += 8;
     if (count != it->second.numel)
       throw IoError(file, "storage '" + k->text + "' holds " + std::to_string(count) + " elements, but " +

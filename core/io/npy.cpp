@@ -21,11 +21,11 @@ at::Tensor read_npy_bytes(const std::string& file, std::string_view bytes) {
   const int major = static_cast<uint8_t>(bytes[6]);
   size_t header_len = 0, start = 0;
   if (major == 1) {
-    header_len = static_cast<uint8_t>(bytes[8]) | (static_cast<size_t>(static_cast<uint8_t>(bytes[9])) << 8);
+    header_len = load_le(bytes, 8, 2);
     start = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) throw IoError(file, "truncated .npy header");
-    for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<uint8_t>(bytes[8 + i]);
+    header_len = load_le(bytes, 8, 4);
     start = 12;
   } else {
     throw IoError(file, "unsupported .npy version " + std::to_string(major));
@@ -57,10 +57,7 @@ at::Tensor read_npy_bytes(const std::string& file, std::string_view bytes) {
   }
   const int64_t numel = checked_numel(file, shape);
   at::Tensor flat = storage_from_bytes(file, bytes.substr(start + header_len), *type, numel, ".npy data");
-  if (!fortran) return flat.reshape(shape);
-  std::vector<int64_t> rev(shape.rbegin(), shape.rend()), perm;
-  for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) perm.push_back(i);
-  return flat.reshape(rev).permute(perm).contiguous();
+  return shaped(flat, shape, fortran);
 }
 
 std::string npy_bytes(const at::Tensor& tensor) {

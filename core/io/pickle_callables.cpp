@@ -215,21 +215,27 @@ void build_ndarray(const std::string& file, Value* target, Value* state) {
     sizes.push_back(s->integer);
   }
   at::Tensor flat = storage_from_bytes(file, raw->text, *type, checked_numel(file, sizes), "numpy array");
-  bool fortran = state->items[3]->kind == Kind::Bool && state->items[3]->boolean;
-  at::Tensor t;
-  if (fortran) {
-    std::vector<int64_t> rev(sizes.rbegin(), sizes.rend());
-    std::vector<int64_t> perm;
-    for (int64_t i = static_cast<int64_t>(sizes.size()) - 1; i >= 0; --i) perm.push_back(i);
-    t = flat.reshape(rev).permute(perm).contiguous();
-  } else {
-    t = flat.reshape(sizes);
-  }
+  const bool fortran = state->items[3]->kind == Kind::Bool && state->items[3]->boolean;
   target->kind = Kind::Tensor;
-  target->tensor = t;
+  target->tensor = shaped(flat, sizes, fortran);
 }
 
 } // namespace
+
+StorageRef parse_storage_pid(const std::string& file, const Value* pid) {
+  if (pid->kind != Kind::Tuple || pid->items.size() < 5 || pid->items[0]->kind != Kind::String ||
+      pid->items[0]->text != "storage")
+    throw IoError(file, "unsupported persistent id " + pid->repr() + " (expected a storage reference)");
+  const Value* type = pid->items[1];
+  const Value* key = pid->items[2];
+  const Value* numel = pid->items[4];
+  if (type->kind != Kind::Global || key->kind != Kind::String || numel->kind != Kind::Int)
+    throw IoError(file, "malformed storage reference " + pid->repr());
+  auto st = scalar_type_from_storage(type->name);
+  if (!st || (type->module != "torch" && type->module != "torch.storage"))
+    throw IoError(file, "unsupported storage type '" + type->qualified_name() + "'");
+  return {*st, key->text, numel->integer};
+}
 
 Value* call_allowed(const std::string& file, ValueArena& arena, const Value& callable, Value* args) {
   const std::string name = callable.qualified_name();

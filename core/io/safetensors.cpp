@@ -10,8 +10,7 @@ namespace gs::io {
 
 Document read_safetensors(const std::string& file, std::string_view bytes) {
   if (bytes.size() < 8) throw IoError(file, "truncated safetensors file (no header length)");
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(bytes[i]);
+  const uint64_t n = load_le(bytes, 0, 8);
   if (n > bytes.size() - 8) throw IoError(file, "truncated safetensors file (header runs past the end)");
   nlohmann::ordered_json header; // keeps the file's tensor order
   try {

@@ -86,6 +86,19 @@ at::Tensor storage_from_bytes(const std::string& file, std::string_view bytes, a
   return t;
 }
 
+at::Tensor shaped(const at::Tensor& flat, const std::vector<int64_t>& sizes, bool fortran_order) {
+  if (!fortran_order) return flat.reshape(sizes);
+  std::vector<int64_t> reversed(sizes.rbegin(), sizes.rend()), perm;
+  for (int64_t i = static_cast<int64_t>(sizes.size()) - 1; i >= 0; --i) perm.push_back(i);
+  return flat.reshape(reversed).permute(perm).contiguous();
+}
+
+uint64_t load_le(std::string_view bytes, size_t offset, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(bytes[offset + i]);
+  return v;
+}
+
 int64_t checked_numel(const std::string& file, const std::vector<int64_t>& sizes) {
   int64_t n = 1;
   for (int64_t s : sizes) {

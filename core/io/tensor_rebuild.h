@@ -23,6 +23,10 @@ at::Tensor storage_from_bytes(const std::string& file, std::string_view bytes, a
 // storage.as_strided(sizes, strides, offset) after checking the view lies inside the storage.
 at::Tensor view_of_storage(const std::string& file, const at::Tensor& storage, int64_t offset,
                            const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides);
+// `flat` viewed as `sizes`; Fortran-ordered data (numpy) is reordered to C order.
+at::Tensor shaped(const at::Tensor& flat, const std::vector<int64_t>& sizes, bool fortran_order);
+// Little-endian unsigned integer of `n` bytes at `offset`; the caller has checked the bytes are there.
+uint64_t load_le(std::string_view bytes, size_t offset, int n);
 // Number of elements of a shape, or an IoError when it is negative or overflows.
 int64_t checked_numel(const std::string& file, const std::vector<int64_t>& sizes);
 
