@@ -58,14 +58,10 @@ bool looks_like_safetensors(std::string_view bytes) {
 void walk(const Value* v, const std::string& path, std::vector<NamedTensor>& out,
           std::unordered_set<const Value*>& seen, int depth);
 
-std::string join(const std::string& prefix, const std::string& name) {
-  return prefix.empty() ? name : prefix + "." + name;
-}
-
 void walk_dict_entries(const Value* dict, const std::string& path, std::vector<NamedTensor>& out,
                        std::unordered_set<const Value*>& seen, int depth) {
   for (const auto& [k, v] : dict->entries)
-    walk(v, join(path, k->kind == Kind::String ? k->text : k->repr()), out, seen, depth + 1);
+    walk(v, join_path(path, k->kind == Kind::String ? k->text : k->repr()), out, seen, depth + 1);
 }
 
 void walk(const Value* v, const std::string& path, std::vector<NamedTensor>& out,
@@ -86,7 +82,8 @@ void walk(const Value* v, const std::string& path, std::vector<NamedTensor>& out
   }
   if (v->kind == Kind::Dict) return walk_dict_entries(v, path, out, seen, depth);
   if (v->kind == Kind::List || v->kind == Kind::Tuple) {
-    for (size_t i = 0; i < v->items.size(); ++i) walk(v->items[i], join(path, std::to_string(i)), out, seen, depth + 1);
+    for (size_t i = 0; i < v->items.size(); ++i)
+      walk(v->items[i], join_path(path, std::to_string(i)), out, seen, depth + 1);
     return;
   }
   // nn.Module pickled whole: name tensors the way state_dict() does.
@@ -98,7 +95,7 @@ void walk(const Value* v, const std::string& path, std::vector<NamedTensor>& out
       if (d && d->kind == Kind::Dict) walk_dict_entries(d, path, out, seen, depth);
     return;
   }
-  for (const auto& [name, field] : v->fields) walk(field, join(path, name), out, seen, depth + 1);
+  for (const auto& [name, field] : v->fields) walk(field, join_path(path, name), out, seen, depth + 1);
 }
 
 } // namespace
@@ -163,6 +160,10 @@ Checkpoint load_checkpoint(const std::string& path) {
   }
   log::get("io")->info("loaded {} ({}, {} values)", path, format_name(ck.format), ck.doc.arena->size());
   return ck;
+}
+
+std::string join_path(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
 }
 
 std::vector<NamedTensor> flatten_tensors(const Value* root) {

@@ -35,6 +35,9 @@ struct NamedTensor {
 // parameters the way state_dict() names them.
 std::vector<NamedTensor> flatten_tensors(const Value* root);
 
+// "prefix.name" (or "name" at the root): how tensor and value paths are spelled everywhere.
+std::string join_path(const std::string& prefix, const std::string& name);
+
 // A state dict (OrderedDict of name -> tensor), ready to be saved.
 Value* make_state_dict(ValueArena& arena, const std::vector<NamedTensor>& tensors);
 

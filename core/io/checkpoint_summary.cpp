@@ -40,10 +40,6 @@ std::string type_name(const Value* v) {
   return kind_name(v->kind);
 }
 
-std::string join(const std::string& prefix, const std::string& name) {
-  return prefix.empty() ? name : prefix + "." + name;
-}
-
 // Collects records (not modules) and scalar leaves, each container visited once.
 void collect(const Value* v, const std::string& path, CheckpointSummary& s, std::unordered_set<const Value*>& seen,
              int depth) {
@@ -60,7 +56,7 @@ void collect(const Value* v, const std::string& path, CheckpointSummary& s, std:
   if (v->kind == Kind::Record) return; // a pickled nn.Module: its tensors are listed, its bookkeeping is noise
   if (v->kind == Kind::Dict) {
     for (const auto& [k, val] : v->entries) {
-      std::string p = join(path, k->kind == Kind::String ? k->text : k->repr());
+      std::string p = join_path(path, k->kind == Kind::String ? k->text : k->repr());
       if (is_scalar(val)) {
         if (s.values.size() < kMaxValues) s.values.push_back({p, type_name(val), val->repr(120)});
       } else {
@@ -77,7 +73,7 @@ void collect(const Value* v, const std::string& path, CheckpointSummary& s, std:
       return;
     }
     for (size_t i = 0; i < v->items.size(); ++i)
-      collect(v->items[i], join(path, std::to_string(i)), s, seen, depth + 1);
+      collect(v->items[i], join_path(path, std::to_string(i)), s, seen, depth + 1);
   }
 }
 
