@@ -1,0 +1,131 @@
+// Slicing and masking by channel groups, generic over architectures: groups list every slot their channels occupy.
+#include "core/models/channel_ops.h"
+
+#include "core/models/state_loading.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <set>
+
+namespace gs::models {
+namespace {
+
+const ChannelGroup& find_group(const std::vector<ChannelGroup>& groups, const std::string& name) {
+  for (const auto& g : groups)
+    if (g.name == name) return g;
+  throw ModelError("no channel group named '" + name + "'");
+}
+
+std::string shape_text(at::IntArrayRef s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+// For every (tensor, dim) touched by a pruned group: the indices along that dim that survive.
+using Survivors = std::map<std::pair<std::string, int64_t>, std::vector<int64_t>>;
+
+Survivors survivors(const std::vector<ChannelGroup>& groups, const KeptChannels& kept, const TensorMap& tensors) {
+  // Removed indices per (tensor, dim), then the complement.
+  std::map<std::pair<std::string, int64_t>, std::set<int64_t>> removed;
+  for (const auto& [name, indices] : kept) {
+    const ChannelGroup& g = find_group(groups, name);
+    const std::set<int64_t> keep(indices.begin(), indices.end());
+    for (const auto& slot : g.slots) {
+      auto it = tensors.find(slot.tensor);
+      if (it == tensors.end())
+        throw ModelError("channel group '" + g.name + "' names tensor '" + slot.tensor + "', which the model lacks");
+      if (slot.dim >= it->second.dim() || slot.offset + g.width > it->second.size(slot.dim))
+        throw ModelError("channel group '" + g.name + "' does not fit tensor '" + slot.tensor + "' of shape " +
+                         shape_text(it->second.sizes()));
+      auto& r = removed[{slot.tensor, slot.dim}];
+      for (int64_t c = 0; c < g.width; ++c)
+        if (!keep.count(c)) r.insert(slot.offset + c);
+    }
+  }
+  Survivors out;
+  for (const auto& [key, gone] : removed) {
+    const int64_t size = tensors.at(key.first).size(key.second);
+    auto& s = out[key];
+    for (int64_t i = 0; i < size; ++i)
+      if (!gone.count(i)) s.push_back(i);
+  }
+  return out;
+}
+
+} // namespace
+
+void validate_kept(const std::vector<ChannelGroup>& groups, const KeptChannels& kept) {
+  for (const auto& [name, indices] : kept) {
+    const ChannelGroup& g = find_group(groups, name);
+    if (indices.empty())
+      throw ModelError("channel group '" + name + "' would keep no channels; at least one must remain");
+    std::set<int64_t> seen;
+    for (int64_t c : indices) {
+      if (c < 0 || c >= g.width)
+        throw ModelError("channel " + std::to_string(c) + " is outside group '" + name + "' of width " +
+                         std::to_string(g.width));
+      if (!seen.insert(c).second)
+        throw ModelError("channel " + std::to_string(c) + " is listed twice for group '" + name + "'");
+    }
+  }
+}
+
+std::map<std::string, int64_t> widths_after(const std::vector<ChannelGroup>& groups, const KeptChannels& kept) {
+  validate_kept(groups, kept);
+  std::map<std::string, int64_t> widths;
+  for (const auto& [name, indices] : kept) widths[name] = static_cast<int64_t>(indices.size());
+  return widths;
+}
+
+std::unique_ptr<Generator> slice(Generator& full, const KeptChannels& kept) {
+  const auto groups = full.channel_groups();
+  auto small = full.with_widths(widths_after(groups, kept));
+  const TensorMap src = state_dict(full.module());
+  const Survivors keep = survivors(groups, kept, src);
+  TensorMap dst = state_dict(small->module());
+  torch::NoGradGuard no_grad;
+  for (auto& [name, target] : dst) {
+    auto it = src.find(name);
+    if (it == src.end()) throw ModelError("the narrowed model has tensor '" + name + "' that the full one lacks");
+    at::Tensor t = it->second;
+    for (int64_t d = 0; d < t.dim(); ++d)
+      if (auto k = keep.find({name, d}); k != keep.end())
+        t = t.index_select(d, torch::tensor(k->second, torch::kLong).to(t.device()));
+    if (t.sizes() != target.sizes())
+      throw ModelError("slicing '" + name + "' gives shape " + shape_text(t.sizes()) + " but the narrowed model has " +
+                       shape_text(target.sizes()) + ": a channel group misses this tensor");
+    target.copy_(t);
+  }
+  small->module().train(full.module().is_training());
+  return small;
+}
+
+std::unique_ptr<Generator> clone(Generator& g) {
+  auto copy = g.with_widths({});
+  copy_state(g.module(), copy->module());
+  copy->module().train(g.module().is_training());
+  return copy;
+}
+
+void mask(Generator& full, const KeptChannels& kept) {
+  const auto groups = full.channel_groups();
+  validate_kept(groups, kept);
+  TensorMap tensors = state_dict(full.module());
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, indices] : kept) {
+    const ChannelGroup& g = find_group(groups, name);
+    const std::set<int64_t> keep(indices.begin(), indices.end());
+    for (const auto& slot : g.slots) {
+      std::vector<int64_t> pruned;
+      for (int64_t c = 0; c < g.width; ++c)
+        if (!keep.count(c)) pruned.push_back(slot.offset + c);
+      if (pruned.empty()) continue;
+      at::Tensor& t = tensors.at(slot.tensor);
+      t.index_fill_(slot.dim, torch::tensor(pruned, torch::kLong).to(t.device()), 0);
+    }
+  }
+}
+
+} // namespace gs::models

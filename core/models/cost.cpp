@@ -1,0 +1,48 @@
+// MAC and parameter counting conventions, in one place so every architecture counts alike.
+#include "core/models/cost.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+
+namespace gs::models {
+
+LayerCost conv2d_cost(std::string layer, int64_t in, int64_t out, int64_t k, int64_t out_h, int64_t out_w, bool bias) {
+  return {std::move(layer), in * out * k * k + (bias ? out : 0), out_h * out_w * in * out * k * k};
+}
+
+LayerCost conv_transpose2d_cost(std::string layer, int64_t in, int64_t out, int64_t k, int64_t in_h, int64_t in_w,
+                                int64_t out_h, int64_t out_w, bool bias, MacConvention convention) {
+  const int64_t pixels = convention == MacConvention::TransposedByOutput ? out_h * out_w : in_h * in_w;
+  return {std::move(layer), in * out * k * k + (bias ? out : 0), pixels * in * out * k * k};
+}
+
+LayerCost linear_cost(std::string layer, int64_t in, int64_t out, bool bias) {
+  return {std::move(layer), in * out + (bias ? out : 0), in * out};
+}
+
+CostReport make_cost_report(std::vector<LayerCost> layers, const torch::nn::Module& module) {
+  CostReport r;
+  r.layers = std::move(layers);
+  for (const auto& l : r.layers) r.macs += l.macs;
+  for (const auto& p : module.parameters(true)) r.params += p.numel();
+  return r;
+}
+
+std::string human_count(int64_t n) {
+  const char* units[] = {"", "K", "M", "G", "T"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1000.0 && u < 4) {
+    v /= 1000.0;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0)
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
+  else
+    std::snprintf(buf, sizeof buf, v >= 100 ? "%.0f%s" : v >= 10 ? "%.1f%s" : "%.2f%s", v, units[u]);
+  return buf;
+}
+
+} // namespace gs::models
