@@ -14,6 +14,7 @@ struct Command {
 int run_info(const std::vector<std::string>& args);
 int run_fid(const std::vector<std::string>& args);
 int run_prdc(const std::vector<std::string>& args);
+int run_generate(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands();
 

@@ -17,6 +17,7 @@ const std::vector<Command>& commands() {
       {"info", "show a checkpoint's tensors, totals and records", run_info},
       {"fid", "Frechet distance of two feature sets (.npy)", run_fid},
       {"prdc", "precision, recall, density, coverage of feature sets (.npy)", run_prdc},
+      {"generate", "run a generator on latents or images: .npy outputs and PNG grids", run_generate},
   };
   return list;
 }

@@ -14,10 +14,17 @@ std::string shape_text(at::IntArrayRef s) {
   return out + "]";
 }
 
+// "3 missing (a, b, c, ...)" for the summary line; the full list follows on later lines.
+std::string brief(const char* what, const std::vector<std::string>& names) {
+  std::string s = std::to_string(names.size()) + " " + what + " (";
+  for (size_t i = 0; i < names.size() && i < 3; ++i) s += (i ? ", " : "") + names[i];
+  return s + (names.size() > 3 ? ", ...)" : ")");
+}
+
 void list(std::ostringstream& os, const char* what, const std::vector<std::string>& names) {
   if (names.empty()) return;
-  constexpr size_t shown = 12;
-  os << "\n  " << names.size() << " " << what << ":";
+  constexpr size_t shown = 20;
+  os << "\n  " << what << ":";
   for (size_t i = 0; i < names.size() && i < shown; ++i) os << "\n    " << names[i];
   if (names.size() > shown) os << "\n    ... and " << names.size() - shown << " more";
 }
@@ -45,10 +52,18 @@ void load_strict(torch::nn::Module& module, const TensorMap& tensors, const std:
     if (!own.count(name)) unexpected.push_back(name);
   if (!missing.empty() || !unexpected.empty() || !misshaped.empty()) {
     std::ostringstream os;
-    os << what << ": the checkpoint does not fit the architecture";
-    list(os, "missing tensors", missing);
-    list(os, "unexpected tensors", unexpected);
-    list(os, "mis-shaped tensors", misshaped);
+    os << what << ": the checkpoint does not fit the architecture:";
+    const char* sep = " ";
+    const std::pair<const char*, const std::vector<std::string>*> parts[] = {
+        {"missing", &missing}, {"unexpected", &unexpected}, {"mis-shaped", &misshaped}};
+    for (const auto& [label, names] : parts)
+      if (!names->empty()) {
+        os << sep << brief(label, *names);
+        sep = ", ";
+      }
+    list(os, "missing", missing);
+    list(os, "unexpected", unexpected);
+    list(os, "mis-shaped", misshaped);
     throw ModelError(os.str());
   }
   torch::NoGradGuard no_grad;

@@ -1,0 +1,29 @@
+// Terminal progress for long CLI commands: a redrawn line with rate and ETA on a terminal, periodic lines otherwise.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace gs::cli {
+
+class Progress {
+public:
+  Progress(std::string what, int64_t total);
+  // Cheap to call every step: redraws at most a few times per second.
+  void update(int64_t done, const std::string& detail = {});
+  void finish();
+
+private:
+  using Clock = std::chrono::steady_clock;
+  void draw(int64_t done, const std::string& detail, bool last);
+  std::string what_;
+  int64_t total_;
+  bool tty_;
+  Clock::time_point start_, last_draw_;
+  bool finished_ = false;
+};
+
+// "1:05:03", "4:07": how durations are shown.
+std::string format_duration(double seconds);
+
+} // namespace gs::cli
