@@ -1,6 +1,7 @@
 // ganstudio: the desktop application. `ganstudio [checkpoint]` opens the window, with the checkpoint if one is given.
 #include "app/gui/main_window.h"
 #include "core/log.h"
+#include "core/runtime.h"
 #include "ganstudio/version.h"
 
 #include <QApplication>
@@ -114,6 +115,7 @@ int main(int argc, char** argv) {
   QGuiApplication::setDesktopFileName(QStringLiteral("ganstudio"));
   // Warnings still reach a terminal the application was started from.
   gs::log::log_to_stderr(spdlog::level::warn);
+  gs::init_threads(); // the background worker trains with every core, as the CLI does
 
   gs::gui::MainWindow window;
   if (!options.screenshot.isEmpty()) {
