@@ -297,7 +297,9 @@ struct SynthesisImpl : torch::nn::Module {
       convs.push_back(StyledConv(w.at(in), w.at(out), c.style_dim, f.at(in), i % 2 == 0, c.blur_kernel));
       convs_list->push_back(convs.back());
       if (i % 2 == 1) {
-        to_rgbs.push_back(ToRGB(w.at(out), c.style_dim, f.at(out), true, c.blur_kernel));
+        // Upstream builds its ToRGB layers without passing blur_kernel on, so their skip up-sampling always uses
+        // [1, 3, 3, 1].
+        to_rgbs.push_back(ToRGB(w.at(out), c.style_dim, f.at(out), true, std::vector<double>{1, 3, 3, 1}));
         to_rgbs_list->push_back(to_rgbs.back());
       }
     }

@@ -7,7 +7,8 @@ namespace gs::models {
 
 // Generator options (JSON, every key optional):
 //   size (256, a power of two >= 8), style_dim (512), n_mlp (8), channel_multiplier (2), blur_kernel ([1,3,3,1]),
-//   lr_mlp (0.01),
+//   lr_mlp (0.01); blur_kernel is the FIR filter of the up-sampling StyledConvs (as upstream, the ToRGB skip
+//   up-sampling keeps [1,3,3,1]),
 //   widths: channel group -> width; groups are "input" (the constant), "conv1" and "convs.N" (each StyledConv's
 //     outputs). Missing groups take upstream's table: 512 up to 32x32, then 16384 * channel_multiplier / resolution.
 //   fan_in: group -> the width the equalised-learning-rate scale of the layers reading that group is computed from.

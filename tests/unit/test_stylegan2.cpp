@@ -87,6 +87,24 @@ private Q_SLOTS:
                  io::read_npy(fixture("expected_d.npy")), 1e-4);
   }
 
+  void bare_state_dict_with_other_blur_kernel() {
+    models::Model m = models::load_model(fixture("bare64.pt"));
+    QCOMPARE(m.arch, models::Arch::StyleGAN2);
+    QCOMPARE(m.generator_source, std::string());
+    QVERIFY(!m.discriminator);
+    const nlohmann::json o = m.generator->options();
+    QCOMPARE(o["size"].get<int64_t>(), 64);
+    QCOMPARE(o["n_mlp"].get<int64_t>(), 1);
+    QCOMPARE(o["blur_kernel"].dump(), nlohmann::json({1.0, 2.0, 1.0}).dump());
+    QCOMPARE(o["widths"]["convs.7"].get<int64_t>(), 8);
+    QCOMPARE(m.generator->cost().params, expected()["bare64_params"].get<int64_t>());
+    torch::NoGradGuard no_grad;
+    verify_close(m.generator->forward(io::read_npy(fixture("bare64_latents.npy"))),
+                 io::read_npy(fixture("bare64_expected.npy")), 1e-4);
+    const std::string err = test::slice_equals_mask(*m.generator, 2, 5);
+    QVERIFY2(err.empty(), err.c_str());
+  }
+
   void noise_modes() {
     models::Model m = load_fixture();
     torch::NoGradGuard no_grad;
