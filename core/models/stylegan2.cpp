@@ -269,6 +269,7 @@ struct GeneratorConfig {
 
 struct SynthesisImpl : torch::nn::Module {
   torch::nn::ModuleList style_list, convs_list, to_rgbs_list;
+  PixelNorm pixel_norm;
   std::vector<EqualLinear> mapping;
   ConstantInput input{nullptr};
   StyledConv conv1{nullptr};
@@ -279,7 +280,7 @@ struct SynthesisImpl : torch::nn::Module {
 
   explicit SynthesisImpl(const GeneratorConfig& c) {
     style_list = register_module("style", torch::nn::ModuleList());
-    style_list->push_back(PixelNorm());
+    style_list->push_back(pixel_norm);
     for (int64_t i = 0; i < c.n_mlp; ++i) {
       mapping.push_back(EqualLinear(c.style_dim, c.style_dim, 0.0, c.lr_mlp, true));
       style_list->push_back(mapping.back());
@@ -307,7 +308,7 @@ struct SynthesisImpl : torch::nn::Module {
   }
 
   at::Tensor style_of(const at::Tensor& z) {
-    at::Tensor x = z * at::rsqrt(z.pow(2).mean(1, true) + 1e-8);
+    at::Tensor x = pixel_norm->forward(z);
     for (auto& layer : mapping) x = layer->forward(x);
     return x;
   }
