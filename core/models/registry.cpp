@@ -3,6 +3,7 @@
 
 #include "core/io/checkpoint.h"
 #include "core/log.h"
+#include "core/models/stylegan2.h"
 
 #include <torch/torch.h>
 
@@ -77,6 +78,7 @@ const std::vector<ArchEntry>& architectures() {
   static const std::vector<ArchEntry> entries = [] {
     std::vector<ArchEntry> e;
     // Architectures register here, most specific recogniser first.
+    e.push_back(stylegan2_entry());
     return e;
   }();
   return entries;

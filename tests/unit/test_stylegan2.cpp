@@ -1,0 +1,213 @@
+// StyleGAN2 against the pure-PyTorch reference of rosinality/stylegan2-pytorch
+// (tests/fixtures/models/make_stylegan2_fixtures.py): loading, outputs, strict errors, pruning, saving.
+#include "core/io/checkpoint.h"
+#include "core/io/npy.h"
+#include "core/models/channel_ops.h"
+#include "core/models/registry.h"
+#include "core/models/state_loading.h"
+#include "model_checks.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+
+using namespace gs;
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  return std::string(GANSTUDIO_FIXTURES) + "/models/stylegan2/" + name;
+}
+
+const nlohmann::json& expected() {
+  static const nlohmann::json j = nlohmann::json::parse(std::ifstream(fixture("expected.json")));
+  return j;
+}
+
+models::Model load_fixture() {
+  return models::load_model(fixture("checkpoint.pt"));
+}
+
+// The fixture's g_ema tensors as a bare state dict after `edit`, loaded as a model; returns the error text.
+template <typename Edit> std::string load_edited(Edit edit) {
+  io::Checkpoint ckpt = io::load_checkpoint(fixture("checkpoint.pt"));
+  std::vector<io::NamedTensor> g;
+  for (auto& nt : io::flatten_tensors(ckpt.doc.root))
+    if (nt.name.rfind("g_ema.", 0) == 0) g.push_back({nt.name.substr(6), nt.tensor});
+  edit(g);
+  io::ValueArena arena;
+  try {
+    models::load_model(io::make_state_dict(arena, g), "edited");
+  } catch (const models::ModelError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+void verify_close(const at::Tensor& got, const at::Tensor& want, double tol) {
+  QCOMPARE(got.sizes().vec(), want.sizes().vec());
+  const double d = test::relative_max_diff(got, want);
+  QVERIFY2(d <= tol, qPrintable(QString("relative difference %1").arg(d)));
+}
+
+} // namespace
+
+class TestStyleGAN2 : public QObject {
+  Q_OBJECT
+private Q_SLOTS:
+  void recognises_upstream_checkpoint() {
+    models::Model m = load_fixture();
+    QCOMPARE(m.arch, models::Arch::StyleGAN2);
+    QCOMPARE(m.generator_source, std::string("g_ema"));
+    const nlohmann::json o = m.generator->options();
+    QCOMPARE(o["size"].get<int64_t>(), 32);
+    QCOMPARE(o["style_dim"].get<int64_t>(), 32);
+    QCOMPARE(o["n_mlp"].get<int64_t>(), 2);
+    // Widths up to 32x32 do not depend on the multiplier: it comes from the argparse `args` (1, not the default 2).
+    QCOMPARE(o["channel_multiplier"].get<int64_t>(), expected()["channel_multiplier"].get<int64_t>());
+    QCOMPARE(o["channel_multiplier"].get<int64_t>(), 1);
+    const nlohmann::json want = {{"input", 32},   {"conv1", 32},   {"convs.0", 32}, {"convs.1", 32},
+                                 {"convs.2", 16}, {"convs.3", 16}, {"convs.4", 16}, {"convs.5", 16}};
+    QCOMPARE(o["widths"].dump(), want.dump());
+    QVERIFY(m.discriminator);
+    const nlohmann::json d = m.discriminator->options();
+    QCOMPARE(d["channel_multiplier"].get<int64_t>(), 1);
+    QCOMPARE(d["widths"].dump(), nlohmann::json({{"16", 16}, {"32", 16}, {"4", 32}, {"8", 32}}).dump());
+  }
+
+  void matches_python_reference() {
+    models::Model m = load_fixture();
+    torch::NoGradGuard no_grad;
+    const at::Tensor z = io::read_npy(fixture("latents.npy"));
+    verify_close(m.generator->forward(z, {1.0, false}), io::read_npy(fixture("expected_t1.npy")), 1e-4);
+    verify_close(m.generator->forward(z, {0.7, false}), io::read_npy(fixture("expected_t07.npy")), 1e-4);
+    // Latents shaped [N, dim, 1, 1] are the same latents.
+    verify_close(m.generator->forward(z.view({z.size(0), -1, 1, 1})), io::read_npy(fixture("expected_t1.npy")), 1e-4);
+    verify_close(m.discriminator->forward(io::read_npy(fixture("expected_t1.npy"))),
+                 io::read_npy(fixture("expected_d.npy")), 1e-4);
+  }
+
+  void bare_state_dict_with_other_blur_kernel() {
+    models::Model m = models::load_model(fixture("bare64.pt"));
+    QCOMPARE(m.arch, models::Arch::StyleGAN2);
+    QCOMPARE(m.generator_source, std::string());
+    QVERIFY(!m.discriminator);
+    const nlohmann::json o = m.generator->options();
+    QCOMPARE(o["size"].get<int64_t>(), 64);
+    QCOMPARE(o["n_mlp"].get<int64_t>(), 1);
+    QCOMPARE(o["blur_kernel"].dump(), nlohmann::json({1.0, 2.0, 1.0}).dump());
+    QCOMPARE(o["widths"]["convs.7"].get<int64_t>(), 8);
+    QCOMPARE(m.generator->cost().params, expected()["bare64_params"].get<int64_t>());
+    torch::NoGradGuard no_grad;
+    verify_close(m.generator->forward(io::read_npy(fixture("bare64_latents.npy"))),
+                 io::read_npy(fixture("bare64_expected.npy")), 1e-4);
+    const std::string err = test::slice_equals_mask(*m.generator, 2, 5);
+    QVERIFY2(err.empty(), err.c_str());
+  }
+
+  void noise_modes() {
+    models::Model m = load_fixture();
+    torch::NoGradGuard no_grad;
+    const at::Tensor z = io::read_npy(fixture("latents.npy"));
+    const at::Tensor a = m.generator->forward(z, {1.0, true});
+    const at::Tensor b = m.generator->forward(z, {1.0, true});
+    QVERIFY(test::relative_max_diff(a, b) > 1e-3);
+    QCOMPARE(test::relative_max_diff(m.generator->forward(z), m.generator->forward(z)), 0.0);
+  }
+
+  void parameter_count_matches_python() {
+    models::Model m = load_fixture();
+    QCOMPARE(m.generator->cost().params, expected()["generator_params"].get<int64_t>());
+    int64_t d = 0;
+    for (const auto& p : m.discriminator->module().parameters()) d += p.numel();
+    QCOMPARE(d, expected()["discriminator_params"].get<int64_t>());
+    QCOMPARE(static_cast<int64_t>(models::state_dict(m.generator->module()).size()),
+             expected()["generator_state_keys"].get<int64_t>());
+  }
+
+  void cost_counts_layers() {
+    models::Model m = load_fixture();
+    const auto by_output = m.generator->cost(models::MacConvention::TransposedByOutput);
+    const auto by_input = m.generator->cost(models::MacConvention::TransposedByInput);
+    auto find = [](const models::CostReport& r, const std::string& name) {
+      for (const auto& l : r.layers)
+        if (l.layer == name) return l;
+      return models::LayerCost{};
+    };
+    QCOMPARE(find(by_output, "conv1.conv").macs, int64_t{4 * 4 * 32 * 32 * 9});
+    QCOMPARE(find(by_output, "convs.2.conv").macs, int64_t{16 * 16 * 32 * 16 * 9});
+    QCOMPARE(find(by_input, "convs.2.conv").macs, int64_t{8 * 8 * 32 * 16 * 9});
+    QCOMPARE(find(by_output, "to_rgbs.2.conv").macs, int64_t{32 * 32 * 16 * 3});
+    QCOMPARE(find(by_output, "convs.5.conv.modulation").macs, int64_t{32 * 16});
+    QCOMPARE(find(by_output, "style.2").macs, int64_t{32 * 32});
+    QVERIFY(by_output.macs > by_input.macs);
+  }
+
+  void missing_tensor_is_named() {
+    const std::string err = load_edited([](std::vector<io::NamedTensor>& g) {
+      g.erase(std::remove_if(g.begin(), g.end(), [](const auto& nt) { return nt.name == "convs.3.noise.weight"; }),
+              g.end());
+    });
+    QVERIFY2(err.find("convs.3.noise.weight") != std::string::npos, err.c_str());
+  }
+
+  void misshaped_tensor_is_named() {
+    const std::string err = load_edited([](std::vector<io::NamedTensor>& g) {
+      for (auto& nt : g)
+        if (nt.name == "convs.0.activate.bias") nt.tensor = torch::zeros({33});
+    });
+    QVERIFY2(err.find("convs.0.activate.bias") != std::string::npos, err.c_str());
+    QVERIFY2(err.find("mis-shaped") != std::string::npos, err.c_str());
+  }
+
+  void slicing_equals_masking() {
+    models::Model m = load_fixture();
+    const std::string err = test::slice_equals_mask(*m.generator, 4, 11);
+    QVERIFY2(err.empty(), err.c_str());
+    // Slicing narrows the groups it names and keeps the layout.
+    models::KeptChannels kept{{"convs.2", {0, 3, 5}}, {"input", {1, 2}}};
+    auto small = models::slice(*m.generator, kept);
+    QCOMPARE(small->options()["widths"]["convs.2"].get<int64_t>(), 3);
+    QCOMPARE(small->channel_groups().size(), m.generator->channel_groups().size());
+  }
+
+  void fixture_round_trips() {
+    models::Model m = load_fixture();
+    QTemporaryDir dir;
+    const std::string err = test::save_load_round_trip(*m.generator, dir.path().toStdString());
+    QVERIFY2(err.empty(), err.c_str());
+  }
+
+  void default_model_recognised_and_round_trips() {
+    models::Model m = models::build_model(models::Arch::StyleGAN2, {{"size", 32}}, nlohmann::json{{"size", 32}});
+    const nlohmann::json o = m.generator->options();
+    QCOMPARE(o["widths"]["convs.5"].get<int64_t>(), 512);
+    io::ValueArena arena;
+    std::vector<io::NamedTensor> named;
+    for (const auto& [name, t] : models::state_dict(m.generator->module())) named.push_back({name, t});
+    models::Model bare = models::load_model(io::make_state_dict(arena, named), "bare");
+    QCOMPARE(bare.arch, models::Arch::StyleGAN2);
+    QCOMPARE(bare.generator->options().dump(), o.dump());
+
+    QTemporaryDir dir;
+    const std::string path = dir.path().toStdString() + "/full.pt";
+    models::save_model(path, m);
+    models::Model back = models::load_model(path);
+    QVERIFY(back.discriminator);
+    QCOMPARE(back.discriminator->options().dump(), m.discriminator->options().dump());
+    const std::string err = test::save_load_round_trip(*m.generator, dir.path().toStdString());
+    QVERIFY2(err.empty(), err.c_str());
+  }
+
+  void rejects_bad_options() {
+    QVERIFY_THROWS_EXCEPTION(models::ModelError, models::build_model(models::Arch::StyleGAN2, {{"size", 48}}));
+    QVERIFY_THROWS_EXCEPTION(
+        models::ModelError, models::build_model(models::Arch::StyleGAN2, {{"size", 32}, {"widths", {{"convs.6", 8}}}}));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestStyleGAN2)
+#include "test_stylegan2.moc"
