@@ -25,7 +25,7 @@ Progress::Progress(std::string what, int64_t total)
 void Progress::update(int64_t done, const std::string& detail) {
   const auto now = Clock::now();
   const auto interval = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
-  if (now - last_draw_ < interval && done < total_) return;
+  if (now - last_draw_ < interval || done >= total_) return; // the final line is finish()'s
   last_draw_ = now;
   draw(done, detail, false);
 }
