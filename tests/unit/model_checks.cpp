@@ -79,4 +79,21 @@ std::string save_load_round_trip(models::Generator& g, const std::string& dir) {
   return {};
 }
 
+std::string load_error_after_edit(const std::string& path, const std::string& prefix,
+                                  const std::function<void(std::vector<io::NamedTensor>&)>& edit) {
+  io::Checkpoint ckpt = io::load_checkpoint(path);
+  const std::string p = prefix.empty() ? "" : prefix + ".";
+  std::vector<io::NamedTensor> tensors;
+  for (auto& nt : io::flatten_tensors(ckpt.doc.root))
+    if (nt.name.rfind(p, 0) == 0) tensors.push_back({nt.name.substr(p.size()), nt.tensor});
+  edit(tensors);
+  io::ValueArena arena;
+  try {
+    models::load_model(io::make_state_dict(arena, tensors), "edited");
+  } catch (const models::ModelError& e) {
+    return e.what();
+  }
+  return {};
+}
+
 } // namespace gs::test

@@ -1,6 +1,9 @@
 // Checks every architecture's tests share: slicing equals masking, strict loading, saving and loading back.
 #pragma once
+#include "core/io/checkpoint.h"
 #include "core/models/generator.h"
+
+#include <functional>
 
 #include <cstdint>
 #include <string>
@@ -21,5 +24,10 @@ double relative_max_diff(const at::Tensor& a, const at::Tensor& b);
 // Saves the model with save_model into `dir`, loads it back with load_model and compares outputs on the same
 // inputs; returns an empty string on success.
 std::string save_load_round_trip(models::Generator& g, const std::string& dir);
+
+// Loads the tensors under `prefix` of the checkpoint at `path` as a bare state dict after `edit` changes them;
+// returns the ModelError's text, or an empty string when loading succeeded.
+std::string load_error_after_edit(const std::string& path, const std::string& prefix,
+                                  const std::function<void(std::vector<io::NamedTensor>&)>& edit);
 
 } // namespace gs::test

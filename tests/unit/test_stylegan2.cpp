@@ -31,20 +31,8 @@ models::Model load_fixture() {
   return models::load_model(fixture("checkpoint.pt"));
 }
 
-// The fixture's g_ema tensors as a bare state dict after `edit`, loaded as a model; returns the error text.
 template <typename Edit> std::string load_edited(Edit edit) {
-  io::Checkpoint ckpt = io::load_checkpoint(fixture("checkpoint.pt"));
-  std::vector<io::NamedTensor> g;
-  for (auto& nt : io::flatten_tensors(ckpt.doc.root))
-    if (nt.name.rfind("g_ema.", 0) == 0) g.push_back({nt.name.substr(6), nt.tensor});
-  edit(g);
-  io::ValueArena arena;
-  try {
-    models::load_model(io::make_state_dict(arena, g), "edited");
-  } catch (const models::ModelError& e) {
-    return e.what();
-  }
-  return {};
+  return test::load_error_after_edit(fixture("checkpoint.pt"), "g_ema", edit);
 }
 
 void verify_close(const at::Tensor& got, const at::Tensor& want, double tol) {

@@ -1,0 +1,124 @@
+// DCGAN against pytorch/examples' generator (tests/fixtures/models/make_dcgan_fixtures.py): recognition, outputs,
+// strict errors, pruning, saving, costs.
+#include "core/io/npy.h"
+#include "core/models/channel_ops.h"
+#include "core/models/registry.h"
+#include "model_checks.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+
+using namespace gs;
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  return std::string(GANSTUDIO_FIXTURES) + "/models/dcgan/" + name;
+}
+
+const nlohmann::json& expected() {
+  static const nlohmann::json j = nlohmann::json::parse(std::ifstream(fixture("expected.json")));
+  return j;
+}
+
+} // namespace
+
+class TestDcgan : public QObject {
+  Q_OBJECT
+private Q_SLOTS:
+  void recognises_upstream_state_dicts() {
+    models::Model m = models::load_model(fixture("netG64.pt"));
+    QCOMPARE(m.arch, models::Arch::DCGAN);
+    const auto o = m.generator->options();
+    QCOMPARE(o["nz"].get<int64_t>(), 16);
+    QCOMPARE(o["ngf"].get<int64_t>(), 8);
+    QCOMPARE(o["nc"].get<int64_t>(), 3);
+    QCOMPARE(o["size"].get<int64_t>(), 64);
+    QCOMPARE(o["widths"]["main.0"].get<int64_t>(), 64);
+    QVERIFY(!m.discriminator);
+    models::Model small = models::load_model(fixture("netG32.pt"));
+    QCOMPARE(small.generator->options()["size"].get<int64_t>(), 32);
+    QCOMPARE(small.generator->options()["nc"].get<int64_t>(), 1);
+  }
+
+  void matches_python_reference() {
+    torch::NoGradGuard no_grad;
+    const at::Tensor z = io::read_npy(fixture("latents.npy"));
+    for (const char* size : {"64", "32"}) {
+      models::Model m = models::load_model(fixture(std::string("netG") + size + ".pt"));
+      const at::Tensor want = io::read_npy(fixture(std::string("expected") + size + ".npy"));
+      const at::Tensor got = m.generator->forward(z);
+      QCOMPARE(got.sizes().vec(), want.sizes().vec());
+      const double d = test::relative_max_diff(got, want);
+      QVERIFY2(d <= 1e-4, qPrintable(QString("size %1: relative difference %2").arg(size).arg(d)));
+    }
+  }
+
+  void parameter_counts_match_python() {
+    QCOMPARE(models::load_model(fixture("netG64.pt")).generator->cost().params, expected()["params64"].get<int64_t>());
+    QCOMPARE(models::load_model(fixture("netG32.pt")).generator->cost().params, expected()["params32"].get<int64_t>());
+  }
+
+  void macs_follow_both_conventions() {
+    // Upstream 64x64 DCGAN (nz 100, ngf 64, nc 3), by hand: output pixels x in x out x 16 per layer.
+    models::Model m = models::build_model(models::Arch::DCGAN, nlohmann::json::object());
+    const int64_t by_output =
+        16 * 100 * 512 * 16 + 64 * 512 * 256 * 16 + 256 * 256 * 128 * 16 + 1024 * 128 * 64 * 16 + 4096 * 64 * 3 * 16;
+    const int64_t by_input =
+        1 * 100 * 512 * 16 + 16 * 512 * 256 * 16 + 64 * 256 * 128 * 16 + 256 * 128 * 64 * 16 + 1024 * 64 * 3 * 16;
+    QCOMPARE(m.generator->cost(models::MacConvention::TransposedByOutput).macs, by_output);
+    QCOMPARE(m.generator->cost(models::MacConvention::TransposedByInput).macs, by_input);
+    QCOMPARE(m.generator->cost().params, int64_t{3576704}); // upstream netG's parameter count
+  }
+
+  void missing_and_misshaped_tensors_are_named() {
+    std::string err = test::load_error_after_edit(fixture("netG64.pt"), "", [](std::vector<io::NamedTensor>& t) {
+      t.erase(std::remove_if(t.begin(), t.end(), [](auto& nt) { return nt.name == "main.4.running_var"; }), t.end());
+    });
+    QVERIFY2(err.find("main.4.running_var") != std::string::npos, err.c_str());
+    err = test::load_error_after_edit(fixture("netG64.pt"), "", [](std::vector<io::NamedTensor>& t) {
+      for (auto& nt : t)
+        if (nt.name == "main.7.weight") nt.tensor = torch::ones({5});
+    });
+    QVERIFY2(err.find("main.7.weight") != std::string::npos && err.find("mis-shaped") != std::string::npos,
+             err.c_str());
+  }
+
+  void slicing_equals_masking() {
+    for (const char* f : {"netG64.pt", "netG32.pt"}) {
+      models::Model m = models::load_model(fixture(f));
+      const std::string err = test::slice_equals_mask(*m.generator, 4, 3);
+      QVERIFY2(err.empty(), err.c_str());
+    }
+  }
+
+  void round_trips_with_discriminator() {
+    QTemporaryDir dir;
+    models::Model m = models::load_model(fixture("netG64.pt"));
+    QVERIFY(test::save_load_round_trip(*m.generator, dir.path().toStdString()).empty());
+    models::Model both = models::build_model(models::Arch::DCGAN, {{"size", 32}, {"nc", 1}, {"ngf", 8}},
+                                             nlohmann::json{{"size", 32}, {"nc", 1}, {"ndf", 8}});
+    const std::string path = dir.path().toStdString() + "/both.pt";
+    models::save_model(path, both);
+    models::Model back = models::load_model(path);
+    QVERIFY(back.discriminator);
+    torch::NoGradGuard no_grad;
+    const at::Tensor x = torch::rand({2, 1, 32, 32}) * 2 - 1;
+    both.discriminator->module().eval();
+    QCOMPARE(back.discriminator->forward(x).sizes().vec(), std::vector<int64_t>{2});
+    QVERIFY(test::relative_max_diff(back.discriminator->forward(x), both.discriminator->forward(x)) < 1e-6);
+  }
+
+  void rejects_bad_options() {
+    QVERIFY_THROWS_EXCEPTION(models::ModelError, models::build_model(models::Arch::DCGAN, {{"size", 48}}));
+    QVERIFY_THROWS_EXCEPTION(models::ModelError,
+                             models::build_model(models::Arch::DCGAN, {{"widths", {{"main.1", 3}}}}));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestDcgan)
+#include "test_dcgan.moc"
