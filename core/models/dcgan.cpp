@@ -180,7 +180,7 @@ bool is_4d(const TensorMap& t, const std::string& key) {
   return it != t.end() && it->second.dim() == 4;
 }
 
-std::optional<Recognised> recognise(const TensorMap& tensors, const io::Value*) {
+std::optional<Recognised> recognise_generator(const TensorMap& tensors) {
   if (!is_4d(tensors, "main.0.weight") || !tensors.count("main.1.running_mean")) return std::nullopt;
   for (const auto& [name, t] : tensors)
     if (name.rfind("main.", 0) != 0) return std::nullopt;
@@ -196,6 +196,27 @@ std::optional<Recognised> recognise(const TensorMap& tensors, const io::Value*) 
                          {"nc", tensors.at(last).size(1)},
                          {"size", int64_t{4} << l},
                          {"widths", widths}};
+  return r;
+}
+
+// A bare generator state dict as upstream saves it, or {"netG": ..., "netD": ...}.
+std::optional<Recognised> recognise(const TensorMap& tensors, const io::Value*) {
+  if (auto r = recognise_generator(tensors)) return r;
+  auto r = recognise_generator(with_prefix_stripped(tensors, "netG"));
+  if (!r) return std::nullopt;
+  r->generator_prefix = "netG";
+  const TensorMap d = with_prefix_stripped(tensors, "netD");
+  if (is_4d(d, "main.0.weight")) {
+    nlohmann::json widths = nlohmann::json::object();
+    for (const auto& [name, t] : d)
+      if (t.dim() == 4 && name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0 && t.size(0) > 1)
+        widths[name.substr(0, name.size() - 7)] = t.size(0);
+    r->discriminator_options = {{"nc", d.at("main.0.weight").size(1)},
+                                {"ndf", d.at("main.0.weight").size(0)},
+                                {"size", r->generator_options["size"]},
+                                {"widths", widths}};
+    r->discriminator_prefix = "netD";
+  }
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include "core/io/checkpoint.h"
 #include "core/log.h"
 #include "core/models/dcgan.h"
+#include "core/models/ssd.h"
 #include "core/models/stylegan2.h"
 
 #include <torch/torch.h>
@@ -80,6 +81,7 @@ const std::vector<ArchEntry>& architectures() {
     std::vector<ArchEntry> e;
     // Architectures register here, most specific recogniser first.
     e.push_back(stylegan2_entry());
+    e.push_back(ssd_entry());
     e.push_back(dcgan_entry());
     return e;
   }();

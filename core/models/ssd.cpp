@@ -1,0 +1,270 @@
+// SSD generator and discriminator; see ssd.h for the layout.
+#include "core/models/ssd.h"
+
+#include "core/models/cost.h"
+
+#include <torch/torch.h>
+
+namespace gs::models {
+namespace {
+
+namespace F = torch::nn::functional;
+
+int64_t hidden_layers(int64_t size) {
+  int64_t l = 1;
+  while ((int64_t{4} << l) < size) ++l;
+  if (size < 16 || (int64_t{4} << l) != size)
+    throw ModelError("ssd: size must be a power of two of at least 16, got " + std::to_string(size));
+  return l; // hidden layers: 4x4 first, then doubling; the output layer doubles once more
+}
+
+std::string conv_name(size_t i) {
+  return "convs." + std::to_string(i);
+}
+
+struct GenConfig {
+  int64_t z_dim = 100, ngf = 64, nc = 3, size = 64, const_width = 100;
+  std::vector<int64_t> widths;
+};
+
+GenConfig parse_generator(const nlohmann::json& j) {
+  GenConfig c;
+  c.z_dim = j.value("z_dim", c.z_dim);
+  c.ngf = j.value("ngf", c.ngf);
+  c.nc = j.value("nc", c.nc);
+  c.size = j.value("size", c.size);
+  const int64_t l = hidden_layers(c.size);
+  nlohmann::json widths = j.value("widths", nlohmann::json::object());
+  c.const_width = widths.value("const", c.z_dim);
+  widths.erase("const");
+  for (int64_t i = 0; i < l; ++i) {
+    c.widths.push_back(widths.value(conv_name(i), c.ngf << (l - 1 - i)));
+    widths.erase(conv_name(i));
+  }
+  if (!widths.empty()) throw ModelError("ssd: no layer group named '" + widths.begin().key() + "'");
+  for (int64_t w : c.widths)
+    if (w < 1) throw ModelError("ssd: widths must be positive");
+  if (c.z_dim < 1 || c.nc < 1 || c.const_width < 1) throw ModelError("ssd: z_dim, nc and widths must be positive");
+  return c;
+}
+
+class SsdGenerator : public Generator {
+public:
+  explicit SsdGenerator(GenConfig c) : c_(std::move(c)) {
+    auto& m = *root_;
+    mapping_ = m.register_module("mapping", torch::nn::Linear(c_.z_dim, c_.z_dim));
+    const_ = m.register_parameter("const", torch::randn({1, c_.const_width, 1, 1}));
+    convs_ = m.register_module("convs", torch::nn::ModuleList());
+    scales_ = m.register_module("style_scales", torch::nn::ModuleList());
+    biases_ = m.register_module("style_biases", torch::nn::ModuleList());
+    int64_t in = c_.const_width;
+    for (size_t i = 0; i < c_.widths.size(); ++i) {
+      convs_->push_back(torch::nn::ConvTranspose2d(
+          torch::nn::ConvTranspose2dOptions(in, c_.widths[i], 4).stride(i == 0 ? 1 : 2).padding(i == 0 ? 0 : 1)));
+      scales_->push_back(torch::nn::Linear(c_.z_dim, c_.widths[i]));
+      biases_->push_back(torch::nn::Linear(c_.z_dim, c_.widths[i]));
+      in = c_.widths[i];
+    }
+    convs_->push_back(torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, c_.nc, 4).stride(2).padding(1)));
+  }
+
+  Arch arch() const override { return Arch::SSD; }
+  nlohmann::json options() const override {
+    nlohmann::json widths{{"const", c_.const_width}};
+    for (size_t i = 0; i < c_.widths.size(); ++i) widths[conv_name(i)] = c_.widths[i];
+    return {{"z_dim", c_.z_dim}, {"ngf", c_.ngf}, {"nc", c_.nc}, {"size", c_.size}, {"widths", widths}};
+  }
+  InputSpec input_spec() const override { return {InputSpec::Kind::Latent, {c_.z_dim}}; }
+  torch::nn::Module& module() override { return *root_; }
+
+  at::Tensor map(const at::Tensor& z) {
+    at::Tensor w = F::normalize(z.reshape({z.size(0), c_.z_dim}), F::NormalizeFuncOptions().dim(1));
+    for (int i = 0; i < 4; ++i) {
+      w = mapping_->forward(w);
+      if (i < 3) w = F::leaky_relu(w, F::LeakyReLUFuncOptions().negative_slope(0.2));
+    }
+    return w;
+  }
+
+  at::Tensor forward(const at::Tensor& input, const GenerateOptions&) override {
+    const at::Tensor w = map(input);
+    at::Tensor x = const_.expand({input.size(0), -1, -1, -1});
+    const size_t hidden = c_.widths.size();
+    for (size_t i = 0; i < hidden; ++i) {
+      x = convs_[i]->as<torch::nn::ConvTranspose2d>()->forward(x);
+      x = F::instance_norm(x, F::InstanceNormFuncOptions().eps(1e-5));
+      const at::Tensor scale = scales_[i]->as<torch::nn::Linear>()->forward(w).unsqueeze(2).unsqueeze(3);
+      const at::Tensor bias = biases_[i]->as<torch::nn::Linear>()->forward(w).unsqueeze(2).unsqueeze(3);
+      x = torch::relu(scale * x + bias);
+    }
+    return torch::tanh(convs_[hidden]->as<torch::nn::ConvTranspose2d>()->forward(x));
+  }
+
+  std::vector<ChannelGroup> channel_groups() const override {
+    std::vector<ChannelGroup> groups{{"const", c_.const_width, {{"const", 1}, {"convs.0.weight", 0}}}};
+    for (size_t i = 0; i < c_.widths.size(); ++i) {
+      const std::string n = std::to_string(i);
+      groups.push_back({conv_name(i),
+                        c_.widths[i],
+                        {{conv_name(i) + ".weight", 1},
+                         {conv_name(i) + ".bias", 0},
+                         {"style_scales." + n + ".weight", 0},
+                         {"style_scales." + n + ".bias", 0},
+                         {"style_biases." + n + ".weight", 0},
+                         {"style_biases." + n + ".bias", 0},
+                         {conv_name(i + 1) + ".weight", 0}}});
+    }
+    return groups;
+  }
+
+  std::unique_ptr<Generator> with_widths(const std::map<std::string, int64_t>& widths) const override {
+    nlohmann::json o = options();
+    for (const auto& [name, w] : widths) o["widths"][name] = w;
+    return make_ssd_generator(o);
+  }
+
+  CostReport cost(MacConvention convention) const override {
+    std::vector<LayerCost> layers;
+    LayerCost mapping = linear_cost("mapping (one Linear, 4 passes)", c_.z_dim, c_.z_dim, true);
+    mapping.macs *= 4;
+    layers.push_back(mapping);
+    int64_t in = c_.const_width, h = 1;
+    for (size_t i = 0; i < c_.widths.size(); ++i) {
+      const int64_t out_h = i == 0 ? 4 : 2 * h;
+      layers.push_back(conv_transpose2d_cost(conv_name(i), in, c_.widths[i], 4, h, h, out_h, out_h, true, convention));
+      layers.push_back(linear_cost("style_scales." + std::to_string(i), c_.z_dim, c_.widths[i], true));
+      layers.push_back(linear_cost("style_biases." + std::to_string(i), c_.z_dim, c_.widths[i], true));
+      in = c_.widths[i];
+      h = out_h;
+    }
+    layers.push_back(
+        conv_transpose2d_cost(conv_name(c_.widths.size()), in, c_.nc, 4, h, h, 2 * h, 2 * h, true, convention));
+    return make_cost_report(std::move(layers), *root_);
+  }
+
+private:
+  GenConfig c_;
+  std::shared_ptr<torch::nn::Module> root_ = std::make_shared<torch::nn::Module>();
+  torch::nn::Linear mapping_{nullptr};
+  at::Tensor const_;
+  torch::nn::ModuleList convs_{nullptr}, scales_{nullptr}, biases_{nullptr};
+};
+
+// A convolution with torch.nn.utils.spectral_norm's parameterisation and buffer names.
+struct SnConv2dImpl : torch::nn::Module {
+  SnConv2dImpl(int64_t in, int64_t out) {
+    weight_orig = register_parameter("weight_orig", torch::empty({out, in, 4, 4}));
+    bias = register_parameter("bias", torch::zeros({out}));
+    torch::nn::init::kaiming_uniform_(weight_orig, std::sqrt(5.0));
+    weight_u = register_buffer("weight_u", F::normalize(torch::randn({out}), F::NormalizeFuncOptions().dim(0)));
+    weight_v = register_buffer("weight_v", F::normalize(torch::randn({in * 16}), F::NormalizeFuncOptions().dim(0)));
+  }
+  at::Tensor forward(const at::Tensor& x) {
+    const at::Tensor w = weight_orig.flatten(1);
+    at::Tensor u = weight_u, v = weight_v;
+    if (is_training()) {
+      torch::NoGradGuard no_grad;
+      v = F::normalize(torch::mv(w.t(), u), F::NormalizeFuncOptions().dim(0).eps(1e-12));
+      u = F::normalize(torch::mv(w, v), F::NormalizeFuncOptions().dim(0).eps(1e-12));
+      weight_u.copy_(u);
+      weight_v.copy_(v);
+      u = u.clone();
+      v = v.clone();
+    }
+    const at::Tensor sigma = torch::dot(u, torch::mv(w, v));
+    return F::conv2d(x, weight_orig / sigma, F::Conv2dFuncOptions().bias(bias).stride(2).padding(1));
+  }
+  at::Tensor weight_orig, bias, weight_u, weight_v;
+};
+TORCH_MODULE(SnConv2d);
+
+class SsdDiscriminator : public Discriminator {
+public:
+  explicit SsdDiscriminator(const nlohmann::json& j)
+      : nc_(j.value("nc", int64_t{3})), ndf_(j.value("ndf", int64_t{64})), size_(j.value("size", int64_t{64})) {
+    const int64_t l = hidden_layers(size_);
+    auto& m = *root_;
+    main_ = m.register_module(
+        "main", torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(nc_, ndf_, 4).stride(2).padding(1))));
+    sn_ = m.register_module("sn_convs", torch::nn::ModuleList());
+    bns_ = m.register_module("bns", torch::nn::ModuleList());
+    int64_t w = ndf_;
+    for (int64_t i = 1; i < l; ++i, w *= 2) {
+      sn_->push_back(SnConv2d(w, 2 * w));
+      bns_->push_back(torch::nn::BatchNorm2d(2 * w));
+    }
+    final_ = m.register_module("final", torch::nn::Conv2d(torch::nn::Conv2dOptions(w, 1, 4)));
+  }
+  nlohmann::json options() const override { return {{"nc", nc_}, {"ndf", ndf_}, {"size", size_}}; }
+  torch::nn::Module& module() override { return *root_; }
+  at::Tensor forward(const at::Tensor& images) override {
+    auto lrelu = [](const at::Tensor& x) { return F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2)); };
+    at::Tensor x = lrelu(main_->forward(images));
+    for (size_t i = 0; i < sn_->size(); ++i)
+      x = lrelu(bns_[i]->as<torch::nn::BatchNorm2d>()->forward(sn_[i]->as<SnConv2d>()->forward(x)));
+    return final_->forward(x).flatten();
+  }
+
+private:
+  int64_t nc_, ndf_, size_;
+  std::shared_ptr<torch::nn::Module> root_ = std::make_shared<torch::nn::Module>();
+  torch::nn::Sequential main_{nullptr};
+  torch::nn::ModuleList sn_{nullptr}, bns_{nullptr};
+  torch::nn::Conv2d final_{nullptr};
+};
+
+std::optional<Recognised> recognise_generator(const TensorMap& t) {
+  for (const char* key : {"mapping.weight", "const", "convs.0.weight", "style_scales.0.weight"})
+    if (!t.count(key)) return std::nullopt;
+  size_t hidden = 0;
+  while (t.count("style_scales." + std::to_string(hidden) + ".weight")) ++hidden;
+  const std::string last = conv_name(hidden) + ".weight";
+  if (!t.count(last) || t.at(last).dim() != 4) return std::nullopt;
+  nlohmann::json widths{{"const", t.at("const").size(1)}};
+  for (size_t i = 0; i < hidden; ++i) widths[conv_name(i)] = t.at(conv_name(i) + ".weight").size(1);
+  Recognised r;
+  r.generator_options = {{"z_dim", t.at("mapping.weight").size(0)},
+                         {"ngf", t.at(conv_name(hidden - 1) + ".weight").size(1)},
+                         {"nc", t.at(last).size(1)},
+                         {"size", int64_t{4} << hidden},
+                         {"widths", widths}};
+  return r;
+}
+
+// A bare generator state dict, or {"netG": ..., "netD": ...} as a training script would save both.
+std::optional<Recognised> recognise(const TensorMap& tensors, const io::Value*) {
+  if (auto r = recognise_generator(tensors)) return r;
+  auto r = recognise_generator(with_prefix_stripped(tensors, "netG"));
+  if (!r) return std::nullopt;
+  r->generator_prefix = "netG";
+  const TensorMap d = with_prefix_stripped(tensors, "netD");
+  if (d.count("main.0.weight") && d.count("final.weight")) {
+    const auto first = d.at("main.0.weight").sizes();
+    r->discriminator_options = {{"nc", first[1]}, {"ndf", first[0]}, {"size", r->generator_options["size"]}};
+    r->discriminator_prefix = "netD";
+  }
+  return r;
+}
+
+} // namespace
+
+std::unique_ptr<Generator> make_ssd_generator(const nlohmann::json& options) {
+  return std::make_unique<SsdGenerator>(parse_generator(options));
+}
+
+std::unique_ptr<Discriminator> make_ssd_discriminator(const nlohmann::json& options) {
+  return std::make_unique<SsdDiscriminator>(options);
+}
+
+ArchEntry ssd_entry() {
+  ArchEntry e;
+  e.arch = Arch::SSD;
+  e.generator_key = "netG";
+  e.discriminator_key = "netD";
+  e.recognise = recognise;
+  e.build_generator = make_ssd_generator;
+  e.build_discriminator = make_ssd_discriminator;
+  return e;
+}
+
+} // namespace gs::models
