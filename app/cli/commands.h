@@ -15,6 +15,7 @@ int run_info(const std::vector<std::string>& args);
 int run_fid(const std::vector<std::string>& args);
 int run_prdc(const std::vector<std::string>& args);
 int run_generate(const std::vector<std::string>& args);
+int run_pretrain(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands();
 

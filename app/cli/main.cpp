@@ -18,6 +18,7 @@ const std::vector<Command>& commands() {
       {"fid", "Frechet distance of two feature sets (.npy)", run_fid},
       {"prdc", "precision, recall, density, coverage of feature sets (.npy)", run_prdc},
       {"generate", "run a generator on latents or images: .npy outputs and PNG grids", run_generate},
+      {"pretrain", "train a GAN from scratch (dcgan, ssd, stylegan2) with resumable checkpoints", run_pretrain},
   };
   return list;
 }

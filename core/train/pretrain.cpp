@@ -1,0 +1,301 @@
+// The from-scratch GAN loop. Its state (weights, optimisers, RNGs, step) lives in one archive written atomically, so a
+// run killed at any moment resumes from its last checkpoint with the same data and noise streams.
+#include "core/train/pretrain.h"
+
+#include "core/data/dataset.h"
+#include "core/io/png.h"
+#include "core/log.h"
+#include "core/models/registry.h"
+#include "core/models/state_loading.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+
+namespace gs::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Step s's batch is a slice of epoch e's permutation, randperm(N) seeded by seed + e: no loader state to save, and a
+// resumed run sees exactly the images an uninterrupted one would.
+class StepSampler {
+public:
+  StepSampler(const data::Dataset& dataset, uint64_t seed, int64_t batch)
+      : dataset_(dataset), seed_(seed), batch_(batch) {}
+
+  at::Tensor batch(int64_t step) {
+    std::vector<at::Tensor> images;
+    for (int64_t k = 0; images.size() < static_cast<size_t>(batch_); ++k) {
+      const int64_t position = step * batch_ + k + offset_;
+      try {
+        images.push_back(dataset_.get(index(position)).image);
+      } catch (const data::BadSample& e) {
+        // Skip it for good: later batches shift by one, identically on every run.
+        if (++skipped_ == 1) log::get("train")->warn("skipping unreadable samples: {}", e.what());
+        ++offset_;
+        --k;
+      }
+    }
+    return torch::stack(images).to(torch::kFloat).div_(127.5).sub_(1);
+  }
+  int64_t skipped() const { return skipped_; }
+
+private:
+  int64_t index(int64_t position) {
+    const int64_t n = dataset_.size();
+    const int64_t epoch = position / n;
+    if (epoch != epoch_) {
+      auto gen = at::make_generator<at::CPUGeneratorImpl>(seed_ + static_cast<uint64_t>(epoch));
+      order_ = torch::randperm(n, gen, torch::kLong);
+      epoch_ = epoch;
+    }
+    return order_[position % n].item<int64_t>();
+  }
+  const data::Dataset& dataset_;
+  uint64_t seed_;
+  int64_t batch_, epoch_ = -1, offset_ = 0, skipped_ = 0;
+  at::Tensor order_;
+};
+
+torch::Device pick_device(const PretrainParams& p) {
+  if (p.deterministic || p.device == "cpu") return torch::kCPU;
+  if (p.device == "cuda" && !torch::cuda::is_available())
+    throw std::runtime_error("--device cuda: no CUDA device is available to this build of LibTorch");
+  if (p.device != "cuda" && p.device != "auto") throw std::invalid_argument("unknown device '" + p.device + "'");
+  return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+void check_writable(const std::string& out) {
+  if (out.empty()) throw std::invalid_argument("no output file given");
+  const fs::path dir = fs::absolute(out).parent_path();
+  if (!fs::is_directory(dir)) throw std::runtime_error(out + ": directory " + dir.string() + " does not exist");
+  if (access(dir.c_str(), W_OK) != 0)
+    throw std::runtime_error(out + ": directory " + dir.string() + " is not writable");
+}
+
+void write_modules(torch::serialize::OutputArchive& archive, const std::string& prefix, torch::nn::Module& m) {
+  for (const auto& [name, t] : models::state_dict(m)) archive.write(prefix + name, t.detach().cpu());
+}
+
+void read_modules(torch::serialize::InputArchive& archive, const std::string& prefix, torch::nn::Module& m) {
+  models::TensorMap loaded;
+  for (const auto& [name, t] : models::state_dict(m)) {
+    at::Tensor v;
+    archive.read(prefix + name, v);
+    loaded[name] = v;
+  }
+  models::load_strict(m, loaded, "training state");
+}
+
+struct Trainer {
+  const PretrainParams& p;
+  torch::Device device;
+  models::Model model;
+  std::unique_ptr<torch::optim::Adam> opt_g, opt_d;
+  at::Generator rng = at::make_generator<at::CPUGeneratorImpl>(0);
+  at::Tensor fixed_z;
+  int64_t step = 0;
+
+  std::string state_path() const { return p.out + ".state"; }
+
+  void save() {
+    models::save_model(p.out, model);
+    torch::serialize::OutputArchive a;
+    a.write("step", torch::tensor(step));
+    a.write("rng", rng.get_state());
+    a.write("global_rng", at::detail::getDefaultCPUGenerator().get_state());
+    write_modules(a, "g.", model.generator->module());
+    write_modules(a, "d.", model.discriminator->module());
+    torch::serialize::OutputArchive og, od;
+    opt_g->save(og);
+    opt_d->save(od);
+    a.write("optimizer_g", og);
+    a.write("optimizer_d", od);
+    const std::string tmp = state_path() + ".tmp";
+    a.save_to(tmp);
+    if (std::rename(tmp.c_str(), state_path().c_str()) != 0)
+      throw std::runtime_error(state_path() + ": cannot replace the training state");
+    if (p.on_event) p.on_event({{"step", step}, {"kind", "checkpoint"}, {"path", p.out}});
+  }
+
+  void load() {
+    if (!fs::exists(state_path()))
+      throw std::runtime_error(state_path() + ": no training state to resume from (train without --resume first)");
+    torch::serialize::InputArchive a;
+    a.load_from(state_path());
+    // Each read needs an undefined tensor: reading into a defined one tries to resize its storage in place.
+    at::Tensor step_t, rng_t, global_t;
+    a.read("step", step_t);
+    step = step_t.item<int64_t>();
+    a.read("rng", rng_t);
+    rng.set_state(rng_t);
+    a.read("global_rng", global_t);
+    at::Generator global = at::detail::getDefaultCPUGenerator();
+    global.set_state(global_t);
+    read_modules(a, "g.", model.generator->module());
+    read_modules(a, "d.", model.discriminator->module());
+    torch::serialize::InputArchive og, od;
+    a.read("optimizer_g", og);
+    a.read("optimizer_d", od);
+    opt_g->load(og);
+    opt_d->load(od);
+  }
+
+  void write_samples() {
+    if (p.samples_dir.empty()) return;
+    torch::NoGradGuard no_grad;
+    auto& g = *model.generator;
+    g.module().eval();
+    const at::Tensor images = g.forward(fixed_z.to(device));
+    g.module().train();
+    char name[64];
+    std::snprintf(name, sizeof name, "step-%06lld.png", static_cast<long long>(step));
+    const std::string path = (fs::path(p.samples_dir) / name).string();
+    io::write_png(path, io::make_grid(images));
+    if (p.on_event) p.on_event({{"step", step}, {"kind", "samples"}, {"path", path}});
+  }
+
+  StepLosses train_step(StepSampler& sampler) {
+    StepLosses losses;
+    auto& g = *model.generator;
+    auto& d = *model.discriminator;
+    models::GenerateOptions gen;
+    gen.randomize_noise = true; // StyleGAN2 trains with fresh noise; others ignore it
+    const int64_t z_dim = g.input_spec().shape.at(0);
+    const at::Tensor real = sampler.batch(step).to(device);
+    const int64_t b = real.size(0);
+
+    at::Tensor fake = g.forward(at::randn({b, z_dim}, rng).to(device), gen);
+    at::Tensor loss_d = torch::softplus(-d.forward(real)).mean() + torch::softplus(d.forward(fake.detach())).mean();
+    opt_d->zero_grad();
+    loss_d.backward();
+    opt_d->step();
+    losses.d = loss_d.item<double>();
+
+    constexpr int64_t r1_every = 16;
+    if (model.arch == models::Arch::StyleGAN2 && p.r1_gamma > 0 && step % r1_every == 0) {
+      at::Tensor x = real.detach().requires_grad_(true);
+      at::Tensor out = d.forward(x);
+      at::Tensor grad = torch::autograd::grad({out.sum()}, {x}, {}, true, true)[0];
+      at::Tensor r1 = grad.pow(2).flatten(1).sum(1).mean();
+      opt_d->zero_grad();
+      (p.r1_gamma / 2 * r1 * r1_every + 0 * out[0]).backward();
+      opt_d->step();
+      losses.r1 = r1.item<double>();
+    }
+
+    fake = g.forward(at::randn({b, z_dim}, rng).to(device), gen);
+    at::Tensor loss_g = torch::softplus(-d.forward(fake)).mean();
+    opt_g->zero_grad();
+    loss_g.backward();
+    opt_g->step();
+    losses.g = loss_g.item<double>();
+    return losses;
+  }
+};
+
+} // namespace
+
+PretrainParams default_params(models::Arch arch, int64_t size, int64_t channels) {
+  PretrainParams p;
+  p.arch = arch;
+  switch (arch) {
+  case models::Arch::DCGAN:
+    p.generator_options = {{"size", size}, {"nc", channels}};
+    p.discriminator_options = {{"size", size}, {"nc", channels}};
+    break;
+  case models::Arch::SSD:
+    p.generator_options = {{"size", size}, {"nc", channels}};
+    p.discriminator_options = {{"size", size}, {"nc", channels}};
+    p.lr = 5e-4;
+    p.batch = 32;
+    break;
+  case models::Arch::StyleGAN2: // always RGB; a small mapping network and narrow layers suit small data
+    p.generator_options = {{"size", size}, {"style_dim", 256}, {"n_mlp", 4}, {"channel_multiplier", 1}};
+    p.discriminator_options = {{"size", size}, {"channel_multiplier", 1}};
+    p.lr = 2e-3;
+    p.beta1 = 0;
+    p.beta2 = 0.99;
+    p.batch = 32;
+    break;
+  default:
+    throw std::invalid_argument(std::string("pretrain does not train ") + models::arch_name(arch) +
+                                " models yet (image-to-image training needs paired/unpaired objectives)");
+  }
+  return p;
+}
+
+PretrainResult pretrain(const PretrainParams& p) {
+  if (p.steps < 1 || p.batch < 1) throw std::invalid_argument("steps and batch must be positive");
+  if (p.arch == models::Arch::Pix2Pix || p.arch == models::Arch::CycleGAN)
+    throw std::invalid_argument(std::string("pretrain does not train ") + models::arch_name(p.arch) + " models yet");
+  check_writable(p.out);
+  if (!p.samples_dir.empty()) fs::create_directories(p.samples_dir);
+  if (p.deterministic) {
+    at::set_num_threads(1);
+    at::globalContext().setDeterministicAlgorithms(true, false);
+  }
+  torch::manual_seed(p.seed); // initial weights
+
+  Trainer t{p, pick_device(p), models::build_model(p.arch, p.generator_options, p.discriminator_options)};
+  auto& g = *t.model.generator;
+  auto& d = *t.model.discriminator;
+  const models::InputSpec spec = g.input_spec();
+  if (spec.kind != models::InputSpec::Kind::Latent)
+    throw std::invalid_argument("pretrain trains unconditional generators only");
+
+  // The images the generator makes decide how the data is read.
+  at::Tensor probe;
+  {
+    torch::NoGradGuard no_grad;
+    g.module().eval();
+    probe = g.forward(torch::zeros({1, spec.shape.at(0)}));
+  }
+  data::DatasetOptions data_opts;
+  data_opts.size = probe.size(2);
+  data_opts.channels = static_cast<int>(probe.size(1));
+  auto dataset = data::open_dataset(p.data, data_opts);
+  if (dataset->size() == 0) throw std::runtime_error(p.data + ": the dataset is empty");
+  StepSampler sampler(*dataset, p.seed, p.batch);
+
+  g.module().to(t.device);
+  d.module().to(t.device);
+  g.module().train();
+  d.module().train();
+  const torch::optim::AdamOptions adam = torch::optim::AdamOptions(p.lr).betas({p.beta1, p.beta2});
+  t.opt_g = std::make_unique<torch::optim::Adam>(g.module().parameters(), adam);
+  t.opt_d = std::make_unique<torch::optim::Adam>(d.module().parameters(), adam);
+  t.rng = at::make_generator<at::CPUGeneratorImpl>(p.seed + 1);
+  t.fixed_z = at::randn({64, spec.shape.at(0)}, at::make_generator<at::CPUGeneratorImpl>(p.seed + 2));
+  if (p.resume) t.load();
+  log::get("train")->info("pretrain {} on {} ({} images), {} on {}, from step {}", models::arch_name(p.arch),
+                          dataset->describe(), dataset->size(), p.steps, t.device.str(), t.step);
+
+  PretrainResult result;
+  {
+    while (t.step < p.steps) {
+      if (p.abort && p.abort->load()) {
+        result.aborted = true;
+        break;
+      }
+      result.last = t.train_step(sampler);
+      ++t.step;
+      if (p.on_progress) p.on_progress(t.step, p.steps, result.last);
+      if (!std::isfinite(result.last.d) || !std::isfinite(result.last.g))
+        throw std::runtime_error("training diverged at step " + std::to_string(t.step) +
+                                 " (a loss is not finite); the last checkpoint is kept");
+      if (p.sample_every > 0 && t.step % p.sample_every == 0) t.write_samples();
+      if (p.checkpoint_every > 0 && t.step % p.checkpoint_every == 0 && t.step < p.steps) t.save();
+    }
+  }
+  t.save();
+  if (p.sample_every > 0 && t.step % p.sample_every != 0) t.write_samples();
+  if (sampler.skipped() > 0) log::get("train")->warn("{} unreadable samples were skipped", sampler.skipped());
+  result.steps_done = t.step;
+  return result;
+}
+
+} // namespace gs::train

@@ -1,0 +1,53 @@
+// Training a GAN from scratch: the `pretrain` command, the demo-model recipes and (later) uniform-width students.
+#pragma once
+#include "core/models/generator.h"
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+namespace gs::train {
+
+struct StepLosses {
+  double d = 0;  // discriminator loss (without R1)
+  double g = 0;  // generator loss
+  double r1 = 0; // last R1 penalty (StyleGAN2), 0 elsewhere
+};
+
+struct PretrainParams {
+  models::Arch arch = models::Arch::DCGAN;
+  nlohmann::json generator_options = nlohmann::json::object();
+  nlohmann::json discriminator_options = nlohmann::json::object();
+  std::string data;        // a dataset spec (core/data/dataset.h)
+  std::string out;         // the model file; training state goes to out + ".state"
+  std::string samples_dir; // sample grids samples_dir/step-N.png; empty: none
+  int64_t steps = 2000;
+  int64_t batch = 64;
+  double lr = 2e-4; // Adam, both networks
+  double beta1 = 0.5, beta2 = 0.999;
+  double r1_gamma = 10; // StyleGAN2 only, applied lazily every 16 steps
+  uint64_t seed = 0;
+  std::string device = "auto"; // auto (CUDA when available), cpu, cuda
+  bool deterministic = false;  // CPU, one thread, deterministic kernels: same weights on every run and on resume
+  bool resume = false;         // continue from out + ".state"
+  int64_t sample_every = 500, checkpoint_every = 500;
+  std::function<void(int64_t step, int64_t total, const StepLosses&)> on_progress;
+  std::function<void(const nlohmann::json& event)> on_event; // {"step", "kind": "checkpoint" | "samples", ...}
+  const std::atomic<bool>* abort = nullptr;                  // checked every step
+};
+
+struct PretrainResult {
+  int64_t steps_done = 0;
+  bool aborted = false; // stopped early; a checkpoint of the last step was written
+  StepLosses last;
+};
+
+// Per-architecture defaults (options the architecture expects for a dataset of `channels` x `size` images, the
+// learning rate of its paper); the CLI starts from these.
+PretrainParams default_params(models::Arch arch, int64_t size, int64_t channels);
+
+// Throws std::invalid_argument / std::runtime_error naming the problem (unknown data, unwritable output, an
+// architecture pretrain cannot train) before any training step.
+PretrainResult pretrain(const PretrainParams& params);
+
+} // namespace gs::train
