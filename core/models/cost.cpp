@@ -25,7 +25,8 @@ CostReport make_cost_report(std::vector<LayerCost> layers, const torch::nn::Modu
   CostReport r;
   r.layers = std::move(layers);
   for (const auto& l : r.layers) r.macs += l.macs;
-  for (const auto& p : module.parameters(true)) r.params += p.numel();
+  for (const auto& p : module.parameters(true))
+    if (p.defined()) r.params += p.numel();
   return r;
 }
 

@@ -45,8 +45,8 @@ nlohmann::json summary_to_json(const ModelSummary& s) {
 
 std::string summary_to_text(const ModelSummary& s) {
   std::ostringstream os;
-  os << "architecture: " << s.arch << (s.generator_source.empty() ? "" : " (generator from '" + s.generator_source + "')")
-     << "\n";
+  os << "architecture: " << s.arch
+     << (s.generator_source.empty() ? "" : " (generator from '" + s.generator_source + "')") << "\n";
   os << "generator: " << human_count(s.cost.params) << " params, " << human_count(s.cost.macs)
      << " MACs per sample (transposed convs counted by output pixels; " << human_count(s.macs_by_input)
      << " counted by input pixels)\n";

@@ -3,7 +3,9 @@
 
 #include "core/io/checkpoint.h"
 #include "core/log.h"
+#include "core/models/cyclegan.h"
 #include "core/models/dcgan.h"
+#include "core/models/pix2pix.h"
 #include "core/models/ssd.h"
 #include "core/models/stylegan2.h"
 
@@ -81,6 +83,8 @@ const std::vector<ArchEntry>& architectures() {
     std::vector<ArchEntry> e;
     // Architectures register here, most specific recogniser first.
     e.push_back(stylegan2_entry());
+    e.push_back(pix2pix_entry());
+    e.push_back(cyclegan_entry());
     e.push_back(ssd_entry());
     e.push_back(dcgan_entry());
     return e;

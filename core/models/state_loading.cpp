@@ -33,8 +33,12 @@ void list(std::ostringstream& os, const char* what, const std::vector<std::strin
 
 TensorMap state_dict(const torch::nn::Module& module) {
   TensorMap out;
-  for (const auto& p : module.named_parameters(true)) out[p.key()] = p.value();
-  for (const auto& b : module.named_buffers(true)) out[b.key()] = b.value();
+  // Modules register undefined tensors for absent parts (an InstanceNorm's affine weight and statistics); PyTorch's
+  // state_dict leaves those out, so do we.
+  for (const auto& p : module.named_parameters(true))
+    if (p.value().defined()) out[p.key()] = p.value();
+  for (const auto& b : module.named_buffers(true))
+    if (b.value().defined()) out[b.key()] = b.value();
   return out;
 }
 

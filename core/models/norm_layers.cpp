@@ -1,0 +1,70 @@
+// Normalisation helpers for the pix2pix / CycleGAN family.
+#include "core/models/norm_layers.h"
+
+#include <torch/torch.h>
+
+namespace gs::models {
+
+NormKind norm_from_name(const std::string& name) {
+  if (name == "batch") return NormKind::Batch;
+  if (name == "instance") return NormKind::Instance;
+  if (name == "none") return NormKind::None;
+  throw ModelError("unknown norm '" + name + "' (batch, instance, none)");
+}
+
+const char* norm_name(NormKind kind) {
+  switch (kind) {
+  case NormKind::Batch:
+    return "batch";
+  case NormKind::Instance:
+    return "instance";
+  case NormKind::None:
+    return "none";
+  }
+  return "none";
+}
+
+torch::nn::AnyModule make_norm(NormKind kind, int64_t channels) {
+  switch (kind) {
+  case NormKind::Batch:
+    return torch::nn::AnyModule(torch::nn::BatchNorm2d(channels));
+  case NormKind::Instance:
+    return torch::nn::AnyModule(torch::nn::InstanceNorm2d(channels));
+  case NormKind::None:
+    break;
+  }
+  return torch::nn::AnyModule(torch::nn::Identity());
+}
+
+void add_norm_slots(std::vector<ChannelSlot>& slots, NormKind kind, const std::string& prefix) {
+  if (kind != NormKind::Batch) return;
+  for (const char* t : {".weight", ".bias", ".running_mean", ".running_var"}) slots.push_back({prefix + t, 0});
+}
+
+NormKind detect_norm(const TensorMap& tensors, const std::string& conv_prefix, const std::string& norm_prefix) {
+  if (tensors.count(norm_prefix + ".weight")) return NormKind::Batch;
+  if (tensors.count(conv_prefix + ".bias")) return NormKind::Instance;
+  return NormKind::None;
+}
+
+void drop_instance_norm_statistics(TensorMap& tensors, std::vector<std::string>& notes) {
+  size_t dropped = 0;
+  for (auto it = tensors.begin(); it != tensors.end();) {
+    const std::string& name = it->first;
+    const auto dot = name.rfind('.');
+    const std::string leaf = dot == std::string::npos ? name : name.substr(dot + 1);
+    const bool stat = leaf == "running_mean" || leaf == "running_var" || leaf == "num_batches_tracked";
+    if (stat && dot != std::string::npos && !tensors.count(name.substr(0, dot) + ".weight")) {
+      it = tensors.erase(it);
+      ++dropped;
+    } else {
+      ++it;
+    }
+  }
+  if (dropped)
+    notes.push_back("dropped " + std::to_string(dropped) +
+                    " instance-norm running statistics that older pix2pix/CycleGAN versions saved; current upstream "
+                    "drops them on load too");
+}
+
+} // namespace gs::models
