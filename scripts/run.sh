@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# `make run`: the GUI with a checkpoint loaded, or on a machine without a display the CLI on the same checkpoint.
+# `make run`: the GUI with the bundled demo generator loaded, or on a machine without a display the CLI demo on it.
 set -euo pipefail
 build_dir=${1:-build/release}
 root=$(cd "$(dirname "$0")/.." && pwd)
-
-# The bundled demo generator when there is one; until then a sample checkpoint from the test fixtures.
-model=$(ls "$root"/resources/demo/*.pt 2>/dev/null | head -n 1 || true)
-[[ -n "$model" ]] || model="$root/tests/fixtures/namespace_ckpt.pt"
+model="$root/resources/demo/dcgan-fashion-mnist.pt"
 
 if [[ -x "$build_dir/bin/ganstudio" && ( -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ) ]]; then
   exec "$build_dir/bin/ganstudio" "$model"
 fi
+cli="$build_dir/bin/ganstudio-cli"
+grid="$build_dir/demo-samples.png"
 echo "No display found: running the command-line demo instead (the GUI needs X11 or Wayland)."
 echo
-echo "\$ ganstudio-cli info $(basename "$model")"
-exec "$build_dir/bin/ganstudio-cli" info "$model"
+echo "\$ ganstudio-cli info resources/demo/$(basename "$model")"
+"$cli" info "$model" | sed '/^  name /,/^$/d' # the summary without the per-tensor table
+echo
+echo "\$ ganstudio-cli generate --model resources/demo/$(basename "$model") --n 64 --seed 0 --grid $grid"
+"$cli" generate --model "$model" --n 64 --seed 0 --grid "$grid"

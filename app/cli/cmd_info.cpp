@@ -43,7 +43,7 @@ int run_info(const std::vector<std::string>& argv) {
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << io::summary_to_text(summary);
-    std::cout << (model ? models::summary_to_text(*model) : "model: " + not_a_model + "\n");
+    std::cout << "\n" << (model ? models::summary_to_text(*model) : "model: " + not_a_model + "\n");
   }
   return 0;
 }

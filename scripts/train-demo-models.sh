@@ -1,0 +1,34 @@
+#!/bin/sh
+# Retrains the demo models bundled in resources/demo exactly as shipped, and their sample grids in docs/demo.
+# usage: scripts/train-demo-models.sh [BUILD_DIR] [MODEL...]   (models: dcgan stylegan2; default: all)
+# Runs on the CPU in the deterministic mode, so the same commands give the same files.
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${1:-build/release}
+[ $# -gt 0 ] && shift
+CLI=$BUILD/bin/ganstudio-cli
+MODELS=${*:-dcgan stylegan2}
+OUT=resources/demo
+SAMPLES=$BUILD/demo-samples
+mkdir -p "$OUT" docs/demo "$SAMPLES"
+
+for m in $MODELS; do
+  case $m in
+  dcgan)
+    "$CLI" pretrain --arch dcgan --data fashion-mnist --size 32 --channels 1 --steps 3000 --batch 64 --seed 1 \
+      --options '{"ngf": 32}' --d-options '{"ndf": 32}' --deterministic \
+      --samples "$SAMPLES/dcgan" --sample-every 500 --checkpoint-every 500 --out "$OUT/dcgan-fashion-mnist.pt"
+    "$CLI" generate --model "$OUT/dcgan-fashion-mnist.pt" --n 64 --seed 0 --grid docs/demo/dcgan-fashion-mnist.png
+    ;;
+  stylegan2)
+    "$CLI" pretrain --arch stylegan2 --data fashion-mnist --size 32 --steps 2000 --batch 16 --seed 1 \
+      --options '{"style_dim": 64, "n_mlp": 2, "widths": {"input": 64, "conv1": 64, "convs.0": 64, "convs.1": 64,
+                  "convs.2": 32, "convs.3": 32, "convs.4": 32, "convs.5": 32}}' \
+      --d-options '{"widths": {"4": 64, "8": 64, "16": 32, "32": 32}}' --deterministic \
+      --samples "$SAMPLES/stylegan2" --sample-every 250 --checkpoint-every 250 --out "$OUT/stylegan2-fashion-mnist.pt"
+    "$CLI" generate --model "$OUT/stylegan2-fashion-mnist.pt" --n 64 --seed 0 --grid docs/demo/stylegan2-fashion-mnist.png
+    ;;
+  *) echo "unknown demo model '$m' (dcgan, stylegan2)" >&2; exit 2 ;;
+  esac
+done
+rm -f "$OUT"/*.state
