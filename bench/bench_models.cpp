@@ -1,0 +1,137 @@
+// Generator speed, ours beside the same modules in Debian's python3-torch, in one run with the same thread count.
+// usage: bench_models [--repeats N] [--threads N] [--no-reference]
+// forward: eval mode, no grad, median of N runs after a warm-up. train step: train mode, forward + L1 loss to a fixed
+// target + backward + Adam step (the generator's share of a fine-tuning step). ratio = Python time / ours (>= 1: we
+// are at least as fast).
+#include "core/models/registry.h"
+#include "core/runtime.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace gs;
+
+namespace {
+
+struct Case {
+  models::Arch arch;
+  std::string label;
+  nlohmann::json options; // ours
+  nlohmann::json python;  // what reference_models.py needs to build the same module
+  int64_t batch;
+};
+
+std::vector<Case> cases() {
+  const nlohmann::json dcgan{{"nz", 100}, {"ngf", 64}, {"nc", 3}, {"size", 64}};
+  const nlohmann::json ssd{{"z_dim", 100}, {"ngf", 64}, {"nc", 3}, {"size", 64}};
+  const nlohmann::json sg_channels{{"4", 512}, {"8", 512}, {"16", 512}, {"32", 512}, {"64", 256}};
+  const nlohmann::json sg{{"size", 64}, {"style_dim", 512}, {"n_mlp", 8}, {"channel_multiplier", 1}};
+  nlohmann::json sg_py = sg;
+  sg_py["channels"] = sg_channels;
+  const nlohmann::json unet{{"num_downs", 7}, {"ngf", 64}, {"norm", "batch"}, {"load_size", 128}};
+  const nlohmann::json resnet{{"n_blocks", 6}, {"ngf", 64}, {"norm", "instance"}, {"load_size", 128}};
+  std::vector<Case> out;
+  for (int64_t b : {1, 16}) out.push_back({models::Arch::DCGAN, "dcgan 64px ngf 64", dcgan, dcgan, b});
+  for (int64_t b : {1, 16}) out.push_back({models::Arch::SSD, "ssd 64px", ssd, ssd, b});
+  for (int64_t b : {1, 4}) out.push_back({models::Arch::StyleGAN2, "stylegan2 64px cm 1", sg, sg_py, b});
+  for (int64_t b : {1, 4}) out.push_back({models::Arch::Pix2Pix, "pix2pix unet_128", unet, unet, b});
+  for (int64_t b : {1, 2}) out.push_back({models::Arch::CycleGAN, "cyclegan resnet_6 128px", resnet, resnet, b});
+  return out;
+}
+
+template <typename F> double median_ms(F fn, int repeats) {
+  fn();
+  std::vector<double> t;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+std::pair<double, double> ours(const Case& c, int repeats) {
+  torch::manual_seed(0);
+  models::Model m = models::build_model(c.arch, c.options);
+  models::Generator& g = *m.generator;
+  std::vector<int64_t> shape{c.batch};
+  for (int64_t d : g.input_spec().shape) shape.push_back(d);
+  const at::Tensor x = torch::randn(shape);
+  g.module().eval();
+  const double forward = median_ms(
+      [&] {
+        torch::NoGradGuard no_grad;
+        g.forward(x);
+      },
+      repeats);
+  g.module().train();
+  torch::optim::Adam opt(g.module().parameters(), torch::optim::AdamOptions(1e-4));
+  at::Tensor target;
+  const double train = median_ms(
+      [&] {
+        at::Tensor y = g.forward(x);
+        if (!target.defined()) target = torch::zeros_like(y);
+        at::Tensor loss = (y - target).abs().mean();
+        opt.zero_grad();
+        loss.backward();
+        opt.step();
+      },
+      repeats);
+  return {forward, train};
+}
+
+nlohmann::json reference(const std::vector<Case>& list, int threads, int repeats) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& c : list)
+    j.push_back({{"arch", models::arch_name(c.arch)}, {"python", c.python}, {"batch", c.batch}});
+  const std::string cmd = std::string(GANSTUDIO_PYTHON) + " " + GANSTUDIO_SOURCE_DIR + "/bench/reference_models.py '" +
+                          j.dump() + "' " + std::to_string(threads) + " " + std::to_string(repeats);
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string out;
+  char buf[4096];
+  while (pipe && fgets(buf, sizeof buf, pipe.get())) out += buf;
+  return nlohmann::json::parse(out);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  int repeats = 5, threads = gs::init_threads();
+  bool with_reference = true;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc)
+      repeats = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
+      threads = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--no-reference"))
+      with_reference = false;
+    else {
+      std::fprintf(stderr, "usage: bench_models [--repeats N] [--threads N] [--no-reference]\n");
+      return 2;
+    }
+  }
+  at::set_num_threads(threads);
+  const auto list = cases();
+  std::vector<std::pair<double, double>> mine;
+  for (const auto& c : list) mine.push_back(ours(c, repeats));
+  const nlohmann::json ref = with_reference ? reference(list, threads, repeats) : nlohmann::json::array();
+  std::printf("threads %d, median of %d runs; ratio = Python / C++ (>= 1: C++ at least as fast)\n\n", threads, repeats);
+  std::printf("%-26s %5s | %10s %10s %6s | %10s %10s %6s\n", "model", "batch", "fwd C++ ms", "fwd Py ms", "ratio",
+              "step C++", "step Py", "ratio");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const double pf = ref.size() > i ? ref[i]["forward_ms"].get<double>() : NAN;
+    const double pt = ref.size() > i ? ref[i]["train_ms"].get<double>() : NAN;
+    std::printf("%-26s %5lld | %10.1f %10.1f %6.2f | %10.1f %10.1f %6.2f\n", list[i].label.c_str(),
+                static_cast<long long>(list[i].batch), mine[i].first, pf, pf / mine[i].first, mine[i].second, pt,
+                pt / mine[i].second);
+  }
+  return 0;
+}
