@@ -1,5 +1,6 @@
 #include "app/cli/args.h"
 
+#include <cmath>
 #include <iostream>
 #include <sstream>
 
@@ -56,6 +57,36 @@ std::optional<std::string> Args::value(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) return std::nullopt;
   return it->second;
+}
+
+std::string Args::required(const std::string& name) const {
+  auto v = value(name);
+  if (!v) throw UsageError("missing " + name + " (see --help)");
+  return *v;
+}
+
+int64_t Args::integer(const std::string& name, int64_t fallback, int64_t min) const {
+  auto v = value(name);
+  if (!v) return fallback;
+  try {
+    size_t used = 0;
+    const long long n = std::stoll(*v, &used);
+    if (used == v->size() && n >= min) return n;
+  } catch (const std::exception&) {
+  }
+  throw UsageError(name + " must be a whole number of at least " + std::to_string(min) + ", got '" + *v + "'");
+}
+
+double Args::number(const std::string& name, double fallback, bool positive) const {
+  auto v = value(name);
+  if (!v) return fallback;
+  try {
+    size_t used = 0;
+    const double x = std::stod(*v, &used);
+    if (used == v->size() && std::isfinite(x) && (!positive || x > 0)) return x;
+  } catch (const std::exception&) {
+  }
+  throw UsageError(name + " must be a " + (positive ? "positive " : "") + "number, got '" + *v + "'");
 }
 
 std::string Args::help() const {

@@ -1,5 +1,6 @@
 // A small command-line parser for ganstudio-cli: declared options, generated --help, one-line errors.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -29,6 +30,12 @@ public:
 
   bool flag(const std::string& name) const { return flags_.count(name) > 0; }
   std::optional<std::string> value(const std::string& name) const;
+  // The value of a required option; UsageError "missing NAME" when absent.
+  std::string required(const std::string& name) const;
+  // Whole-number and real option values, `fallback` when absent; UsageError naming the option for anything that is
+  // not a number of at least `min` (integers) / greater than zero (reals, when `positive`).
+  int64_t integer(const std::string& name, int64_t fallback, int64_t min) const;
+  double number(const std::string& name, double fallback, bool positive) const;
   const std::string& positional(size_t i) const { return positional_values_.at(i); }
 
 private:

@@ -15,30 +15,6 @@
 namespace gs::cli {
 namespace {
 
-int64_t positive(const Args& args, const std::string& name, int64_t fallback) {
-  auto v = args.value(name);
-  if (!v) return fallback;
-  try {
-    size_t used = 0;
-    const long long n = std::stoll(*v, &used);
-    if (used == v->size() && n > 0) return n;
-  } catch (const std::exception&) {
-  }
-  throw UsageError(name + " must be a positive integer, got '" + *v + "'");
-}
-
-uint64_t seed_of(const Args& args) {
-  auto v = args.value("--seed");
-  if (!v) return 0;
-  try {
-    size_t used = 0;
-    const unsigned long long s = std::stoull(*v, &used);
-    if (used == v->size() && (*v)[0] != '-') return s;
-  } catch (const std::exception&) {
-  }
-  throw UsageError("--seed must be a non-negative integer, got '" + *v + "'");
-}
-
 // Latents [N, dim] or [N, dim, 1, 1]; images [N, C, H, W] in [-1, 1], as the generator's input spec says.
 at::Tensor check_inputs(const models::InputSpec& spec, at::Tensor x, const std::string& path) {
   auto expect = [&](const std::string& what) {
@@ -89,21 +65,14 @@ int run_generate(const std::vector<std::string>& argv) {
        {"--out", "OUT.npy", "write the outputs, float32 NCHW in [-1, 1]"},
        {"--grid", "G.png", "write a PNG grid (image-to-image: input and output side by side)"}});
   if (!args.parse(argv)) return 0;
-  const auto model_path = args.value("--model");
-  if (!model_path) throw UsageError("missing --model (see --help)");
+  const std::string model_path = args.required("--model");
   const auto out = args.value("--out"), grid = args.value("--grid");
   if (!out && !grid) throw UsageError("nothing to write: give --out and/or --grid");
-  const int64_t batch = positive(args, "--batch", 16);
+  const int64_t batch = args.integer("--batch", 16, 1);
   models::GenerateOptions gen_opts;
-  if (auto t = args.value("--truncation")) {
-    try {
-      gen_opts.truncation = std::stod(*t);
-    } catch (const std::exception&) {
-      throw UsageError("--truncation must be a number, got '" + *t + "'");
-    }
-  }
+  gen_opts.truncation = args.number("--truncation", 1.0, true);
 
-  models::Model model = models::load_model(*model_path);
+  models::Model model = models::load_model(model_path);
   models::Generator& g = *model.generator;
   const models::InputSpec spec = g.input_spec();
   at::Tensor inputs;
@@ -112,10 +81,10 @@ int run_generate(const std::vector<std::string>& argv) {
   } else if (spec.kind == models::InputSpec::Kind::Image) {
     const auto data = args.value("--data");
     if (!data) throw UsageError("an image-to-image model needs --inputs IN.npy or --data D");
-    inputs = dataset_inputs(spec, *data, positive(args, "--n", 16));
+    inputs = dataset_inputs(spec, *data, args.integer("--n", 16, 1));
   } else {
-    const int64_t n = positive(args, "--n", 16);
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed_of(args));
+    const int64_t n = args.integer("--n", 16, 1);
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(args.integer("--seed", 0, 0)));
     inputs = at::randn({n, spec.shape.at(0)}, gen);
   }
   if (inputs.size(0) == 0) throw std::invalid_argument("no inputs to generate from");

@@ -13,12 +13,6 @@
 namespace gs::cli {
 namespace {
 
-std::string required(const Args& args, const std::string& name) {
-  auto v = args.value(name);
-  if (!v) throw UsageError("missing " + name + " (see --help)");
-  return *v;
-}
-
 // Reads [n, d] features; a 1-D file is one sample of d dims only if the user meant it, so it is refused.
 at::Tensor read_features(const std::string& path) {
   at::Tensor t = io::read_npy(path);
@@ -41,7 +35,7 @@ int run_fid(const std::vector<std::string>& argv) {
              {"--b", "B.npy", "second feature set, same dims"},
              {"--json", "", "print the result as JSON"}});
   if (!args.parse(argv)) return 0;
-  const std::string a_path = required(args, "--a"), b_path = required(args, "--b");
+  const std::string a_path = args.required("--a"), b_path = args.required("--b");
   at::Tensor a = read_features(a_path), b = read_features(b_path);
   metrics::FeatureStats sa, sb;
   sa.add(a);
@@ -70,16 +64,8 @@ int run_prdc(const std::vector<std::string>& argv) {
              {"--json", "", "print the result as JSON"}});
   if (!args.parse(argv)) return 0;
   metrics::PrdcOptions opt;
-  if (auto k = args.value("--k")) {
-    try {
-      size_t used = 0;
-      opt.k = std::stoi(*k, &used);
-      if (used != k->size() || opt.k < 1) throw std::invalid_argument("k");
-    } catch (const std::exception&) {
-      throw UsageError("--k must be a positive integer, got '" + *k + "'");
-    }
-  }
-  at::Tensor real = read_features(required(args, "--real")), fake = read_features(required(args, "--fake"));
+  opt.k = static_cast<int>(args.integer("--k", opt.k, 1));
+  at::Tensor real = read_features(args.required("--real")), fake = read_features(args.required("--fake"));
   const auto r = metrics::precision_recall_density_coverage(real, fake, opt);
   if (args.flag("--json")) {
     std::cout << nlohmann::json{{"precision", r.precision}, {"recall", r.recall}, {"density", r.density},

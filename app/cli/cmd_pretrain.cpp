@@ -17,30 +17,6 @@ extern "C" void on_interrupt(int) {
   g_interrupted = true;
 }
 
-int64_t integer(const Args& args, const std::string& name, int64_t fallback, int64_t min) {
-  auto v = args.value(name);
-  if (!v) return fallback;
-  try {
-    size_t used = 0;
-    const long long n = std::stoll(*v, &used);
-    if (used == v->size() && n >= min) return n;
-  } catch (const std::exception&) {
-  }
-  throw UsageError(name + " must be an integer of at least " + std::to_string(min) + ", got '" + *v + "'");
-}
-
-double real(const Args& args, const std::string& name, double fallback) {
-  auto v = args.value(name);
-  if (!v) return fallback;
-  try {
-    size_t used = 0;
-    const double x = std::stod(*v, &used);
-    if (used == v->size() && x > 0) return x;
-  } catch (const std::exception&) {
-  }
-  throw UsageError(name + " must be a positive number, got '" + *v + "'");
-}
-
 void merge_json(nlohmann::json& into, const Args& args, const std::string& name) {
   auto v = args.value(name);
   if (!v) return;
@@ -83,31 +59,26 @@ int run_pretrain(const std::vector<std::string>& argv) {
              {"--options", "JSON", "generator options, e.g. '{\"ngf\": 32}'"},
              {"--d-options", "JSON", "discriminator options"}});
   if (!args.parse(argv)) return 0;
-  auto need = [&](const std::string& name) {
-    auto v = args.value(name);
-    if (!v) throw UsageError("missing " + name + " (see --help)");
-    return *v;
-  };
-  const std::string arch_text = need("--arch"), data = need("--data"), out = need("--out");
+  const std::string arch_text = args.required("--arch"), data = args.required("--data"), out = args.required("--out");
   const auto arch = models::arch_from_name(arch_text);
   if (!arch) throw UsageError("unknown architecture '" + arch_text + "' (dcgan, ssd, stylegan2)");
-  const int64_t size = integer(args, "--size", 32, 8);
-  const int64_t channels = integer(args, "--channels", data.rfind("fashion-mnist", 0) == 0 ? 1 : 3, 1);
+  const int64_t size = args.integer("--size", 32, 8);
+  const int64_t channels = args.integer("--channels", data.rfind("fashion-mnist", 0) == 0 ? 1 : 3, 1);
   if (channels != 1 && channels != 3) throw UsageError("--channels must be 1 or 3");
 
   train::PretrainParams p = train::default_params(*arch, size, channels);
   p.data = data;
   p.out = out;
-  p.steps = integer(args, "--steps", p.steps, 1);
-  p.batch = integer(args, "--batch", p.batch, 1);
-  p.lr = real(args, "--lr", p.lr);
-  p.seed = static_cast<uint64_t>(integer(args, "--seed", 0, 0));
+  p.steps = args.integer("--steps", p.steps, 1);
+  p.batch = args.integer("--batch", p.batch, 1);
+  p.lr = args.number("--lr", p.lr, true);
+  p.seed = static_cast<uint64_t>(args.integer("--seed", 0, 0));
   p.device = args.value("--device").value_or("auto");
   p.deterministic = args.flag("--deterministic");
   p.resume = args.flag("--resume");
   p.samples_dir = args.value("--samples").value_or("");
-  p.sample_every = integer(args, "--sample-every", p.sample_every, 0);
-  p.checkpoint_every = integer(args, "--checkpoint-every", p.checkpoint_every, 0);
+  p.sample_every = args.integer("--sample-every", p.sample_every, 0);
+  p.checkpoint_every = args.integer("--checkpoint-every", p.checkpoint_every, 0);
   merge_json(p.generator_options, args, "--options");
   merge_json(p.discriminator_options, args, "--d-options");
 

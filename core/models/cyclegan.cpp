@@ -264,20 +264,8 @@ std::optional<nlohmann::json> recognise_resnet(const TensorMap& t) {
 }
 
 std::optional<Recognised> recognise(const TensorMap& tensors, const io::Value*) {
-  for (const std::string prefix : {"", "netG"}) {
-    auto g = recognise_resnet(with_prefix_stripped(tensors, prefix));
-    if (!g) continue;
-    Recognised r;
-    r.generator_options = *g;
-    r.generator_prefix = prefix;
-    if (!prefix.empty())
-      if (auto d = recognise_patchgan(with_prefix_stripped(tensors, "netD"))) {
-        r.discriminator_options = *d;
-        r.discriminator_prefix = "netD";
-      }
-    return r;
-  }
-  return std::nullopt;
+  return recognise_state_dicts(tensors, recognise_resnet,
+                               [](const TensorMap& d, const nlohmann::json&) { return recognise_patchgan(d); });
 }
 
 } // namespace

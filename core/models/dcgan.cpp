@@ -180,7 +180,7 @@ bool is_4d(const TensorMap& t, const std::string& key) {
   return it != t.end() && it->second.dim() == 4;
 }
 
-std::optional<Recognised> recognise_generator(const TensorMap& tensors) {
+std::optional<nlohmann::json> recognise_generator(const TensorMap& tensors) {
   if (!is_4d(tensors, "main.0.weight") || !tensors.count("main.1.running_mean")) return std::nullopt;
   for (const auto& [name, t] : tensors)
     if (name.rfind("main.", 0) != 0) return std::nullopt;
@@ -188,36 +188,30 @@ std::optional<Recognised> recognise_generator(const TensorMap& tensors) {
   while (is_4d(tensors, layer(3 * l) + ".weight") && tensors.count(layer(3 * l + 1) + ".running_mean")) ++l;
   const std::string last = layer(3 * l) + ".weight";
   if (!is_4d(tensors, last)) return std::nullopt;
-  Recognised r;
   nlohmann::json widths = nlohmann::json::object();
   for (int64_t i = 0; i < l; ++i) widths[layer(3 * i)] = tensors.at(layer(3 * i) + ".weight").size(1);
-  r.generator_options = {{"nz", tensors.at("main.0.weight").size(0)},
-                         {"ngf", widths[layer(3 * (l - 1))]},
-                         {"nc", tensors.at(last).size(1)},
-                         {"size", int64_t{4} << l},
-                         {"widths", widths}};
-  return r;
+  return nlohmann::json{{"nz", tensors.at("main.0.weight").size(0)},
+                        {"ngf", widths[layer(3 * (l - 1))]},
+                        {"nc", tensors.at(last).size(1)},
+                        {"size", int64_t{4} << l},
+                        {"widths", widths}};
 }
 
-// A bare generator state dict as upstream saves it, or {"netG": ..., "netD": ...}.
+// The discriminator's widths are its convolutions' output channels, keyed by module index.
+std::optional<nlohmann::json> recognise_discriminator(const TensorMap& d, const nlohmann::json& g) {
+  if (!is_4d(d, "main.0.weight")) return std::nullopt;
+  nlohmann::json widths = nlohmann::json::object();
+  for (const auto& [name, t] : d)
+    if (t.dim() == 4 && name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0 && t.size(0) > 1)
+      widths[name.substr(0, name.size() - 7)] = t.size(0);
+  return nlohmann::json{{"nc", d.at("main.0.weight").size(1)},
+                        {"ndf", d.at("main.0.weight").size(0)},
+                        {"size", g["size"]},
+                        {"widths", widths}};
+}
+
 std::optional<Recognised> recognise(const TensorMap& tensors, const io::Value*) {
-  if (auto r = recognise_generator(tensors)) return r;
-  auto r = recognise_generator(with_prefix_stripped(tensors, "netG"));
-  if (!r) return std::nullopt;
-  r->generator_prefix = "netG";
-  const TensorMap d = with_prefix_stripped(tensors, "netD");
-  if (is_4d(d, "main.0.weight")) {
-    nlohmann::json widths = nlohmann::json::object();
-    for (const auto& [name, t] : d)
-      if (t.dim() == 4 && name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0 && t.size(0) > 1)
-        widths[name.substr(0, name.size() - 7)] = t.size(0);
-    r->discriminator_options = {{"nc", d.at("main.0.weight").size(1)},
-                                {"ndf", d.at("main.0.weight").size(0)},
-                                {"size", r->generator_options["size"]},
-                                {"widths", widths}};
-    r->discriminator_prefix = "netD";
-  }
-  return r;
+  return recognise_state_dicts(tensors, recognise_generator, recognise_discriminator);
 }
 
 } // namespace

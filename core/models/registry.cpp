@@ -78,6 +78,24 @@ std::optional<Arch> arch_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<Recognised> recognise_state_dicts(const TensorMap& tensors, const GeneratorProbe& generator,
+                                                const DiscriminatorProbe& discriminator) {
+  for (const std::string prefix : {"", "netG"}) {
+    auto g = generator(with_prefix_stripped(tensors, prefix));
+    if (!g) continue;
+    Recognised r;
+    r.generator_options = *g;
+    r.generator_prefix = prefix;
+    if (!prefix.empty())
+      if (auto d = discriminator(with_prefix_stripped(tensors, "netD"), *g)) {
+        r.discriminator_options = *d;
+        r.discriminator_prefix = "netD";
+      }
+    return r;
+  }
+  return std::nullopt;
+}
+
 const std::vector<ArchEntry>& architectures() {
   static const std::vector<ArchEntry> entries = [] {
     std::vector<ArchEntry> e;

@@ -40,6 +40,15 @@ struct ArchEntry {
   std::function<void(TensorMap& tensors, std::vector<std::string>& notes)> patch_state;
 };
 
+// For recognisers of state-dict layouts: a generator state dict at the root, or {"netG": ..., "netD": ...} as training
+// scripts save both. `generator` reads options from generator tensors (nullopt: not this architecture);
+// `discriminator` reads options from the "netD" tensors, knowing the generator's.
+using GeneratorProbe = std::function<std::optional<nlohmann::json>(const TensorMap& tensors)>;
+using DiscriminatorProbe =
+    std::function<std::optional<nlohmann::json>(const TensorMap& tensors, const nlohmann::json& generator_options)>;
+std::optional<Recognised> recognise_state_dicts(const TensorMap& tensors, const GeneratorProbe& generator,
+                                                const DiscriminatorProbe& discriminator);
+
 const std::vector<ArchEntry>& architectures();
 const ArchEntry& architecture(Arch arch);
 

@@ -213,7 +213,7 @@ private:
   torch::nn::Conv2d final_{nullptr};
 };
 
-std::optional<Recognised> recognise_generator(const TensorMap& t) {
+std::optional<nlohmann::json> recognise_generator(const TensorMap& t) {
   for (const char* key : {"mapping.weight", "const", "convs.0.weight", "style_scales.0.weight"})
     if (!t.count(key)) return std::nullopt;
   size_t hidden = 0;
@@ -222,28 +222,21 @@ std::optional<Recognised> recognise_generator(const TensorMap& t) {
   if (!t.count(last) || t.at(last).dim() != 4) return std::nullopt;
   nlohmann::json widths{{"const", t.at("const").size(1)}};
   for (size_t i = 0; i < hidden; ++i) widths[conv_name(i)] = t.at(conv_name(i) + ".weight").size(1);
-  Recognised r;
-  r.generator_options = {{"z_dim", t.at("mapping.weight").size(0)},
-                         {"ngf", t.at(conv_name(hidden - 1) + ".weight").size(1)},
-                         {"nc", t.at(last).size(1)},
-                         {"size", int64_t{4} << hidden},
-                         {"widths", widths}};
-  return r;
+  return nlohmann::json{{"z_dim", t.at("mapping.weight").size(0)},
+                        {"ngf", t.at(conv_name(hidden - 1) + ".weight").size(1)},
+                        {"nc", t.at(last).size(1)},
+                        {"size", int64_t{4} << hidden},
+                        {"widths", widths}};
 }
 
-// A bare generator state dict, or {"netG": ..., "netD": ...} as a training script would save both.
+std::optional<nlohmann::json> recognise_discriminator(const TensorMap& d, const nlohmann::json& g) {
+  if (!d.count("main.0.weight") || !d.count("final.weight")) return std::nullopt;
+  const auto first = d.at("main.0.weight").sizes();
+  return nlohmann::json{{"nc", first[1]}, {"ndf", first[0]}, {"size", g["size"]}};
+}
+
 std::optional<Recognised> recognise(const TensorMap& tensors, const io::Value*) {
-  if (auto r = recognise_generator(tensors)) return r;
-  auto r = recognise_generator(with_prefix_stripped(tensors, "netG"));
-  if (!r) return std::nullopt;
-  r->generator_prefix = "netG";
-  const TensorMap d = with_prefix_stripped(tensors, "netD");
-  if (d.count("main.0.weight") && d.count("final.weight")) {
-    const auto first = d.at("main.0.weight").sizes();
-    r->discriminator_options = {{"nc", first[1]}, {"ndf", first[0]}, {"size", r->generator_options["size"]}};
-    r->discriminator_prefix = "netD";
-  }
-  return r;
+  return recognise_state_dicts(tensors, recognise_generator, recognise_discriminator);
 }
 
 } // namespace
