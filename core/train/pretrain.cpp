@@ -91,6 +91,8 @@ void read_modules(torch::serialize::InputArchive& archive, const std::string& pr
 }
 
 struct Trainer {
+  Trainer(const PretrainParams& params, torch::Device dev, models::Model m)
+      : p(params), device(dev), model(std::move(m)) {}
   const PretrainParams& p;
   torch::Device device;
   models::Model model;
@@ -240,7 +242,7 @@ PretrainResult pretrain(const PretrainParams& p) {
   }
   torch::manual_seed(p.seed); // initial weights
 
-  Trainer t{p, pick_device(p), models::build_model(p.arch, p.generator_options, p.discriminator_options)};
+  Trainer t(p, pick_device(p), models::build_model(p.arch, p.generator_options, p.discriminator_options));
   auto& g = *t.model.generator;
   auto& d = *t.model.discriminator;
   const models::InputSpec spec = g.input_spec();
