@@ -122,9 +122,7 @@ public:
   }
 
   std::unique_ptr<Generator> with_widths(const std::map<std::string, int64_t>& widths) const override {
-    nlohmann::json o = options();
-    for (const auto& [name, w] : widths) o["widths"][name] = w;
-    return make_dcgan_generator(o);
+    return make_dcgan_generator(options_with_widths(options(), widths));
   }
 
   CostReport cost(MacConvention convention) const override {

@@ -92,6 +92,12 @@ public:
   virtual CostReport cost(MacConvention convention = MacConvention::TransposedByOutput) const = 0;
 };
 
+// `options` with some groups' widths replaced: what each architecture's with_widths() rebuilds from.
+inline nlohmann::json options_with_widths(nlohmann::json options, const std::map<std::string, int64_t>& widths) {
+  for (const auto& [name, w] : widths) options["widths"][name] = w;
+  return options;
+}
+
 class Discriminator {
 public:
   virtual ~Discriminator() = default;

@@ -118,9 +118,7 @@ public:
   }
 
   std::unique_ptr<Generator> with_widths(const std::map<std::string, int64_t>& widths) const override {
-    nlohmann::json o = options();
-    for (const auto& [name, w] : widths) o["widths"][name] = w;
-    return make_ssd_generator(o);
+    return make_ssd_generator(options_with_widths(options(), widths));
   }
 
   CostReport cost(MacConvention convention) const override {
