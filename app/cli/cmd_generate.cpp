@@ -2,7 +2,7 @@
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
-#include "core/data/dataset.h"
+#include "core/data/input_images.h"
 #include "core/io/npy.h"
 #include "core/io/png.h"
 #include "core/models/cost.h"
@@ -31,18 +31,6 @@ at::Tensor check_inputs(const models::InputSpec& spec, at::Tensor x, const std::
   }
   if (!torch::isfinite(x).all().item<bool>()) throw std::invalid_argument(path + ": inputs contain NaN or infinity");
   return x.to(torch::kFloat);
-}
-
-// The first n images of a dataset, resized to the generator's input size, scaled to [-1, 1].
-at::Tensor dataset_inputs(const models::InputSpec& spec, const std::string& data_spec, int64_t n) {
-  data::DatasetOptions opts;
-  opts.size = spec.shape.at(1);
-  opts.channels = static_cast<int>(spec.shape.at(0));
-  auto dataset = data::open_dataset(data_spec, opts);
-  n = std::min(n, dataset->size());
-  std::vector<at::Tensor> images;
-  for (int64_t i = 0; i < n; ++i) images.push_back(dataset->get(i).image);
-  return torch::stack(images).to(torch::kFloat) / 127.5 - 1;
 }
 
 } // namespace
@@ -81,7 +69,8 @@ int run_generate(const std::vector<std::string>& argv) {
   } else if (spec.kind == models::InputSpec::Kind::Image) {
     const auto data = args.value("--data");
     if (!data) throw UsageError("an image-to-image model needs --inputs IN.npy or --data D");
-    inputs = dataset_inputs(spec, *data, args.integer("--n", 16, 1));
+    const data::InputImages images(*data, spec.shape.at(1), static_cast<int>(spec.shape.at(0)));
+    inputs = images.batch(0, std::min(args.integer("--n", 16, 1), images.size()));
   } else {
     const int64_t n = args.integer("--n", 16, 1);
     auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(args.integer("--seed", 0, 0)));

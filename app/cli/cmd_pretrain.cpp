@@ -5,17 +5,11 @@
 #include "core/models/registry.h"
 #include "core/train/pretrain.h"
 
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 
 namespace gs::cli {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_interrupt(int) {
-  g_interrupted = true;
-}
 
 void merge_json(nlohmann::json& into, const Args& args, const std::string& name) {
   auto v = args.value(name);
@@ -88,9 +82,7 @@ int run_pretrain(const std::vector<std::string>& argv) {
     std::snprintf(detail, sizeof detail, "loss D %.3f G %.3f", l.d, l.g);
     progress.update(step, detail);
   };
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
-  p.abort = &g_interrupted;
+  p.abort = interrupt_flag();
   const train::PretrainResult r = train::pretrain(p);
   progress.finish();
   std::cout << arch_text << ": " << r.steps_done << " steps" << (r.aborted ? " (interrupted; --resume continues)" : "")

@@ -16,6 +16,8 @@ int run_fid(const std::vector<std::string>& args);
 int run_prdc(const std::vector<std::string>& args);
 int run_generate(const std::vector<std::string>& args);
 int run_pretrain(const std::vector<std::string>& args);
+int run_score(const std::vector<std::string>& args);
+int run_prune(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands();
 

@@ -19,6 +19,8 @@ const std::vector<Command>& commands() {
       {"prdc", "precision, recall, density, coverage of feature sets (.npy)", run_prdc},
       {"generate", "run a generator on latents or images: .npy outputs and PNG grids", run_generate},
       {"pretrain", "train a GAN from scratch (dcgan, ssd, stylegan2) with resumable checkpoints", run_pretrain},
+      {"score", "channel importance scores and a pruning plan (scores.json)", run_score},
+      {"prune", "remove channels: a physically smaller generator", run_prune},
   };
   return list;
 }

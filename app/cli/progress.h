@@ -1,5 +1,6 @@
 // Terminal progress for long CLI commands: a redrawn line with rate and ETA on a terminal, periodic lines otherwise.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -22,6 +23,9 @@ private:
   Clock::time_point start_, last_draw_;
   bool finished_ = false;
 };
+
+// Installs SIGINT/SIGTERM handlers that set the returned flag, for long commands to stop cleanly at the next step.
+const std::atomic<bool>* interrupt_flag();
 
 // "1:05:03", "4:07": how durations are shown.
 std::string format_duration(double seconds);

@@ -160,40 +160,40 @@ public:
     const int64_t up0 = 10 + c_.n_blocks, up1 = up0 + 3, out = up0 + 7;
     // A producing conv at `index` (outputs on `dim`) with its norm at index + 1.
     auto produced = [&](ChannelGroup& g, const std::string& conv, int dim, const std::string& norm) {
-      g.slots.push_back({conv + ".weight", dim});
+      g.slots.push_back({conv + ".weight", dim, 0, SlotRole::Producer});
       if (bias) g.slots.push_back({conv + ".bias", 0});
       add_norm_slots(g.slots, c_.norm, norm);
     };
     std::vector<ChannelGroup> groups;
     ChannelGroup stem{"stem", c_.stem, {}};
     produced(stem, m(1), 0, m(2));
-    stem.slots.push_back({m(4, ".weight"), 1});
+    stem.slots.push_back({m(4, ".weight"), 1, 0, SlotRole::Consumer});
     groups.push_back(stem);
     ChannelGroup down{"down.0", c_.down0, {}};
     produced(down, m(4), 0, m(5));
-    down.slots.push_back({m(7, ".weight"), 1});
+    down.slots.push_back({m(7, ".weight"), 1, 0, SlotRole::Consumer});
     groups.push_back(down);
     ChannelGroup trunk{"trunk", c_.trunk, {}};
     produced(trunk, m(7), 0, m(8));
     for (int64_t b = 0; b < c_.n_blocks; ++b) {
       const std::string block = m(10 + b) + ".conv_block.";
       const int second = blocks_[b]->second;
-      trunk.slots.push_back({block + "1.weight", 1});
+      trunk.slots.push_back({block + "1.weight", 1, 0, SlotRole::Consumer});
       produced(trunk, block + std::to_string(second), 0, block + std::to_string(second + 1));
       ChannelGroup inner{block_name(b), c_.blocks[b], {}};
       produced(inner, block + "1", 0, block + "2");
-      inner.slots.push_back({block + std::to_string(second) + ".weight", 1});
+      inner.slots.push_back({block + std::to_string(second) + ".weight", 1, 0, SlotRole::Consumer});
       groups.push_back(inner);
     }
-    trunk.slots.push_back({m(up0, ".weight"), 0});
+    trunk.slots.push_back({m(up0, ".weight"), 0, 0, SlotRole::Consumer});
     groups.insert(groups.begin() + 2, trunk);
     ChannelGroup u0{"up.0", c_.up0, {}};
     produced(u0, m(up0), 1, m(up0 + 1));
-    u0.slots.push_back({m(up1, ".weight"), 0});
+    u0.slots.push_back({m(up1, ".weight"), 0, 0, SlotRole::Consumer});
     groups.push_back(u0);
     ChannelGroup u1{"up.1", c_.up1, {}};
     produced(u1, m(up1), 1, m(up1 + 1));
-    u1.slots.push_back({m(out, ".weight"), 1});
+    u1.slots.push_back({m(out, ".weight"), 1, 0, SlotRole::Consumer});
     groups.push_back(u1);
     return groups;
   }

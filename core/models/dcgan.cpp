@@ -111,12 +111,12 @@ public:
       const std::string bn = layer(conv + 1), next = layer(conv + 3);
       groups.push_back({layer(conv),
                         c_.widths[i],
-                        {{layer(conv) + ".weight", 1},
-                         {bn + ".weight", 0},
+                        {{layer(conv) + ".weight", 1, 0, SlotRole::Producer},
+                         {bn + ".weight", 0, 0, SlotRole::NormScale},
                          {bn + ".bias", 0},
                          {bn + ".running_mean", 0},
                          {bn + ".running_var", 0},
-                         {next + ".weight", 0}}});
+                         {next + ".weight", 0, 0, SlotRole::Consumer}}});
     }
     return groups;
   }

@@ -27,12 +27,18 @@ enum class Arch { DCGAN, SSD, StyleGAN2, Pix2Pix, CycleGAN };
 const char* arch_name(Arch arch); // "dcgan", "ssd", "stylegan2", "pix2pix", "cyclegan"
 std::optional<Arch> arch_from_name(std::string_view name);
 
+// What a slot's tensor does with the group's channels: produces them (a conv's output filters, a learned constant),
+// reads them (the next layer's input axis), scales them (a normalisation layer's gamma), or anything else (biases,
+// running statistics, modulation rows). Scorers read weights and gradients by role.
+enum class SlotRole { Other, Producer, Consumer, NormScale };
+
 // One tensor axis that carries a group's channels. `offset` places them inside a wider axis, e.g. the second half of
 // a U-Net decoder's concatenated input. Tensor names are state_dict names (parameters and buffers).
 struct ChannelSlot {
   std::string tensor;
   int64_t dim = 0;
   int64_t offset = 0;
+  SlotRole role = SlotRole::Other;
 };
 
 // Channels that must be removed together: a producer's outputs and every consumer of them.
@@ -86,6 +92,13 @@ public:
   // Images in [-1, 1], NCHW. Latents may come as [N, dim] or [N, dim, 1, 1]. Deterministic unless asked otherwise;
   // callers choose train/eval mode on module() (eval: running statistics, no dropout).
   virtual at::Tensor forward(const at::Tensor& input, const GenerateOptions& options = {}) = 0;
+  // Unconditional models split forward() into map() and synthesize(): map() takes latents to the space the synthesis
+  // network reads (StyleGAN2's W, SSD's mapped w; the latent itself, [N, dim], where there is no mapping), and
+  // synthesize(map(z)) == forward(z) without truncation. Latent-space scorers move through that space.
+  virtual at::Tensor map(const at::Tensor& latents) { return latents.flatten(1); }
+  virtual at::Tensor synthesize(const at::Tensor& mapped, const GenerateOptions& options = {}) {
+    return forward(mapped, options);
+  }
   virtual std::vector<ChannelGroup> channel_groups() const = 0;
   // A freshly initialised module of the same architecture with some groups' widths changed.
   virtual std::unique_ptr<Generator> with_widths(const std::map<std::string, int64_t>& widths) const = 0;

@@ -38,7 +38,8 @@ torch::nn::AnyModule make_norm(NormKind kind, int64_t channels) {
 
 void add_norm_slots(std::vector<ChannelSlot>& slots, NormKind kind, const std::string& prefix) {
   if (kind != NormKind::Batch) return;
-  for (const char* t : {".weight", ".bias", ".running_mean", ".running_var"}) slots.push_back({prefix + t, 0});
+  slots.push_back({prefix + ".weight", 0, 0, SlotRole::NormScale});
+  for (const char* t : {".bias", ".running_mean", ".running_var"}) slots.push_back({prefix + t, 0});
 }
 
 NormKind detect_norm(const TensorMap& tensors, const std::string& conv_prefix, const std::string& norm_prefix) {

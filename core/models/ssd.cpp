@@ -77,7 +77,7 @@ public:
   InputSpec input_spec() const override { return {InputSpec::Kind::Latent, {c_.z_dim}}; }
   torch::nn::Module& module() override { return *root_; }
 
-  at::Tensor map(const at::Tensor& z) {
+  at::Tensor map(const at::Tensor& z) override {
     at::Tensor w = F::normalize(z.reshape({z.size(0), c_.z_dim}), F::NormalizeFuncOptions().dim(1));
     for (int i = 0; i < 4; ++i) {
       w = mapping_->forward(w);
@@ -86,9 +86,12 @@ public:
     return w;
   }
 
-  at::Tensor forward(const at::Tensor& input, const GenerateOptions&) override {
-    const at::Tensor w = map(input);
-    at::Tensor x = const_.expand({input.size(0), -1, -1, -1});
+  at::Tensor forward(const at::Tensor& input, const GenerateOptions& options) override {
+    return synthesize(map(input), options);
+  }
+
+  at::Tensor synthesize(const at::Tensor& w, const GenerateOptions&) override {
+    at::Tensor x = const_.expand({w.size(0), -1, -1, -1});
     const size_t hidden = c_.widths.size();
     for (size_t i = 0; i < hidden; ++i) {
       x = convs_[i]->as<torch::nn::ConvTranspose2d>()->forward(x);
@@ -101,18 +104,19 @@ public:
   }
 
   std::vector<ChannelGroup> channel_groups() const override {
-    std::vector<ChannelGroup> groups{{"const", c_.const_width, {{"const", 1}, {"convs.0.weight", 0}}}};
+    std::vector<ChannelGroup> groups{
+        {"const", c_.const_width, {{"const", 1, 0, SlotRole::Producer}, {"convs.0.weight", 0, 0, SlotRole::Consumer}}}};
     for (size_t i = 0; i < c_.widths.size(); ++i) {
       const std::string n = std::to_string(i);
       groups.push_back({conv_name(i),
                         c_.widths[i],
-                        {{conv_name(i) + ".weight", 1},
+                        {{conv_name(i) + ".weight", 1, 0, SlotRole::Producer},
                          {conv_name(i) + ".bias", 0},
                          {"style_scales." + n + ".weight", 0},
                          {"style_scales." + n + ".bias", 0},
                          {"style_biases." + n + ".weight", 0},
                          {"style_biases." + n + ".bias", 0},
-                         {conv_name(i + 1) + ".weight", 0}}});
+                         {conv_name(i + 1) + ".weight", 0, 0, SlotRole::Consumer}}});
     }
     return groups;
   }

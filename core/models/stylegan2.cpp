@@ -337,36 +337,44 @@ public:
   InputSpec input_spec() const override { return {InputSpec::Kind::Latent, {config_.style_dim}}; }
   torch::nn::Module& module() override { return *net_; }
 
-  at::Tensor forward(const at::Tensor& input, const GenerateOptions& options) override {
+  at::Tensor map(const at::Tensor& input) override {
     const at::Tensor& ref = net_->input->input;
     at::Tensor z = input.dim() == 4 ? input.flatten(1) : input;
     if (z.dim() != 2 || z.size(1) != config_.style_dim)
       throw ModelError("stylegan2: latents must be [N, " + std::to_string(config_.style_dim) + "] or [N, " +
                        std::to_string(config_.style_dim) + ", 1, 1]");
-    z = z.to(ref.device(), ref.scalar_type());
-    at::Tensor style = net_->style_of(z);
+    return net_->style_of(z.to(ref.device(), ref.scalar_type()));
+  }
+
+  at::Tensor synthesize(const at::Tensor& style, const GenerateOptions& options) override {
+    return net_->synthesise(style, options.randomize_noise);
+  }
+
+  at::Tensor forward(const at::Tensor& input, const GenerateOptions& options) override {
+    at::Tensor style = map(input);
     if (options.truncation < 1.0) {
       const at::Tensor mean = mean_style();
       style = mean + options.truncation * (style - mean);
     }
-    return net_->synthesise(style, options.randomize_noise);
+    return synthesize(style, options);
   }
 
   std::vector<ChannelGroup> channel_groups() const override {
     const auto& w = config_.widths;
     auto reader = [](const std::string& conv, std::vector<ChannelSlot>& slots) {
-      slots.push_back({conv + ".conv.weight", 2, 0});
+      slots.push_back({conv + ".conv.weight", 2, 0, SlotRole::Consumer});
       slots.push_back({conv + ".conv.modulation.weight", 0, 0});
       slots.push_back({conv + ".conv.modulation.bias", 0, 0});
     };
     std::vector<ChannelGroup> groups;
-    ChannelGroup in{"input", w.at("input"), {{"input.input", 1, 0}}};
+    ChannelGroup in{"input", w.at("input"), {{"input.input", 1, 0, SlotRole::Producer}}};
     reader("conv1", in.slots);
     groups.push_back(std::move(in));
     const int64_t n = config_.n_convs();
     for (int64_t i = -1; i < n; ++i) {
       const std::string name = i < 0 ? "conv1" : GeneratorConfig::conv_name(i);
-      ChannelGroup g{name, w.at(name), {{name + ".conv.weight", 1, 0}, {name + ".activate.bias", 0, 0}}};
+      ChannelGroup g{
+          name, w.at(name), {{name + ".conv.weight", 1, 0, SlotRole::Producer}, {name + ".activate.bias", 0, 0}}};
       if (i + 1 < n) reader(GeneratorConfig::conv_name(i + 1), g.slots);
       if (i < 0) reader("to_rgb1", g.slots);
       if (i >= 0 && i % 2 == 1) reader("to_rgbs." + std::to_string(i / 2), g.slots);
