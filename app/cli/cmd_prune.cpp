@@ -91,7 +91,7 @@ prune::ScoreResult score_model(const Args& args, models::Generator& g, const std
   p.pca_samples = args.integer("--pca-samples", p.pca_samples, 2);
   const models::InputSpec spec = g.input_spec();
   std::shared_ptr<data::InputImages> images;
-  if (spec.kind == models::InputSpec::Kind::Image) {
+  if (spec.kind == models::InputSpec::Kind::Image && method == "content") {
     const auto data = args.value("--data");
     if (!data) throw UsageError(std::string(models::arch_name(g.arch())) + " takes images: give --data D");
     images = std::make_shared<data::InputImages>(*data, spec.shape.at(1), static_cast<int>(spec.shape.at(0)));
@@ -184,9 +184,10 @@ int run_prune(const std::vector<std::string>& argv) {
       plan = prune::make_plan(g, plan.method, plan.scores, selection_from(args, plan.selection));
   } else {
     if (!args.value("--sparsity")) throw UsageError("missing --sparsity");
+    const prune::Selection selection = selection_from(args, {});
     prune::ScoreResult r = score_model(args, g, *method);
     if (r.cancelled) return 130;
-    plan = prune::make_plan(g, *method, std::move(r.scores), selection_from(args, {}));
+    plan = prune::make_plan(g, *method, std::move(r.scores), selection);
   }
   report(plan, g, model_path, out, args.flag("--json"));
   models::Model pruned;

@@ -103,7 +103,9 @@ at::Tensor region_at(const at::Tensor& region, int64_t h, int64_t w) {
 }
 
 // DCP-GAN step 1: directions drawn from the PCA of mapped latents, with probability proportional to each component's
-// explained-variance ratio. Returns [directions, dim] unit vectors.
+// explained-variance ratio. Returns [directions, dim]: unit vectors times the mapped latents' typical per-coordinate
+// standard deviation, so that alpha means the same step in every latent space (z ~ N(0, I) gives plain unit vectors;
+// SSD's mapped space is a hundred times narrower, where an unscaled step of 5 saturates every output).
 at::Tensor pca_directions(models::Generator& g, const ScoreParams& params, at::Device device) {
   if (params.pca_samples < 2) throw std::invalid_argument("diversity: --pca-samples must be at least 2");
   const models::InputSpec spec = g.input_spec();
@@ -119,9 +121,12 @@ at::Tensor pca_directions(models::Generator& g, const ScoreParams& params, at::D
   const at::Tensor cov = centred.t().mm(centred) / static_cast<double>(w.size(0) - 1);
   auto [values, vectors] = at::linalg_eigh(cov);
   const at::Tensor ratio = values.clamp_min(0) / values.clamp_min(0).sum().clamp_min(1e-300);
-  const bool replace = params.directions > ratio.size(0);
-  const at::Tensor picks = at::multinomial(ratio.to(torch::kFloat), params.directions, replace, gen);
-  return vectors.index_select(1, picks).t().to(torch::kFloat).contiguous();
+  // Without replacement: drawing one dominant component ten times would make every direction the same and every
+  // variance zero. A latent space narrower than `directions` gives all its components.
+  const int64_t n = std::min(params.directions, ratio.size(0));
+  const at::Tensor picks = at::multinomial((ratio + 1e-8).to(torch::kFloat), n, false, gen);
+  const double spread = std::sqrt(values.clamp_min(0).mean().item<double>());
+  return (vectors.index_select(1, picks).t() * spread).to(torch::kFloat).contiguous();
 }
 
 class Accumulator {

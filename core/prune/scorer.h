@@ -22,7 +22,8 @@ struct ScoreParams {
   // output's); undefined = the centre 50% box. `noise_density` is the share of pixels inside it that are flipped.
   at::Tensor region;
   double noise_density = 0.1;
-  // Diversity-aware: directions sampled from the PCA of `pca_samples` mapped latents, step `alpha` along each.
+  // Diversity-aware: directions sampled from the PCA of `pca_samples` mapped latents, step `alpha` along each, in
+  // units of the mapped latents' typical per-coordinate standard deviation (for z ~ N(0, I): plain unit steps).
   int64_t directions = 10;
   double alpha = 5.0;
   int64_t pca_samples = 10000;

@@ -102,6 +102,27 @@ private Q_SLOTS:
                                 << 2;
     QTest::newRow("prdc too few samples")
         << QStringList{"prdc", "--real", fixture("array.npy"), "--fake", fixture("array.npy")} << 1;
+    const QString dcgan = fixture("models/dcgan/netG32.pt"), unet = fixture("models/img2img/unet_batch.pt");
+    QTest::newRow("score without method") << QStringList{"score", "--model", dcgan, "--out", "/tmp/x.json"} << 2;
+    QTest::newRow("score unknown method")
+        << QStringList{"score", "--model", dcgan, "--method", "magic", "--out", "/tmp/x.json"} << 1;
+    QTest::newRow("score diversity on pix2pix")
+        << QStringList{"score", "--model", unet, "--method", "diversity", "--out", "/tmp/x.json"} << 2;
+    QTest::newRow("score content pix2pix without data")
+        << QStringList{"score", "--model", unet, "--method", "content", "--out", "/tmp/x.json"} << 2;
+    QTest::newRow("score bad region") << QStringList{"score",    "--model",         dcgan,   "--method",   "content",
+                                                     "--region", "0.5,0.5,0.2,0.9", "--out", "/tmp/x.json"}
+                                      << 2;
+    QTest::newRow("prune impossible sparsity")
+        << QStringList{"prune", "--model", dcgan, "--method", "l1", "--sparsity", "1", "--out", "/tmp/x.pt"} << 2;
+    QTest::newRow("prune without sparsity")
+        << QStringList{"prune", "--model", dcgan, "--method", "l1", "--out", "/tmp/x.pt"} << 2;
+    QTest::newRow("prune method and scores")
+        << QStringList{"prune", "--model",  dcgan, "--method", "l1", "--scores", fixture("array.npy"),
+                       "--out", "/tmp/x.pt"}
+        << 2;
+    QTest::newRow("prune with a foreign scores file")
+        << QStringList{"prune", "--model", dcgan, "--scores", fixture("array.npy"), "--out", "/tmp/x.pt"} << 1;
   }
   void bad_command_lines() {
     QFETCH(QStringList, args);
@@ -126,6 +147,29 @@ private Q_SLOTS:
     r = cli({"prdc", "--real", f + "pr_real.npy", "--fake", f + "a.npy"});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("dimensions differ"), qPrintable(r.err));
+  }
+
+  // score -> scores.json -> prune -> a smaller model that info and generate read back.
+  void score_then_prune() {
+    QTemporaryDir dir;
+    const QString model = fixture("models/dcgan/netG32.pt"), scores = dir.filePath("scores.json"),
+                  pruned = dir.filePath("pruned.pt");
+    Run r = cli({"score", "--model", model, "--method", "diversity", "--batches", "3", "--pca-samples", "200",
+                 "--sparsity", "0.5", "--out", scores, "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QVERIFY(j["macs_after"].toDouble() < j["macs_before"].toDouble());
+    r = cli({"prune", "--model", model, "--scores", scores, "--sparsity", "0.7", "--policy", "global", "--out", pruned,
+             "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QJsonObject p = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QVERIFY(p["params_after"].toDouble() < j["params_after"].toDouble());
+    r = cli({"info", pruned, "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("\"architecture\":\"dcgan\"") || r.out.contains("dcgan"), qPrintable(r.out));
+    r = cli({"generate", "--model", pruned, "--n", "4", "--grid", dir.filePath("g.png")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(QFileInfo(dir.filePath("g.png")).size() > 0);
   }
 
   void help_and_version() {
