@@ -21,6 +21,7 @@ const std::vector<Command>& commands() {
       {"pretrain", "train a GAN from scratch (dcgan, ssd, stylegan2) with resumable checkpoints", run_pretrain},
       {"score", "channel importance scores and a pruning plan (scores.json)", run_score},
       {"prune", "remove channels: a physically smaller generator", run_prune},
+      {"compress", "score, prune, fine-tune and report into a run directory", run_compress},
   };
   return list;
 }

@@ -2,6 +2,8 @@
 // run killed at any moment resumes from its last checkpoint with the same data and noise streams.
 #include "core/train/pretrain.h"
 
+#include "core/train/train_common.h"
+
 #include "core/data/dataset.h"
 #include "core/io/png.h"
 #include "core/log.h"
@@ -18,77 +20,6 @@ namespace gs::train {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Step s's batch is a slice of epoch e's permutation, randperm(N) seeded by seed + e: no loader state to save, and a
-// resumed run sees exactly the images an uninterrupted one would.
-class StepSampler {
-public:
-  StepSampler(const data::Dataset& dataset, uint64_t seed, int64_t batch)
-      : dataset_(dataset), seed_(seed), batch_(batch) {}
-
-  at::Tensor batch(int64_t step) {
-    std::vector<at::Tensor> images;
-    for (int64_t k = 0; images.size() < static_cast<size_t>(batch_); ++k) {
-      const int64_t position = step * batch_ + k + offset_;
-      try {
-        images.push_back(dataset_.get(index(position)).image);
-      } catch (const data::BadSample& e) {
-        // Skip it for good: later batches shift by one, identically on every run.
-        if (++skipped_ == 1) log::get("train")->warn("skipping unreadable samples: {}", e.what());
-        ++offset_;
-        --k;
-      }
-    }
-    return torch::stack(images).to(torch::kFloat).div_(127.5).sub_(1);
-  }
-  int64_t skipped() const { return skipped_; }
-
-private:
-  int64_t index(int64_t position) {
-    const int64_t n = dataset_.size();
-    const int64_t epoch = position / n;
-    if (epoch != epoch_) {
-      auto gen = at::make_generator<at::CPUGeneratorImpl>(seed_ + static_cast<uint64_t>(epoch));
-      order_ = torch::randperm(n, gen, torch::kLong);
-      epoch_ = epoch;
-    }
-    return order_[position % n].item<int64_t>();
-  }
-  const data::Dataset& dataset_;
-  uint64_t seed_;
-  int64_t batch_, epoch_ = -1, offset_ = 0, skipped_ = 0;
-  at::Tensor order_;
-};
-
-torch::Device pick_device(const PretrainParams& p) {
-  if (p.deterministic || p.device == "cpu") return torch::kCPU;
-  if (p.device == "cuda" && !torch::cuda::is_available())
-    throw std::runtime_error("--device cuda: no CUDA device is available to this build of LibTorch");
-  if (p.device != "cuda" && p.device != "auto") throw std::invalid_argument("unknown device '" + p.device + "'");
-  return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-}
-
-void check_writable(const std::string& out) {
-  if (out.empty()) throw std::invalid_argument("no output file given");
-  const fs::path dir = fs::absolute(out).parent_path();
-  if (!fs::is_directory(dir)) throw std::runtime_error(out + ": directory " + dir.string() + " does not exist");
-  if (access(dir.c_str(), W_OK) != 0)
-    throw std::runtime_error(out + ": directory " + dir.string() + " is not writable");
-}
-
-void write_modules(torch::serialize::OutputArchive& archive, const std::string& prefix, torch::nn::Module& m) {
-  for (const auto& [name, t] : models::state_dict(m)) archive.write(prefix + name, t.detach().cpu());
-}
-
-void read_modules(torch::serialize::InputArchive& archive, const std::string& prefix, torch::nn::Module& m) {
-  models::TensorMap loaded;
-  for (const auto& [name, t] : models::state_dict(m)) {
-    at::Tensor v;
-    archive.read(prefix + name, v);
-    loaded[name] = v;
-  }
-  models::load_strict(m, loaded, "training state");
-}
 
 struct Trainer {
   Trainer(const PretrainParams& params, torch::Device dev, models::Model m)
@@ -116,10 +47,7 @@ struct Trainer {
     opt_d->save(od);
     a.write("optimizer_g", og);
     a.write("optimizer_d", od);
-    const std::string tmp = state_path() + ".tmp";
-    a.save_to(tmp);
-    if (std::rename(tmp.c_str(), state_path().c_str()) != 0)
-      throw std::runtime_error(state_path() + ": cannot replace the training state");
+    save_archive_atomic(a, state_path());
     if (p.on_event) p.on_event({{"step", step}, {"kind", "checkpoint"}, {"path", p.out}});
   }
 
@@ -236,13 +164,11 @@ PretrainResult pretrain(const PretrainParams& p) {
     throw std::invalid_argument(std::string("pretrain does not train ") + models::arch_name(p.arch) + " models yet");
   check_writable(p.out);
   if (!p.samples_dir.empty()) fs::create_directories(p.samples_dir);
-  if (p.deterministic) {
-    at::set_num_threads(1);
-    at::globalContext().setDeterministicAlgorithms(true, false);
-  }
+  if (p.deterministic) make_deterministic();
   torch::manual_seed(p.seed); // initial weights
 
-  Trainer t(p, pick_device(p), models::build_model(p.arch, p.generator_options, p.discriminator_options));
+  Trainer t(p, pick_device(p.device, p.deterministic),
+            models::build_model(p.arch, p.generator_options, p.discriminator_options));
   auto& g = *t.model.generator;
   auto& d = *t.model.discriminator;
   const models::InputSpec spec = g.input_spec();

@@ -1,0 +1,200 @@
+// config.json layout: {"model", "method", "selection": {...}, "score": {...}, "data", "data_layout",
+// "finetune": {...}, "eval": {...}, "sample_every", "checkpoint_every", "log_every", "seed", "device", "deterministic"}
+#include "core/jobs/compress_config.h"
+
+#include <fstream>
+#include <set>
+
+namespace gs::jobs {
+namespace {
+
+// Reads the keys of one JSON object into fields, remembering which it saw, so anything left over is an error.
+class Reader {
+public:
+  Reader(const nlohmann::json& j, std::string where) : j_(j), where_(std::move(where)) {
+    if (!j.is_object()) throw std::invalid_argument(name() + " must be a JSON object");
+  }
+  template <typename T> void get(const char* key, T& into) {
+    seen_.insert(key);
+    if (!j_.contains(key)) return;
+    try {
+      into = j_.at(key).get<T>();
+    } catch (const nlohmann::json::exception&) {
+      throw std::invalid_argument(name(key) + " has the wrong type");
+    }
+  }
+  Reader child(const char* key) {
+    seen_.insert(key);
+    static const nlohmann::json empty = nlohmann::json::object();
+    return Reader(j_.contains(key) ? j_.at(key) : empty, name(key));
+  }
+  void finish() const {
+    for (const auto& [key, v] : j_.items())
+      if (!seen_.count(key)) throw std::invalid_argument("unknown config key " + name(key.c_str()));
+  }
+  std::string name(const char* key = nullptr) const {
+    std::string n = where_.empty() ? std::string() : where_;
+    if (key) n += (n.empty() ? "" : ".") + std::string(key);
+    return n.empty() ? "the config" : n;
+  }
+
+private:
+  const nlohmann::json& j_;
+  std::string where_;
+  std::set<std::string> seen_;
+};
+
+void positive(int64_t v, const char* what) {
+  if (v < 1) throw std::invalid_argument(std::string(what) + " must be at least 1");
+}
+
+} // namespace
+
+nlohmann::json to_json(const CompressConfig& c) {
+  nlohmann::json overrides = nlohmann::json::object();
+  for (const auto& [group, channels] : c.selection.overrides) {
+    nlohmann::json keep = nlohmann::json::array(), prune = nlohmann::json::array();
+    for (const auto& [ch, k] : channels) (k ? keep : prune).push_back(ch);
+    overrides[group] = {{"keep", keep}, {"prune", prune}};
+  }
+  const auto& o = c.objectives;
+  return {{"model", c.model},
+          {"method", c.method},
+          {"selection",
+           {{"sparsity", c.selection.sparsity},
+            {"policy", prune::policy_name(c.selection.policy)},
+            {"min_width", c.selection.min_width},
+            {"overrides", overrides}}},
+          {"score",
+           {{"batches", c.score.batches},
+            {"batch", c.score.batch},
+            {"region", c.score.region},
+            {"noise_density", c.score.noise_density},
+            {"directions", c.score.directions},
+            {"alpha", c.score.alpha},
+            {"pca_samples", c.score.pca_samples}}},
+          {"data", c.data},
+          {"data_layout", c.data_layout},
+          {"finetune",
+           {{"steps", c.steps},
+            {"batch", c.batch},
+            {"lr", c.lr},
+            {"beta1", c.beta1},
+            {"beta2", c.beta2},
+            {"adversarial", o.adversarial},
+            {"adversarial_weight", o.adversarial_weight},
+            {"pixel", o.pixel},
+            {"relation", o.relation},
+            {"dgl_alpha", o.dgl_alpha},
+            {"dgl_start", o.dgl_start},
+            {"r1_gamma", o.r1_gamma},
+            {"ema", o.ema}}},
+          {"eval", {{"enabled", c.eval}, {"every", c.eval_every}, {"n", c.eval_n}, {"extractor", c.extractor}}},
+          {"sample_every", c.sample_every},
+          {"checkpoint_every", c.checkpoint_every},
+          {"log_every", c.log_every},
+          {"seed", c.seed},
+          {"device", c.device},
+          {"deterministic", c.deterministic}};
+}
+
+CompressConfig config_from_json(const nlohmann::json& j) {
+  CompressConfig c;
+  Reader r(j, "");
+  r.get("model", c.model);
+  r.get("method", c.method);
+  {
+    Reader s = r.child("selection");
+    s.get("sparsity", c.selection.sparsity);
+    std::string policy = prune::policy_name(c.selection.policy);
+    s.get("policy", policy);
+    const auto p = prune::policy_from_name(policy);
+    if (!p) throw std::invalid_argument("selection.policy must be uniform or global");
+    c.selection.policy = *p;
+    s.get("min_width", c.selection.min_width);
+    nlohmann::json overrides = nlohmann::json::object();
+    s.get("overrides", overrides);
+    for (const auto& [group, v] : overrides.items()) {
+      Reader o(v, "selection.overrides." + group);
+      std::vector<int64_t> keep, prune;
+      o.get("keep", keep);
+      o.get("prune", prune);
+      o.finish();
+      for (auto ch : keep) c.selection.overrides[group][ch] = true;
+      for (auto ch : prune) c.selection.overrides[group][ch] = false;
+    }
+    s.finish();
+  }
+  {
+    Reader s = r.child("score");
+    s.get("batches", c.score.batches);
+    s.get("batch", c.score.batch);
+    s.get("region", c.score.region);
+    s.get("noise_density", c.score.noise_density);
+    s.get("directions", c.score.directions);
+    s.get("alpha", c.score.alpha);
+    s.get("pca_samples", c.score.pca_samples);
+    s.finish();
+  }
+  r.get("data", c.data);
+  r.get("data_layout", c.data_layout);
+  {
+    Reader f = r.child("finetune");
+    auto& o = c.objectives;
+    f.get("steps", c.steps);
+    f.get("batch", c.batch);
+    f.get("lr", c.lr);
+    f.get("beta1", c.beta1);
+    f.get("beta2", c.beta2);
+    f.get("adversarial", o.adversarial);
+    f.get("adversarial_weight", o.adversarial_weight);
+    f.get("pixel", o.pixel);
+    f.get("relation", o.relation);
+    f.get("dgl_alpha", o.dgl_alpha);
+    f.get("dgl_start", o.dgl_start);
+    f.get("r1_gamma", o.r1_gamma);
+    f.get("ema", o.ema);
+    f.finish();
+  }
+  {
+    Reader e = r.child("eval");
+    e.get("enabled", c.eval);
+    e.get("every", c.eval_every);
+    e.get("n", c.eval_n);
+    e.get("extractor", c.extractor);
+    e.finish();
+  }
+  r.get("sample_every", c.sample_every);
+  r.get("checkpoint_every", c.checkpoint_every);
+  r.get("log_every", c.log_every);
+  r.get("seed", c.seed);
+  r.get("device", c.device);
+  r.get("deterministic", c.deterministic);
+  r.finish();
+
+  if (c.model.empty()) throw std::invalid_argument("the config names no model");
+  if (!(c.selection.sparsity >= 0 && c.selection.sparsity < 1))
+    throw std::invalid_argument("selection.sparsity must be in [0, 1), got " + std::to_string(c.selection.sparsity));
+  if (!c.score.region.empty() && c.score.region.size() != 4)
+    throw std::invalid_argument("score.region must be [x0, y0, x1, y1]");
+  positive(c.steps, "finetune.steps");
+  positive(c.batch, "finetune.batch");
+  positive(c.eval_n, "eval.n");
+  if (!(c.lr > 0)) throw std::invalid_argument("finetune.lr must be positive");
+  if (c.objectives.ema < 0 || c.objectives.ema >= 1) throw std::invalid_argument("finetune.ema must be in [0, 1)");
+  return c;
+}
+
+CompressConfig load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open the config");
+  try {
+    return config_from_json(nlohmann::json::parse(in));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::runtime_error(path + ": not valid JSON (" + std::string(e.what()) + ")");
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+} // namespace gs::jobs

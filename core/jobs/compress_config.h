@@ -1,0 +1,45 @@
+// The compress job's configuration: what config.json in a run directory holds and `ganstudio-cli compress` reads.
+#pragma once
+#include "core/prune/selection.h"
+#include "core/train/finetune.h"
+
+#include <nlohmann/json.hpp>
+
+namespace gs::jobs {
+
+struct ScoreSettings {
+  int64_t batches = 0, batch = 0; // 0: the method's defaults
+  std::vector<double> region;     // content-aware: {x0, y0, x1, y1} as fractions; empty = centre 50% box
+  double noise_density = 0.1;
+  int64_t directions = 10;
+  double alpha = 5;
+  int64_t pca_samples = 10000;
+};
+
+struct CompressConfig {
+  std::string model;          // teacher checkpoint
+  std::string method = "l1";  // scorer (core/prune/scorer.h)
+  prune::Selection selection; // sparsity, policy, min_width, overrides
+  ScoreSettings score;
+  std::string data; // dataset spec: real images, or inputs for image-to-image models
+  std::string data_layout = "auto";
+  int64_t steps = 1000, batch = 16;
+  double lr = 2e-4, beta1 = 0.5, beta2 = 0.999;
+  train::Objectives objectives;
+  bool eval = true;       // metrics at eval_every steps and at the end
+  int64_t eval_every = 0; // 0: only before and after fine-tuning
+  int64_t eval_n = 500;
+  std::string extractor; // "" = built-in
+  int64_t sample_every = 100, checkpoint_every = 200, log_every = 10;
+  uint64_t seed = 0;
+  std::string device = "auto";
+  bool deterministic = false;
+};
+
+nlohmann::json to_json(const CompressConfig& c);
+// Fills defaults for absent keys. Throws std::invalid_argument naming the first unknown key ("finetune.lrr"), wrong
+// type or out-of-range value, so a typo never runs silently with a default.
+CompressConfig config_from_json(const nlohmann::json& j);
+CompressConfig load_config(const std::string& path); // std::runtime_error naming the file
+
+} // namespace gs::jobs

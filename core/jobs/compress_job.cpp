@@ -1,0 +1,324 @@
+#include "core/jobs/compress_job.h"
+
+#include "core/data/dataset.h"
+#include "core/io/png.h"
+#include "core/jobs/evaluator.h"
+#include "core/jobs/report.h"
+#include "core/jobs/run_dir.h"
+#include "core/log.h"
+#include "core/models/channel_ops.h"
+#include "core/models/registry.h"
+#include "core/prune/plan.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+
+namespace gs::jobs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool needs_data(const CompressConfig& c, const models::Generator& g) {
+  return c.eval || c.objectives.adversarial_weight > 0 || g.input_spec().kind == models::InputSpec::Kind::Image;
+}
+
+// The images a generator consumes (image-to-image) or produces (unconditional) decide how the data is read.
+std::unique_ptr<data::Dataset> open_data(const CompressConfig& c, models::Generator& g) {
+  const auto spec = g.input_spec();
+  data::DatasetOptions o;
+  if (spec.kind == models::InputSpec::Kind::Image) {
+    o.channels = static_cast<int>(spec.shape[0]);
+    o.size = spec.shape[1];
+  } else {
+    torch::NoGradGuard no_grad;
+    g.module().eval();
+    const at::Tensor probe = g.forward(torch::zeros({1, spec.shape[0]}));
+    o.channels = static_cast<int>(probe.size(1));
+    o.size = probe.size(2);
+  }
+  if (c.data_layout == "paired")
+    o.layout = data::Layout::Paired;
+  else if (c.data_layout == "unpaired")
+    o.layout = data::Layout::Unpaired;
+  else if (c.data_layout == "single")
+    o.layout = data::Layout::Single;
+  auto d = data::open_dataset(c.data, o);
+  if (d->size() == 0) throw std::runtime_error(c.data + ": the dataset is empty");
+  return d;
+}
+
+// `n` images of the dataset in a seeded order: uint8 [n, C, H, W].
+at::Tensor some_images(const data::Dataset& d, int64_t n, uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const at::Tensor order = torch::randperm(d.size(), gen);
+  std::vector<at::Tensor> images;
+  for (int64_t i = 0; i < d.size() && static_cast<int64_t>(images.size()) < n; ++i) {
+    try {
+      images.push_back(d.get(order[i].item<int64_t>()).image);
+    } catch (const data::BadSample&) {
+    }
+  }
+  if (images.empty()) throw std::runtime_error(d.describe() + ": no readable image");
+  return torch::stack(images);
+}
+
+prune::ScoreParams score_params(const CompressConfig& c, const models::Generator& g, const data::Dataset* d) {
+  prune::ScoreParams p;
+  p.batches = c.score.batches;
+  p.batch_size = c.score.batch;
+  p.seed = c.seed;
+  p.noise_density = c.score.noise_density;
+  p.directions = c.score.directions;
+  p.alpha = c.score.alpha;
+  p.pca_samples = c.score.pca_samples;
+  if (c.score.region.size() == 4) {
+    constexpr int64_t n = 256;
+    const auto& r = c.score.region;
+    p.region = torch::zeros({n, n});
+    auto at = [&](double f) { return static_cast<int64_t>(std::clamp(f, 0.0, 1.0) * n + 0.5); };
+    p.region.slice(0, at(r[1]), at(r[3])).slice(1, at(r[0]), at(r[2])).fill_(1.0);
+  }
+  if (g.input_spec().kind == models::InputSpec::Kind::Image && d)
+    p.inputs = [d](int64_t index, int64_t size) {
+      std::vector<at::Tensor> images;
+      for (int64_t i = 0; i < size; ++i) images.push_back(d->get((index * size + i) % d->size()).image);
+      return torch::stack(images).to(torch::kFloat) / 127.5 - 1;
+    };
+  return p;
+}
+
+std::unique_ptr<models::Discriminator> copy_discriminator(const models::Model& teacher) {
+  if (!teacher.discriminator) return nullptr;
+  models::Model fresh =
+      models::build_model(teacher.arch, teacher.generator->options(), teacher.discriminator->options());
+  models::copy_state(teacher.discriminator->module(), fresh.discriminator->module());
+  return std::move(fresh.discriminator);
+}
+
+class Job {
+public:
+  Job(const CompressConfig& c, const std::string& dir, bool resume, const JobCallbacks& cb)
+      : c_(c), run_(dir), resume_(resume), cb_(cb), start_(Clock::now()) {}
+
+  JobResult run() {
+    preflight();
+    stage("score");
+    if (!score_or_load()) return cancelled();
+    models::Model student;
+    student.arch = teacher_.arch;
+    student.generator = models::slice(*teacher_.generator, plan_.kept);
+    student.discriminator = copy_discriminator(teacher_);
+    event({{"kind", "pruned"},
+           {"params", student.generator->cost().params},
+           {"macs", student.generator->cost().macs},
+           {"widths", student.generator->options()["widths"]}});
+
+    std::unique_ptr<Evaluator> evaluator;
+    if (c_.eval) {
+      stage("evaluate");
+      EvalSettings es{c_.extractor, c_.eval_n, c_.seed};
+      const bool img = teacher_.generator->input_spec().kind == models::InputSpec::Kind::Image;
+      const at::Tensor sample = some_images(*data_, c_.eval_n, c_.seed + 11);
+      evaluator =
+          std::make_unique<Evaluator>(es, *teacher_.generator, img ? sample.to(torch::kFloat) / 127.5 - 1 : sample);
+      if (!run_.exists("checkpoints/state.pt")) {
+        eval_event("teacher", 0, *teacher_.generator, *evaluator);
+        eval_event("pruned", 0, *student.generator, *evaluator);
+      }
+    }
+
+    stage("finetune");
+    train::FinetuneParams fp = finetune_params(teacher_, student, evaluator.get());
+    const train::FinetuneResult r = train::finetune(fp);
+    JobResult result;
+    result.steps_done = r.steps_done;
+    result.metrics = last_metrics_;
+    if (r.aborted) {
+      event({{"kind", "stopped"}, {"step", r.steps_done}});
+      result.cancelled = true;
+      return result;
+    }
+    models::save_model(run_.path("student.pt"), student);
+    event({{"kind", "exported"}, {"path", "student.pt"}});
+    stage("report");
+    write_report(run_, c_, teacher_, student, plan_);
+    event({{"kind", "done"}, {"seconds", seconds()}});
+    return result;
+  }
+
+private:
+  void preflight() {
+    teacher_ = models::load_model(c_.model);
+    for (const auto& note : teacher_.notes) log::get("jobs")->info("{}", note);
+    models::Generator& g = *teacher_.generator;
+    if (const std::string why = prune::not_applicable(c_.method, g); !why.empty()) throw std::invalid_argument(why);
+    prune::ChannelScores zeros;
+    for (const auto& group : g.channel_groups()) zeros[group.name].assign(group.width, 0.0);
+    prune::select_channels(g.channel_groups(), zeros, c_.selection); // impossible selections fail here
+    if (c_.objectives.adversarial_weight > 0 && !teacher_.discriminator)
+      throw std::invalid_argument(c_.model + " holds no discriminator: set finetune.adversarial_weight to 0 for "
+                                             "distillation only, or load a checkpoint that has one");
+    if (c_.objectives.dgl_alpha > 0 && !teacher_.discriminator)
+      throw std::invalid_argument("DGL-GAN needs the teacher's discriminator; " + c_.model + " holds none");
+    if (needs_data(c_, g)) {
+      if (c_.data.empty())
+        throw std::invalid_argument("the config names no data (needed for " +
+                                    std::string(c_.eval ? "evaluation" : "fine-tuning") + ")");
+      data_ = open_data(c_, g);
+    }
+    if (c_.eval && c_.extractor.empty() && !builtin_extractor_path())
+      throw std::runtime_error("evaluation is on but the built-in feature extractor is not installed; set "
+                               "eval.extractor or eval.enabled = false");
+    if (resume_) {
+      if (!run_.exists("config.json")) throw std::runtime_error(run_.path("") + ": no run to resume (no config.json)");
+      CompressConfig saved = load_config(run_.path("config.json"));
+      saved.device = c_.device; // a run may continue on another device
+      if (to_json(saved) != to_json(c_))
+        throw std::invalid_argument(run_.path("config.json") + " differs from the config given: resume the run "
+                                                               "with its own config");
+    } else if (run_.exists("config.json")) {
+      throw std::runtime_error(run_.path("") + " already holds a run: use --resume or another directory");
+    }
+    run_.open();
+    if (!resume_) run_.write_json("config.json", to_json(c_));
+    event({{"kind", resume_ ? "resumed" : "started"}, {"model", c_.model}, {"method", c_.method}});
+  }
+
+  bool score_or_load() {
+    models::Generator& g = *teacher_.generator;
+    if (resume_ && run_.exists("scores.json")) {
+      plan_ = prune::load_plan(run_.path("scores.json"));
+      prune::check_plan_fits(plan_, g);
+      if (cb_.on_scores) cb_.on_scores(plan_.scores, 1, 1);
+      return true;
+    }
+    prune::ScoreParams p = score_params(c_, g, data_.get());
+    p.abort = cb_.abort;
+    p.on_partial = [&](int64_t done, int64_t total, const prune::ChannelScores& partial) {
+      if (cb_.on_scores) cb_.on_scores(partial, done, total);
+      if (cb_.on_progress) cb_.on_progress("score", done, total);
+    };
+    const auto t0 = Clock::now();
+    prune::ScoreResult r = prune::score(c_.method, g, p);
+    if (r.cancelled) return false;
+    plan_ = prune::make_plan(g, c_.method, std::move(r.scores), c_.selection);
+    plan_.info["model"] = c_.model;
+    plan_.info["batches"] = r.batches;
+    if (!r.notes.empty()) plan_.info["notes"] = r.notes;
+    prune::save_plan(run_.path("scores.json"), plan_);
+    event({{"kind", "scored"},
+           {"method", c_.method},
+           {"batches", r.batches},
+           {"seconds", std::chrono::duration<double>(Clock::now() - t0).count()}});
+    return true;
+  }
+
+  train::FinetuneParams finetune_params(models::Model& teacher, models::Model& student, Evaluator* evaluator) {
+    train::FinetuneParams fp;
+    fp.teacher = &teacher;
+    fp.student = &student;
+    fp.data = c_.data;
+    fp.data_layout = c_.data_layout;
+    fp.steps = c_.steps;
+    fp.batch = c_.batch;
+    fp.lr = c_.lr;
+    fp.beta1 = c_.beta1;
+    fp.beta2 = c_.beta2;
+    fp.objectives = c_.objectives;
+    fp.seed = c_.seed;
+    fp.device = c_.device;
+    fp.deterministic = c_.deterministic;
+    fp.state_path = run_.path("checkpoints/state.pt");
+    fp.resume = resume_ && run_.exists("checkpoints/state.pt");
+    fp.checkpoint_every = c_.checkpoint_every;
+    fp.sample_every = c_.sample_every;
+    fp.eval_every = c_.eval ? c_.eval_every : 0;
+    fp.log_every = c_.log_every;
+    fp.abort = cb_.abort;
+    fp.pause = cb_.pause;
+    fp.on_progress = [this](int64_t step, int64_t total, const std::map<std::string, double>&) {
+      last_step_ = step;
+      if (cb_.on_progress) cb_.on_progress("finetune", step, total);
+    };
+    fp.on_event = [this](const nlohmann::json& e) {
+      nlohmann::json copy = e;
+      last_step_ = copy.value("step", last_step_);
+      if (copy.value("kind", "") == "checkpoint") copy["path"] = "checkpoints/state.pt";
+      if (copy.value("kind", "") == "eval") {
+        copy["model"] = "student";
+        last_metrics_ = copy;
+      }
+      event(copy);
+    };
+    fp.on_samples = [this](int64_t step, const at::Tensor& t, const at::Tensor& s, const at::Tensor& in) {
+      write_samples(step, t, s, in);
+      if (cb_.on_samples) cb_.on_samples(step, t, s, in);
+    };
+    if (evaluator) fp.evaluate = [evaluator](int64_t, models::Generator& g) { return evaluator->evaluate(g); };
+    return fp;
+  }
+
+  // Teacher rows above student rows (unconditional), or input | teacher | student triplets (image-to-image).
+  void write_samples(int64_t step, const at::Tensor& t, const at::Tensor& s, const at::Tensor& in) {
+    at::Tensor tiles;
+    int64_t columns = 8;
+    if (in.defined()) {
+      auto grey_to = [&](const at::Tensor& x) { return x.size(1) == t.size(1) ? x : x.mean(1, true).expand_as(t); };
+      tiles = torch::stack({grey_to(in), t, s}, 1).flatten(0, 1);
+      columns = 6;
+    } else {
+      tiles = torch::cat({t, s});
+    }
+    char name[64];
+    std::snprintf(name, sizeof name, "samples/step-%06lld.png", static_cast<long long>(step));
+    io::write_png(run_.path(name), io::make_grid(tiles, columns));
+    event({{"kind", "samples"}, {"step", step}, {"path", name}});
+  }
+
+  void eval_event(const char* which, int64_t step, models::Generator& g, const Evaluator& e) {
+    nlohmann::json m = e.evaluate(g);
+    m["kind"] = "eval";
+    m["model"] = which;
+    m["step"] = step;
+    event(m);
+  }
+
+  void stage(const char* name) { event({{"kind", "stage"}, {"stage", name}}); }
+
+  void event(nlohmann::json e) {
+    if (!e.contains("step")) e["step"] = last_step_;
+    e["elapsed"] = seconds();
+    run_.append_event(e);
+    if (cb_.on_event) cb_.on_event(e);
+  }
+
+  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+  JobResult cancelled() {
+    event({{"kind", "stopped"}, {"stage", "score"}});
+    JobResult r;
+    r.cancelled = true;
+    return r;
+  }
+
+  const CompressConfig& c_;
+  RunDirectory run_;
+  bool resume_;
+  const JobCallbacks& cb_;
+  Clock::time_point start_;
+  models::Model teacher_;
+  std::unique_ptr<data::Dataset> data_;
+  prune::Plan plan_;
+  nlohmann::json last_metrics_;
+  int64_t last_step_ = 0;
+};
+
+} // namespace
+
+JobResult run_compress(const CompressConfig& config, const std::string& run_dir, bool resume,
+                       const JobCallbacks& callbacks) {
+  return Job(config, run_dir, resume, callbacks).run();
+}
+
+} // namespace gs::jobs

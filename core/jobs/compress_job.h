@@ -1,0 +1,36 @@
+// The compress job: score -> prune -> fine-tune -> export -> report, writing a run directory any reader can follow.
+#pragma once
+#include "core/jobs/compress_config.h"
+#include "core/prune/scorer.h"
+
+#include <atomic>
+#include <functional>
+
+namespace gs::jobs {
+
+struct JobCallbacks {
+  // stage: "score", "finetune", "report"; done / total in the stage's own units (batches, steps).
+  std::function<void(const std::string& stage, int64_t done, int64_t total)> on_progress;
+  std::function<void(const nlohmann::json& event)> on_event; // each event as appended to events.jsonl
+  std::function<void(const prune::ChannelScores& partial, int64_t done, int64_t total)> on_scores;
+  std::function<void(int64_t step, const at::Tensor& teacher, const at::Tensor& student, const at::Tensor& inputs)>
+      on_samples;
+  const std::atomic<bool>* abort = nullptr; // stops after the current batch or step, with a checkpoint
+  const std::atomic<bool>* pause = nullptr;
+};
+
+struct JobResult {
+  bool cancelled = false;
+  int64_t steps_done = 0;
+  nlohmann::json metrics; // the student's last evaluation (empty when evaluation is off)
+};
+
+// Checks everything that can be checked before any work (the model loads, the method applies, the selection is
+// possible, the data and the feature extractor open, the directory is writable and, unless resuming, holds no run)
+// and throws std::invalid_argument / std::runtime_error / models::ModelError naming the problem. With `resume`, the
+// config must equal the run's config.json; scoring is skipped when scores.json exists and fine-tuning continues from
+// checkpoints/state.pt.
+JobResult run_compress(const CompressConfig& config, const std::string& run_dir, bool resume,
+                       const JobCallbacks& callbacks = {});
+
+} // namespace gs::jobs

@@ -1,0 +1,359 @@
+// The fine-tune loop. One step: a discriminator update (real data or teacher outputs against the student's), lazy
+// R1, then a generator update on adversarial + distillation (+ DGL-GAN's teacher term in stage 2), then EMA.
+#include "core/train/finetune.h"
+
+#include "core/log.h"
+#include "core/models/channel_ops.h"
+#include "core/train/objectives.h"
+#include "core/train/train_common.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <thread>
+
+namespace gs::train {
+namespace {
+
+constexpr int64_t kR1Every = 16;
+
+data::Layout layout_from(const std::string& name) {
+  if (name == "auto") return data::Layout::Auto;
+  if (name == "single") return data::Layout::Single;
+  if (name == "paired") return data::Layout::Paired;
+  if (name == "unpaired") return data::Layout::Unpaired;
+  throw std::invalid_argument("unknown data layout '" + name + "' (auto, single, paired, unpaired)");
+}
+
+void freeze(torch::nn::Module& m) {
+  for (auto& p : m.parameters()) p.requires_grad_(false);
+  m.eval();
+}
+
+void ema_update(torch::nn::Module& ema, torch::nn::Module& live, double decay) {
+  torch::NoGradGuard no_grad;
+  auto e = ema.parameters(), l = live.parameters();
+  for (size_t i = 0; i < e.size(); ++i) e[i].mul_(decay).add_(l[i], 1 - decay);
+  auto eb = ema.buffers(), lb = live.buffers();
+  for (size_t i = 0; i < eb.size(); ++i) eb[i].copy_(lb[i]);
+}
+
+void copy_weights(torch::nn::Module& to, torch::nn::Module& from) {
+  torch::NoGradGuard no_grad;
+  auto t = to.parameters(), f = from.parameters();
+  for (size_t i = 0; i < t.size(); ++i) t[i].copy_(f[i]);
+  auto tb = to.buffers(), fb = from.buffers();
+  for (size_t i = 0; i < tb.size(); ++i) tb[i].copy_(fb[i]);
+}
+
+class Loop {
+public:
+  explicit Loop(const FinetuneParams& p)
+      : p_(p), device_(pick_device(p.device, p.deterministic)), teacher_(*p.teacher->generator),
+        student_(*p.student->generator), d_(p.student->discriminator.get()),
+        d_teacher_(p.teacher->discriminator.get()) {
+    const auto adv = adversarial_from_name(p.objectives.adversarial);
+    if (!adv) throw std::invalid_argument("unknown adversarial loss '" + p.objectives.adversarial + "'");
+    adv_ = *adv;
+    if (teacher_.arch() != student_.arch()) throw std::invalid_argument("teacher and student architectures differ");
+    image_to_image_ = student_.input_spec().kind == models::InputSpec::Kind::Image;
+    conditional_d_ = student_.arch() == models::Arch::Pix2Pix;
+    use_adv_ = p.objectives.adversarial_weight > 0;
+    if (use_adv_ && !d_)
+      throw std::invalid_argument("the adversarial term needs a discriminator; the student has none");
+    if (p.objectives.dgl_alpha > 0 && !d_teacher_)
+      throw std::invalid_argument("DGL-GAN needs the teacher's discriminator; the checkpoint holds none");
+    if (p.objectives.relation > 0 && p.batch < 2) throw std::invalid_argument("relation distillation needs batch >= 2");
+  }
+
+  FinetuneResult run() {
+    setup();
+    FinetuneResult result;
+    bool dgl_on = p_.objectives.dgl_alpha > 0 && step_ >= p_.objectives.dgl_start;
+    while (step_ < p_.steps) {
+      wait_while_paused();
+      if (p_.abort && p_.abort->load()) {
+        result.aborted = true;
+        break;
+      }
+      if (p_.objectives.dgl_alpha > 0 && !dgl_on && step_ >= p_.objectives.dgl_start) {
+        dgl_on = true;
+        event({{"kind", "stage"}, {"stage", "dgl"}, {"alpha", p_.objectives.dgl_alpha}});
+      }
+      result.last = train_step(dgl_on);
+      ++step_;
+      for (const auto& [name, v] : result.last)
+        if (!std::isfinite(v))
+          throw std::runtime_error("fine-tuning diverged at step " + std::to_string(step_) + " (" + name +
+                                   " is not finite); the last checkpoint is kept");
+      if (p_.on_progress) p_.on_progress(step_, p_.steps, result.last);
+      if (p_.log_every > 0 && (step_ % p_.log_every == 0 || step_ == p_.steps)) {
+        nlohmann::json e{{"kind", "loss"}};
+        for (const auto& [name, v] : result.last) e[name] = v;
+        event(e);
+      }
+      if (p_.sample_every > 0 && step_ % p_.sample_every == 0) samples();
+      if (p_.eval_every > 0 && step_ % p_.eval_every == 0) evaluate();
+      if (p_.checkpoint_every > 0 && step_ % p_.checkpoint_every == 0 && step_ < p_.steps) save();
+    }
+    save();
+    if (!result.aborted) {
+      if (p_.sample_every > 0 && step_ % p_.sample_every != 0) samples();
+      if (p_.evaluate && (p_.eval_every <= 0 || step_ % p_.eval_every != 0)) evaluate();
+      if (ema_) copy_weights(student_.module(), ema_->module());
+    }
+    result.steps_done = step_;
+    return result;
+  }
+
+private:
+  void setup() {
+    if (p_.steps < 1 || p_.batch < 1) throw std::invalid_argument("steps and batch must be positive");
+    if (!p_.state_path.empty()) check_writable(p_.state_path);
+    if (p_.deterministic) make_deterministic();
+    const models::InputSpec spec = student_.input_spec();
+    at::Tensor probe;
+    {
+      torch::NoGradGuard no_grad;
+      teacher_.module().eval();
+      probe = teacher_.forward(image_to_image_ ? torch::zeros({1, spec.shape[0], spec.shape[1], spec.shape[2]})
+                                               : torch::zeros({1, spec.shape[0]}));
+    }
+    if (p_.data.empty() && (use_adv_ || image_to_image_))
+      throw std::invalid_argument(image_to_image_ ? "fine-tuning an image-to-image model needs input images (data)"
+                                                  : "the adversarial term needs real images (data)");
+    if (!p_.data.empty()) {
+      data::DatasetOptions o;
+      o.layout = layout_from(p_.data_layout);
+      o.size = image_to_image_ ? spec.shape[1] : probe.size(2);
+      o.channels = static_cast<int>(image_to_image_ ? spec.shape[0] : probe.size(1));
+      dataset_ = data::open_dataset(p_.data, o);
+      if (dataset_->size() == 0) throw std::runtime_error(p_.data + ": the dataset is empty");
+      sampler_ = std::make_unique<StepSampler>(*dataset_, p_.seed, p_.batch);
+    }
+
+    freeze(teacher_.module());
+    teacher_.module().to(device_);
+    if (d_teacher_) {
+      freeze(d_teacher_->module());
+      d_teacher_->module().to(device_);
+    }
+    student_.module().to(device_);
+    student_.module().train();
+    const auto adam = torch::optim::AdamOptions(p_.lr).betas({p_.beta1, p_.beta2});
+    opt_g_ = std::make_unique<torch::optim::Adam>(student_.module().parameters(), adam);
+    if (use_adv_) {
+      d_->module().to(device_);
+      d_->module().train();
+      for (auto& q : d_->module().parameters()) q.requires_grad_(true);
+      opt_d_ = std::make_unique<torch::optim::Adam>(d_->module().parameters(), adam);
+    }
+    if (p_.objectives.ema > 0) {
+      ema_ = models::clone(student_);
+      ema_->module().to(device_);
+      freeze(ema_->module());
+    }
+    rng_ = at::make_generator<at::CPUGeneratorImpl>(p_.seed + 1);
+    fixed_inputs_ = image_to_image_ ? first_images(p_.sample_count)
+                                    : at::randn({p_.sample_count, spec.shape[0]},
+                                                at::make_generator<at::CPUGeneratorImpl>(p_.seed + 2));
+    if (p_.resume) load();
+    log::get("train")->info("fine-tune {} from step {} of {} on {}", models::arch_name(student_.arch()), step_,
+                            p_.steps, device_.str());
+  }
+
+  at::Tensor first_images(int64_t n) {
+    std::vector<at::Tensor> images;
+    for (int64_t i = 0; i < dataset_->size() && static_cast<int64_t>(images.size()) < n; ++i) {
+      try {
+        images.push_back(dataset_->get(i).image);
+      } catch (const data::BadSample&) {
+      }
+    }
+    if (images.empty()) throw std::runtime_error(p_.data + ": no readable image");
+    return torch::stack(images).to(torch::kFloat) / 127.5 - 1;
+  }
+
+  // The generator inputs of this step: latents from the step RNG, or the step's data batch.
+  at::Tensor step_inputs() {
+    if (image_to_image_) return sampler_->batch(step_).to(device_);
+    return at::randn({p_.batch, student_.input_spec().shape[0]}, rng_).to(device_);
+  }
+
+  // What a discriminator sees: pix2pix's is conditional on the input (concatenated along channels).
+  at::Tensor d_input(const at::Tensor& x, const at::Tensor& y) const {
+    return conditional_d_ ? torch::cat({x, y}, 1) : y;
+  }
+
+  std::map<std::string, double> train_step(bool dgl_on) {
+    std::map<std::string, double> losses;
+    const Objectives& o = p_.objectives;
+    const at::Tensor x = step_inputs();
+    at::Tensor teacher_out;
+    {
+      torch::NoGradGuard no_grad;
+      teacher_out = teacher_.forward(x);
+    }
+    if (use_adv_) {
+      const at::Tensor real = image_to_image_ ? teacher_out : sampler_->batch(step_).to(device_);
+      at::Tensor fake;
+      {
+        torch::NoGradGuard no_grad;
+        fake = student_.forward(x);
+      }
+      at::Tensor loss_d = discriminator_loss(adv_, d_->forward(d_input(x, real)), d_->forward(d_input(x, fake)));
+      opt_d_->zero_grad();
+      loss_d.backward();
+      opt_d_->step();
+      losses["d"] = loss_d.item<double>();
+      if (o.r1_gamma > 0 && step_ % kR1Every == 0) {
+        const at::Tensor r = real.detach().requires_grad_(true);
+        const at::Tensor r1 = r1_penalty(d_->forward(d_input(x, r)), r);
+        opt_d_->zero_grad();
+        (o.r1_gamma / 2 * kR1Every * r1).backward();
+        opt_d_->step();
+        losses["r1"] = r1.item<double>();
+      }
+    }
+    const at::Tensor out = student_.forward(x);
+    at::Tensor total = torch::zeros({}, out.options());
+    if (use_adv_) {
+      const at::Tensor adv = generator_loss(adv_, d_->forward(d_input(x, out)));
+      total = total + o.adversarial_weight * adv;
+      losses["g_adv"] = adv.item<double>();
+    }
+    if (o.pixel > 0) {
+      const at::Tensor l = pixel_distillation(out, teacher_out);
+      total = total + o.pixel * l;
+      losses["pixel"] = l.item<double>();
+    }
+    if (o.relation > 0) {
+      const at::Tensor l = relation_distillation(out, teacher_out);
+      total = total + o.relation * l;
+      losses["relation"] = l.item<double>();
+    }
+    if (dgl_on) {
+      const at::Tensor l = generator_loss(adv_, d_teacher_->forward(d_input(x, out)));
+      total = total + o.dgl_alpha * l;
+      losses["dgl"] = l.item<double>();
+    }
+    opt_g_->zero_grad();
+    total.backward();
+    opt_g_->step();
+    losses["g"] = total.item<double>();
+    if (ema_) ema_update(ema_->module(), student_.module(), o.ema);
+    return losses;
+  }
+
+  models::Generator& shown() { return ema_ ? *ema_ : student_; }
+
+  void samples() {
+    if (!p_.on_samples) return;
+    torch::NoGradGuard no_grad;
+    models::Generator& s = shown();
+    const bool was = s.module().is_training();
+    s.module().eval();
+    const at::Tensor in = fixed_inputs_.to(device_);
+    const at::Tensor t = teacher_.forward(in).cpu(), st = s.forward(in).cpu();
+    s.module().train(was);
+    p_.on_samples(step_, t, st, image_to_image_ ? fixed_inputs_ : at::Tensor());
+  }
+
+  void evaluate() {
+    if (!p_.evaluate) return;
+    models::Generator& s = shown();
+    const bool was = s.module().is_training();
+    s.module().eval();
+    nlohmann::json metrics = p_.evaluate(step_, s);
+    s.module().train(was);
+    metrics["kind"] = "eval";
+    event(metrics);
+  }
+
+  void event(nlohmann::json e) {
+    e["step"] = step_;
+    if (p_.on_event) p_.on_event(e);
+  }
+
+  void wait_while_paused() {
+    while (p_.pause && p_.pause->load() && !(p_.abort && p_.abort->load()))
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+
+  void save() {
+    if (p_.state_path.empty()) return;
+    torch::serialize::OutputArchive a;
+    a.write("step", torch::tensor(step_));
+    a.write("rng", rng_.get_state());
+    a.write("global_rng", at::detail::getDefaultCPUGenerator().get_state());
+    write_modules(a, "g.", student_.module());
+    torch::serialize::OutputArchive og;
+    opt_g_->save(og);
+    a.write("optimizer_g", og);
+    if (use_adv_) {
+      write_modules(a, "d.", d_->module());
+      torch::serialize::OutputArchive od;
+      opt_d_->save(od);
+      a.write("optimizer_d", od);
+    }
+    if (ema_) write_modules(a, "ema.", ema_->module());
+    save_archive_atomic(a, p_.state_path);
+    event({{"kind", "checkpoint"}, {"path", p_.state_path}});
+  }
+
+  void load() {
+    if (p_.state_path.empty()) throw std::invalid_argument("resume needs a state path");
+    torch::serialize::InputArchive a;
+    try {
+      a.load_from(p_.state_path);
+    } catch (const c10::Error& e) {
+      throw std::runtime_error(p_.state_path + ": cannot read the fine-tuning state (" +
+                               std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+    }
+    at::Tensor step_t, rng_t, global_t;
+    a.read("step", step_t);
+    step_ = step_t.item<int64_t>();
+    a.read("rng", rng_t);
+    rng_.set_state(rng_t);
+    a.read("global_rng", global_t);
+    at::Generator global = at::detail::getDefaultCPUGenerator();
+    global.set_state(global_t);
+    read_modules(a, "g.", student_.module());
+    torch::serialize::InputArchive og;
+    a.read("optimizer_g", og);
+    opt_g_->load(og);
+    if (use_adv_) {
+      read_modules(a, "d.", d_->module());
+      torch::serialize::InputArchive od;
+      a.read("optimizer_d", od);
+      opt_d_->load(od);
+    }
+    if (ema_) read_modules(a, "ema.", ema_->module());
+  }
+
+  const FinetuneParams& p_;
+  torch::Device device_;
+  models::Generator& teacher_;
+  models::Generator& student_;
+  models::Discriminator* d_;
+  models::Discriminator* d_teacher_;
+  Adversarial adv_ = Adversarial::Logistic;
+  bool image_to_image_ = false, conditional_d_ = false, use_adv_ = true;
+  std::unique_ptr<data::Dataset> dataset_;
+  std::unique_ptr<StepSampler> sampler_;
+  std::unique_ptr<torch::optim::Adam> opt_g_, opt_d_;
+  std::unique_ptr<models::Generator> ema_;
+  at::Generator rng_ = at::make_generator<at::CPUGeneratorImpl>(0);
+  at::Tensor fixed_inputs_;
+  int64_t step_ = 0;
+};
+
+} // namespace
+
+FinetuneResult finetune(const FinetuneParams& params) {
+  if (!params.teacher || !params.student || !params.teacher->generator || !params.student->generator)
+    throw std::invalid_argument("fine-tuning needs a teacher and a student generator");
+  return Loop(params).run();
+}
+
+} // namespace gs::train

@@ -1,0 +1,89 @@
+#include "core/train/train_common.h"
+
+#include "core/io/atomic_file.h"
+#include "core/log.h"
+#include "core/models/state_loading.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <sstream>
+#include <unistd.h>
+
+namespace gs::train {
+
+namespace fs = std::filesystem;
+
+StepSampler::StepSampler(const data::Dataset& dataset, uint64_t seed, int64_t batch)
+    : dataset_(dataset), seed_(seed), batch_(batch) {}
+
+at::Tensor StepSampler::batch(int64_t step) {
+  std::vector<at::Tensor> images;
+  for (int64_t k = 0; images.size() < static_cast<size_t>(batch_); ++k) {
+    const int64_t position = step * batch_ + k + offset_;
+    try {
+      images.push_back(dataset_.get(index(position)).image);
+    } catch (const data::BadSample& e) {
+      // Skip it for good: later batches shift by one, identically on every run.
+      if (++skipped_ == 1) log::get("train")->warn("skipping unreadable samples: {}", e.what());
+      if (skipped_ >= dataset_.size()) throw std::runtime_error(dataset_.describe() + ": no readable sample");
+      ++offset_;
+      --k;
+    }
+  }
+  return torch::stack(images).to(torch::kFloat).div_(127.5).sub_(1);
+}
+
+int64_t StepSampler::index(int64_t position) {
+  const int64_t n = dataset_.size();
+  const int64_t epoch = position / n;
+  if (epoch != epoch_) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed_ + static_cast<uint64_t>(epoch));
+    order_ = torch::randperm(n, gen, torch::kLong);
+    epoch_ = epoch;
+  }
+  return order_[position % n].item<int64_t>();
+}
+
+c10::Device pick_device(const std::string& device, bool deterministic) {
+  if (deterministic || device == "cpu") return torch::kCPU;
+  if (device == "cuda" && !torch::cuda::is_available())
+    throw std::runtime_error("--device cuda: no CUDA device is available to this build of LibTorch");
+  if (device != "cuda" && device != "auto") throw std::invalid_argument("unknown device '" + device + "'");
+  return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+void make_deterministic() {
+  at::set_num_threads(1);
+  at::globalContext().setDeterministicAlgorithms(true, false);
+}
+
+void check_writable(const std::string& path) {
+  if (path.empty()) throw std::invalid_argument("no output file given");
+  const fs::path dir = fs::absolute(path).parent_path();
+  if (!fs::is_directory(dir)) throw std::runtime_error(path + ": directory " + dir.string() + " does not exist");
+  if (access(dir.c_str(), W_OK) != 0)
+    throw std::runtime_error(path + ": directory " + dir.string() + " is not writable");
+}
+
+void write_modules(torch::serialize::OutputArchive& archive, const std::string& prefix, torch::nn::Module& m) {
+  for (const auto& [name, t] : models::state_dict(m)) archive.write(prefix + name, t.detach().cpu());
+}
+
+void read_modules(torch::serialize::InputArchive& archive, const std::string& prefix, torch::nn::Module& m) {
+  models::TensorMap loaded;
+  for (const auto& [name, t] : models::state_dict(m)) {
+    at::Tensor v;
+    archive.read(prefix + name, v);
+    loaded[name] = v;
+  }
+  models::load_strict(m, loaded, "training state");
+}
+
+void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::string& path) {
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  io::write_file_atomic(path, bytes.str());
+}
+
+} // namespace gs::train

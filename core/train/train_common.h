@@ -1,0 +1,51 @@
+// What every training loop shares: step-indexed data, device choice, output checks, state archives.
+#pragma once
+#include "core/data/dataset.h"
+
+#include <c10/core/Device.h>
+
+#include <string>
+
+namespace torch::nn {
+class Module;
+}
+namespace torch::serialize {
+class OutputArchive;
+class InputArchive;
+} // namespace torch::serialize
+
+namespace gs::train {
+
+// Step s's batch is a slice of epoch e's permutation, randperm(N) seeded by seed + e: no loader state to save, and a
+// resumed run sees exactly the images an uninterrupted one would. Images come as float [B, C, H, W] in [-1, 1].
+class StepSampler {
+public:
+  StepSampler(const data::Dataset& dataset, uint64_t seed, int64_t batch);
+  at::Tensor batch(int64_t step);
+  int64_t skipped() const { return skipped_; }
+
+private:
+  int64_t index(int64_t position);
+  const data::Dataset& dataset_;
+  uint64_t seed_;
+  int64_t batch_, epoch_ = -1, offset_ = 0, skipped_ = 0;
+  at::Tensor order_;
+};
+
+// "auto" (CUDA when available), "cpu" or "cuda"; deterministic runs are always on the CPU. Throws for an unknown
+// name or CUDA asked for but absent.
+c10::Device pick_device(const std::string& device, bool deterministic);
+
+// One thread and deterministic kernels: the same weights on every run and on resume.
+void make_deterministic();
+
+// Throws std::runtime_error naming the directory when `path` could not be created there.
+void check_writable(const std::string& path);
+
+// Every parameter and buffer of `m` under `prefix`, and back (strictly: a missing or mis-shaped tensor throws).
+void write_modules(torch::serialize::OutputArchive& archive, const std::string& prefix, torch::nn::Module& m);
+void read_modules(torch::serialize::InputArchive& archive, const std::string& prefix, torch::nn::Module& m);
+// Saves next to `path` and renames over it, so a kill leaves the previous archive intact.
+void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::string& path);
+
+} // namespace gs::train
