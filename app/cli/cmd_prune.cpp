@@ -53,16 +53,15 @@ at::Tensor region_from(const Args& args) {
   if (auto path = args.value("--region-mask")) return io::read_npy(*path);
   auto box = args.value("--region");
   if (!box) return {};
-  double v[4];
+  std::vector<double> v(4);
   char tail = 0;
-  if (std::sscanf(box->c_str(), "%lf,%lf,%lf,%lf%c", &v[0], &v[1], &v[2], &v[3], &tail) != 4 || v[0] < 0 || v[1] < 0 ||
-      v[2] > 1 || v[3] > 1 || v[0] >= v[2] || v[1] >= v[3])
-    throw UsageError("--region wants X0,Y0,X1,Y1 with 0 <= X0 < X1 <= 1 and 0 <= Y0 < Y1 <= 1");
-  constexpr int64_t n = 256;
-  at::Tensor mask = torch::zeros({n, n});
-  auto at = [&](double f) { return static_cast<int64_t>(f * n + 0.5); };
-  mask.slice(0, at(v[1]), at(v[3])).slice(1, at(v[0]), at(v[2])).fill_(1.0);
-  return mask;
+  if (std::sscanf(box->c_str(), "%lf,%lf,%lf,%lf%c", &v[0], &v[1], &v[2], &v[3], &tail) != 4)
+    throw UsageError("--region wants X0,Y0,X1,Y1");
+  try {
+    return prune::box_region(v);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 prune::Selection selection_from(const Args& args, prune::Selection s) {

@@ -2,6 +2,8 @@
 // "finetune": {...}, "eval": {...}, "sample_every", "checkpoint_every", "log_every", "seed", "device", "deterministic"}
 #include "core/jobs/compress_config.h"
 
+#include "core/prune/scorer.h"
+
 #include <fstream>
 #include <set>
 
@@ -51,20 +53,10 @@ void positive(int64_t v, const char* what) {
 } // namespace
 
 nlohmann::json to_json(const CompressConfig& c) {
-  nlohmann::json overrides = nlohmann::json::object();
-  for (const auto& [group, channels] : c.selection.overrides) {
-    nlohmann::json keep = nlohmann::json::array(), prune = nlohmann::json::array();
-    for (const auto& [ch, k] : channels) (k ? keep : prune).push_back(ch);
-    overrides[group] = {{"keep", keep}, {"prune", prune}};
-  }
   const auto& o = c.objectives;
   return {{"model", c.model},
           {"method", c.method},
-          {"selection",
-           {{"sparsity", c.selection.sparsity},
-            {"policy", prune::policy_name(c.selection.policy)},
-            {"min_width", c.selection.min_width},
-            {"overrides", overrides}}},
+          {"selection", prune::selection_to_json(c.selection)},
           {"score",
            {{"batches", c.score.batches},
             {"batch", c.score.batch},
@@ -103,28 +95,9 @@ CompressConfig config_from_json(const nlohmann::json& j) {
   Reader r(j, "");
   r.get("model", c.model);
   r.get("method", c.method);
-  {
-    Reader s = r.child("selection");
-    s.get("sparsity", c.selection.sparsity);
-    std::string policy = prune::policy_name(c.selection.policy);
-    s.get("policy", policy);
-    const auto p = prune::policy_from_name(policy);
-    if (!p) throw std::invalid_argument("selection.policy must be uniform or global");
-    c.selection.policy = *p;
-    s.get("min_width", c.selection.min_width);
-    nlohmann::json overrides = nlohmann::json::object();
-    s.get("overrides", overrides);
-    for (const auto& [group, v] : overrides.items()) {
-      Reader o(v, "selection.overrides." + group);
-      std::vector<int64_t> keep, prune;
-      o.get("keep", keep);
-      o.get("prune", prune);
-      o.finish();
-      for (auto ch : keep) c.selection.overrides[group][ch] = true;
-      for (auto ch : prune) c.selection.overrides[group][ch] = false;
-    }
-    s.finish();
-  }
+  nlohmann::json selection = nlohmann::json::object();
+  r.get("selection", selection);
+  c.selection = prune::selection_from_json(selection);
   {
     Reader s = r.child("score");
     s.get("batches", c.score.batches);
@@ -175,8 +148,7 @@ CompressConfig config_from_json(const nlohmann::json& j) {
   if (c.model.empty()) throw std::invalid_argument("the config names no model");
   if (!(c.selection.sparsity >= 0 && c.selection.sparsity < 1))
     throw std::invalid_argument("selection.sparsity must be in [0, 1), got " + std::to_string(c.selection.sparsity));
-  if (!c.score.region.empty() && c.score.region.size() != 4)
-    throw std::invalid_argument("score.region must be [x0, y0, x1, y1]");
+  if (!c.score.region.empty()) prune::box_region(c.score.region);
   positive(c.steps, "finetune.steps");
   positive(c.batch, "finetune.batch");
   positive(c.eval_n, "eval.n");

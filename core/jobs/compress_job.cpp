@@ -9,6 +9,8 @@
 #include "core/models/channel_ops.h"
 #include "core/models/registry.h"
 #include "core/prune/plan.h"
+#include "core/train/objectives.h"
+#include "core/train/train_common.h"
 
 #include <torch/torch.h>
 
@@ -37,12 +39,7 @@ std::unique_ptr<data::Dataset> open_data(const CompressConfig& c, models::Genera
     o.channels = static_cast<int>(probe.size(1));
     o.size = probe.size(2);
   }
-  if (c.data_layout == "paired")
-    o.layout = data::Layout::Paired;
-  else if (c.data_layout == "unpaired")
-    o.layout = data::Layout::Unpaired;
-  else if (c.data_layout == "single")
-    o.layout = data::Layout::Single;
+  o.layout = train::layout_from_name(c.data_layout);
   auto d = data::open_dataset(c.data, o);
   if (d->size() == 0) throw std::runtime_error(c.data + ": the dataset is empty");
   return d;
@@ -72,13 +69,7 @@ prune::ScoreParams score_params(const CompressConfig& c, const models::Generator
   p.directions = c.score.directions;
   p.alpha = c.score.alpha;
   p.pca_samples = c.score.pca_samples;
-  if (c.score.region.size() == 4) {
-    constexpr int64_t n = 256;
-    const auto& r = c.score.region;
-    p.region = torch::zeros({n, n});
-    auto at = [&](double f) { return static_cast<int64_t>(std::clamp(f, 0.0, 1.0) * n + 0.5); };
-    p.region.slice(0, at(r[1]), at(r[3])).slice(1, at(r[0]), at(r[2])).fill_(1.0);
-  }
+  if (!c.score.region.empty()) p.region = prune::box_region(c.score.region);
   if (g.input_spec().kind == models::InputSpec::Kind::Image && d)
     p.inputs = [d](int64_t index, int64_t size) {
       std::vector<at::Tensor> images;
@@ -156,6 +147,10 @@ private:
     prune::ChannelScores zeros;
     for (const auto& group : g.channel_groups()) zeros[group.name].assign(group.width, 0.0);
     prune::select_channels(g.channel_groups(), zeros, c_.selection); // impossible selections fail here
+    if (!train::adversarial_from_name(c_.objectives.adversarial))
+      throw std::invalid_argument("unknown adversarial loss '" + c_.objectives.adversarial +
+                                  "' (logistic, bce, hinge, lsgan)");
+    train::layout_from_name(c_.data_layout);
     if (c_.objectives.adversarial_weight > 0 && !teacher_.discriminator)
       throw std::invalid_argument(c_.model + " holds no discriminator: set finetune.adversarial_weight to 0 for "
                                              "distillation only, or load a checkpoint that has one");

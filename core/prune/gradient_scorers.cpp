@@ -150,6 +150,16 @@ private:
 
 } // namespace
 
+at::Tensor box_region(const std::vector<double>& v) {
+  if (v.size() != 4 || !(v[0] >= 0 && v[1] >= 0 && v[2] <= 1 && v[3] <= 1 && v[0] < v[2] && v[1] < v[3]))
+    throw std::invalid_argument("a region of interest is X0,Y0,X1,Y1 with 0 <= X0 < X1 <= 1 and 0 <= Y0 < Y1 <= 1");
+  constexpr int64_t n = 256;
+  at::Tensor mask = torch::zeros({n, n});
+  auto at = [&](double f) { return static_cast<int64_t>(f * n + 0.5); };
+  mask.slice(0, at(v[1]), at(v[3])).slice(1, at(v[0]), at(v[2])).fill_(1.0);
+  return mask;
+}
+
 ScoreResult gradient_scores(const std::string& method, models::Generator& g, const ScoreParams& params) {
   const bool diversity = method == "diversity";
   const int64_t batches = params.batches > 0 ? params.batches : (diversity ? 1000 : 50);

@@ -37,12 +37,6 @@ Plan make_plan(models::Generator& g, const std::string& method, ChannelScores sc
 }
 
 nlohmann::json plan_to_json(const Plan& plan) {
-  nlohmann::json overrides = nlohmann::json::object();
-  for (const auto& [group, channels] : plan.selection.overrides) {
-    nlohmann::json keep = nlohmann::json::array(), prune = nlohmann::json::array();
-    for (const auto& [c, k] : channels) (k ? keep : prune).push_back(c);
-    overrides[group] = {{"keep", keep}, {"prune", prune}};
-  }
   nlohmann::json groups = nlohmann::json::array();
   for (const auto& [name, width] : plan.widths) {
     nlohmann::json g{{"name", name}, {"width", width}};
@@ -54,11 +48,7 @@ nlohmann::json plan_to_json(const Plan& plan) {
           {"version", 1},
           {"method", plan.method},
           {"arch", plan.arch},
-          {"selection",
-           {{"policy", policy_name(plan.selection.policy)},
-            {"sparsity", plan.selection.sparsity},
-            {"min_width", plan.selection.min_width},
-            {"overrides", overrides}}},
+          {"selection", selection_to_json(plan.selection)},
           {"groups", groups},
           {"info", plan.info}};
 }
@@ -70,19 +60,8 @@ Plan plan_from_json(const nlohmann::json& j) {
   Plan plan;
   plan.method = field<std::string>(j, "method", "scores");
   plan.arch = field<std::string>(j, "arch", "scores");
-  const auto& sel = j.contains("selection") ? j.at("selection") : nlohmann::json();
-  const auto policy = policy_from_name(field<std::string>(sel, "policy", "selection"));
-  if (!policy) throw std::invalid_argument("selection: unknown policy (uniform or global)");
-  plan.selection.policy = *policy;
-  plan.selection.sparsity = field<double>(sel, "sparsity", "selection");
-  plan.selection.min_width = field<int64_t>(sel, "min_width", "selection");
-  if (sel.contains("overrides"))
-    for (const auto& [group, o] : sel.at("overrides").items()) {
-      for (int64_t c : field<std::vector<int64_t>>(o, "keep", "overrides." + group))
-        plan.selection.overrides[group][c] = true;
-      for (int64_t c : field<std::vector<int64_t>>(o, "prune", "overrides." + group))
-        plan.selection.overrides[group][c] = false;
-    }
+  if (!j.contains("selection")) throw std::invalid_argument("scores: missing \"selection\"");
+  plan.selection = selection_from_json(j.at("selection"));
   if (!j.contains("groups") || !j.at("groups").is_array()) throw std::invalid_argument("scores: missing \"groups\"");
   for (const auto& g : j.at("groups")) {
     const auto name = field<std::string>(g, "name", "group");

@@ -57,6 +57,49 @@ std::optional<Policy> policy_from_name(const std::string& name) {
   return std::nullopt;
 }
 
+nlohmann::json selection_to_json(const Selection& s) {
+  nlohmann::json overrides = nlohmann::json::object();
+  for (const auto& [group, channels] : s.overrides) {
+    nlohmann::json keep = nlohmann::json::array(), prune = nlohmann::json::array();
+    for (const auto& [c, k] : channels) (k ? keep : prune).push_back(c);
+    overrides[group] = {{"keep", keep}, {"prune", prune}};
+  }
+  return {{"policy", policy_name(s.policy)},
+          {"sparsity", s.sparsity},
+          {"min_width", s.min_width},
+          {"overrides", overrides}};
+}
+
+Selection selection_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw std::invalid_argument("selection must be a JSON object");
+  Selection s;
+  for (const auto& [key, v] : j.items()) {
+    try {
+      if (key == "policy") {
+        const auto p = policy_from_name(v.get<std::string>());
+        if (!p) throw std::invalid_argument("selection.policy must be uniform or global");
+        s.policy = *p;
+      } else if (key == "sparsity") {
+        s.sparsity = v.get<double>();
+      } else if (key == "min_width") {
+        s.min_width = v.get<int64_t>();
+      } else if (key == "overrides") {
+        for (const auto& [group, o] : v.items())
+          for (const auto& [which, channels] : o.items()) {
+            if (which != "keep" && which != "prune")
+              throw std::invalid_argument("unknown key selection.overrides." + group + "." + which);
+            for (int64_t c : channels.get<std::vector<int64_t>>()) s.overrides[group][c] = which == "keep";
+          }
+      } else {
+        throw std::invalid_argument("unknown config key selection." + key);
+      }
+    } catch (const nlohmann::json::exception&) {
+      throw std::invalid_argument("selection." + key + " has the wrong type");
+    }
+  }
+  return s;
+}
+
 models::KeptChannels select_channels(const std::vector<models::ChannelGroup>& groups, const ChannelScores& scores,
                                      const Selection& selection) {
   check_inputs(groups, scores, selection);

@@ -21,6 +21,12 @@ struct Selection {
   std::map<std::string, std::map<int64_t, bool>> overrides;
 };
 
+// {"policy", "sparsity", "min_width", "overrides": {group: {"keep": [...], "prune": [...]}}}, as scores.json and
+// config.json store it. Reading fills defaults for absent keys and throws std::invalid_argument naming an unknown key,
+// a wrong type or an unknown policy.
+nlohmann::json selection_to_json(const Selection& s);
+Selection selection_from_json(const nlohmann::json& j);
+
 // Throws std::invalid_argument before selecting when the sparsity is outside [0, 1), scores are missing or have the
 // wrong length for a group, an override names an unknown group or channel, or the result would empty a group.
 // Ties go to the lower channel index, so equal scores give a reproducible plan.

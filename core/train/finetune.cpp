@@ -17,14 +17,6 @@ namespace {
 
 constexpr int64_t kR1Every = 16;
 
-data::Layout layout_from(const std::string& name) {
-  if (name == "auto") return data::Layout::Auto;
-  if (name == "single") return data::Layout::Single;
-  if (name == "paired") return data::Layout::Paired;
-  if (name == "unpaired") return data::Layout::Unpaired;
-  throw std::invalid_argument("unknown data layout '" + name + "' (auto, single, paired, unpaired)");
-}
-
 void freeze(torch::nn::Module& m) {
   for (auto& p : m.parameters()) p.requires_grad_(false);
   m.eval();
@@ -124,7 +116,7 @@ private:
                                                   : "the adversarial term needs real images (data)");
     if (!p_.data.empty()) {
       data::DatasetOptions o;
-      o.layout = layout_from(p_.data_layout);
+      o.layout = layout_from_name(p_.data_layout);
       o.size = image_to_image_ ? spec.shape[1] : probe.size(2);
       o.channels = static_cast<int>(image_to_image_ ? spec.shape[0] : probe.size(1));
       dataset_ = data::open_dataset(p_.data, o);

@@ -45,6 +45,14 @@ int64_t StepSampler::index(int64_t position) {
   return order_[position % n].item<int64_t>();
 }
 
+data::Layout layout_from_name(const std::string& name) {
+  if (name == "auto") return data::Layout::Auto;
+  if (name == "single") return data::Layout::Single;
+  if (name == "paired") return data::Layout::Paired;
+  if (name == "unpaired") return data::Layout::Unpaired;
+  throw std::invalid_argument("unknown data layout '" + name + "' (auto, single, paired, unpaired)");
+}
+
 c10::Device pick_device(const std::string& device, bool deterministic) {
   if (deterministic || device == "cpu") return torch::kCPU;
   if (device == "cuda" && !torch::cuda::is_available())

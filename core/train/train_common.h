@@ -32,6 +32,9 @@ private:
   at::Tensor order_;
 };
 
+// "auto", "single", "paired" (A|B side by side), "unpaired" (trainA/ trainB/); std::invalid_argument otherwise.
+data::Layout layout_from_name(const std::string& name);
+
 // "auto" (CUDA when available), "cpu" or "cuda"; deterministic runs are always on the CPU. Throws for an unknown
 // name or CUDA asked for but absent.
 c10::Device pick_device(const std::string& device, bool deterministic);

@@ -121,6 +121,11 @@ private Q_SLOTS:
         << QStringList{"prune", "--model",  dcgan, "--method", "l1", "--scores", fixture("array.npy"),
                        "--out", "/tmp/x.pt"}
         << 2;
+    QTest::newRow("compress without config") << QStringList{"compress", "--out", "/tmp/never"} << 2;
+    QTest::newRow("compress with a non-config")
+        << QStringList{"compress", "--config", fixture("array.npy"), "--out", "/tmp/never"} << 1;
+    QTest::newRow("compress resume of nothing")
+        << QStringList{"compress", "--out", "/nonexistent/run", "--resume"} << 1;
     QTest::newRow("prune with a foreign scores file")
         << QStringList{"prune", "--model", dcgan, "--scores", fixture("array.npy"), "--out", "/tmp/x.pt"} << 1;
   }

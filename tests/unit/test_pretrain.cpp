@@ -4,6 +4,7 @@
 #include "core/models/registry.h"
 #include "core/models/state_loading.h"
 #include "core/train/pretrain.h"
+#include "tiny_data.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -15,20 +16,9 @@ using namespace gs;
 
 namespace {
 
-// 24 grey 16x16 images: bright squares at random places on black.
 std::string write_dataset(const QTemporaryDir& dir) {
   const std::string path = dir.filePath("squares.pt").toStdString();
-  at::Tensor images = torch::zeros({24, 1, 16, 16}, torch::kUInt8);
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
-  for (int64_t i = 0; i < 24; ++i) {
-    const int64_t y = at::randint(0, 10, {1}, gen).item<int64_t>(), x = at::randint(0, 10, {1}, gen).item<int64_t>();
-    images[i].slice(1, y, y + 6).slice(2, x, x + 6).fill_(255);
-  }
-  io::ValueArena arena;
-  io::Value* root = arena.dict();
-  root->entries.emplace_back(arena.string("images"), arena.tensor(images));
-  root->entries.emplace_back(arena.string("labels"), arena.tensor(torch::zeros({24}, torch::kLong)));
-  io::save_checkpoint(path, root);
+  test::write_squares_dataset(path);
   return path;
 }
 
@@ -44,18 +34,6 @@ train::PretrainParams tiny(const QTemporaryDir& dir, const std::string& out, int
   p.sample_every = 0;
   p.checkpoint_every = 2;
   return p;
-}
-
-models::TensorMap weights(const std::string& path) {
-  models::Model m = models::load_model(path);
-  return models::state_dict(m.generator->module());
-}
-
-bool same(const models::TensorMap& a, const models::TensorMap& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [name, t] : a)
-    if (!torch::equal(t, b.at(name))) return false;
-  return true;
 }
 
 } // namespace
@@ -83,19 +61,21 @@ private Q_SLOTS:
     // It moved away from its initial weights.
     torch::manual_seed(p.seed);
     models::Model fresh = models::build_model(models::Arch::DCGAN, p.generator_options, p.discriminator_options);
-    QVERIFY(!same(weights(p.out), models::state_dict(fresh.generator->module())));
+    QVERIFY(!test::same_tensors(test::generator_weights(p.out), models::state_dict(fresh.generator->module())));
   }
 
   void deterministic_runs_and_resume_agree() {
     QTemporaryDir dir;
     train::pretrain(tiny(dir, "a.pt", 5));
     train::pretrain(tiny(dir, "b.pt", 5));
-    QVERIFY(same(weights(dir.filePath("a.pt").toStdString()), weights(dir.filePath("b.pt").toStdString())));
+    QVERIFY(test::same_tensors(test::generator_weights(dir.filePath("a.pt").toStdString()),
+                               test::generator_weights(dir.filePath("b.pt").toStdString())));
     train::pretrain(tiny(dir, "c.pt", 3));
     train::PretrainParams more = tiny(dir, "c.pt", 5);
     more.resume = true;
     QCOMPARE(train::pretrain(more).steps_done, int64_t{5});
-    QVERIFY(same(weights(dir.filePath("a.pt").toStdString()), weights(dir.filePath("c.pt").toStdString())));
+    QVERIFY(test::same_tensors(test::generator_weights(dir.filePath("a.pt").toStdString()),
+                               test::generator_weights(dir.filePath("c.pt").toStdString())));
   }
 
   void abort_stops_within_one_step_and_saves() {

@@ -1,0 +1,227 @@
+// The compress job on a tiny DCGAN and a tiny dataset: the run directory it leaves, kill-and-resume equality in the
+// deterministic mode, DGL-GAN's stage switch, the objectives, and bad configs refused before any file is written.
+#include "core/jobs/compress_job.h"
+#include "core/jobs/run_dir.h"
+#include "core/models/registry.h"
+#include "core/prune/plan.h"
+#include "core/train/objectives.h"
+#include "tiny_data.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+using namespace gs;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A DCGAN teacher (with discriminator) for 16x16 grey images, and the squares dataset beside it.
+jobs::CompressConfig tiny_job(const QTemporaryDir& dir, int64_t steps) {
+  const std::string model = dir.filePath("teacher.pt").toStdString(), data = dir.filePath("squares.pt").toStdString();
+  if (!fs::exists(model)) {
+    torch::manual_seed(1);
+    models::save_model(model, models::build_model(models::Arch::DCGAN, {{"nz", 8}, {"ngf", 4}, {"nc", 1}, {"size", 16}},
+                                                  nlohmann::json{{"ndf", 4}, {"nc", 1}, {"size", 16}}));
+    test::write_squares_dataset(data, 48);
+  }
+  jobs::CompressConfig c;
+  c.model = model;
+  c.data = data;
+  c.method = "l1";
+  c.selection.sparsity = 0.5;
+  c.steps = steps;
+  c.batch = 4;
+  c.deterministic = true;
+  c.eval = false;
+  c.sample_every = 3;
+  c.checkpoint_every = 2;
+  c.log_every = 1;
+  return c;
+}
+
+std::vector<nlohmann::json> events_of(const std::string& run, const std::string& kind) {
+  size_t offset = 0;
+  std::vector<nlohmann::json> out;
+  for (auto& e : jobs::read_events(run + "/events.jsonl", offset))
+    if (e.value("kind", "") == kind) out.push_back(e);
+  return out;
+}
+
+} // namespace
+
+class TestCompress : public QObject {
+  Q_OBJECT
+private Q_SLOTS:
+  void writes_the_whole_run_directory() {
+    QTemporaryDir dir;
+    jobs::CompressConfig c = tiny_job(dir, 6);
+    c.eval = true;
+    c.eval_n = 24;
+    c.eval_every = 3;
+    const std::string run = dir.filePath("run").toStdString();
+    std::vector<std::string> stages;
+    jobs::JobCallbacks cb;
+    int64_t partial_calls = 0, sample_calls = 0;
+    cb.on_scores = [&](const prune::ChannelScores&, int64_t, int64_t) { ++partial_calls; };
+    cb.on_samples = [&](int64_t, const at::Tensor& t, const at::Tensor& s, const at::Tensor&) {
+      QCOMPARE(t.sizes(), s.sizes());
+      ++sample_calls;
+    };
+    const jobs::JobResult r = jobs::run_compress(c, run, false, cb);
+    QVERIFY(!r.cancelled);
+    QCOMPARE(r.steps_done, int64_t{6});
+    QVERIFY(partial_calls >= 1);
+    QCOMPARE(sample_calls, 2);
+    for (const char* f :
+         {"config.json", "events.jsonl", "scores.json", "samples/step-000003.png", "samples/step-000006.png",
+          "checkpoints/state.pt", "student.pt", "report.md", "losses.png", "fd.png", "prdc.png"})
+      QVERIFY2(fs::exists(run + "/" + f), f);
+    for (const auto& entry : fs::recursive_directory_iterator(run))
+      QVERIFY2(entry.path().extension() != ".tmp", entry.path().c_str()); // nothing half-written
+
+    // The student loads back with its widths, and the plan says which channels it kept.
+    models::Model student = models::load_model(run + "/student.pt");
+    const prune::Plan plan = prune::load_plan(run + "/scores.json");
+    for (const auto& g : student.generator->channel_groups())
+      QCOMPARE(g.width, static_cast<int64_t>(plan.kept.at(g.name).size()));
+    QVERIFY(student.discriminator);
+
+    // Evaluations of teacher, pruned and student, labelled after the built-in extractor with the sample count.
+    const auto evals = events_of(run, "eval");
+    QCOMPARE(evals.size(), size_t{4}); // teacher, pruned, student at 3 and 6
+    QCOMPARE(evals[0]["model"].get<std::string>(), std::string("teacher"));
+    QCOMPARE(evals[0]["labels"]["fd"].get<std::string>(), std::string("FD-builtin@24"));
+    QCOMPARE(evals[3]["step"].get<int64_t>(), int64_t{6});
+    QVERIFY(std::isfinite(evals[3]["fd"].get<double>()));
+    QCOMPARE(events_of(run, "loss").size(), size_t{6});
+    QCOMPARE(events_of(run, "done").size(), size_t{1});
+
+    // A finished run is not started again by accident.
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, jobs::run_compress(c, run, false));
+  }
+
+  // Stopped at step 3 and resumed, a deterministic run ends with exactly the weights of an uninterrupted one.
+  void resume_equals_an_uninterrupted_run() {
+    QTemporaryDir dir;
+    const jobs::CompressConfig c = tiny_job(dir, 7);
+    const std::string whole = dir.filePath("whole").toStdString(), parts = dir.filePath("parts").toStdString();
+    jobs::run_compress(c, whole, false);
+
+    std::atomic<bool> stop{false};
+    jobs::JobCallbacks cb;
+    cb.abort = &stop;
+    cb.on_progress = [&](const std::string& stage, int64_t done, int64_t) {
+      if (stage == "finetune" && done == 3) stop = true;
+    };
+    const jobs::JobResult first = jobs::run_compress(c, parts, false, cb);
+    QVERIFY(first.cancelled);
+    QCOMPARE(first.steps_done, int64_t{3});
+    QVERIFY(!fs::exists(parts + "/student.pt"));
+    const jobs::JobResult second = jobs::run_compress(c, parts, true);
+    QVERIFY(!second.cancelled);
+    QCOMPARE(second.steps_done, int64_t{7});
+    QVERIFY(test::same_tensors(test::generator_weights(whole + "/student.pt"),
+                               test::generator_weights(parts + "/student.pt")));
+
+    jobs::CompressConfig other = c;
+    other.steps = 9;
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, jobs::run_compress(other, parts, true)); // not its config
+  }
+
+  void dgl_switches_on_at_its_step() {
+    QTemporaryDir dir;
+    jobs::CompressConfig c = tiny_job(dir, 5);
+    c.objectives.dgl_alpha = 0.5;
+    c.objectives.dgl_start = 3;
+    const std::string run = dir.filePath("run").toStdString();
+    jobs::run_compress(c, run, false);
+    std::vector<int64_t> stage_steps;
+    for (const auto& e : events_of(run, "stage"))
+      if (e.value("stage", "") == "dgl") stage_steps.push_back(e["step"].get<int64_t>());
+    QCOMPARE(stage_steps, std::vector<int64_t>{3});
+    for (const auto& e : events_of(run, "loss"))
+      QCOMPARE(e.contains("dgl"), e["step"].get<int64_t>() > 3); // the step after the switch is step 4
+  }
+
+  void bad_configs_fail_before_any_file_is_written() {
+    QTemporaryDir dir;
+    const jobs::CompressConfig good = tiny_job(dir, 2);
+    auto refused = [&](jobs::CompressConfig c, const char* why) {
+      const std::string run = dir.filePath("bad").toStdString();
+      bool threw = false;
+      try {
+        jobs::run_compress(c, run, false);
+      } catch (const std::exception& e) {
+        threw = true;
+        QVERIFY2(!std::string(e.what()).empty(), why);
+      }
+      QVERIFY2(threw, why);
+      QVERIFY2(!fs::exists(run), why);
+    };
+    jobs::CompressConfig c = good;
+    c.selection.sparsity = 1.0;
+    refused(c, "sparsity 1");
+    c = good;
+    c.selection.overrides["main.0"] = {{0, false},  {1, false},  {2, false},  {3, false}, {4, false},  {5, false},
+                                       {6, false},  {7, false},  {8, false},  {9, false}, {10, false}, {11, false},
+                                       {12, false}, {13, false}, {14, false}, {15, false}};
+    refused(c, "a group emptied by hand");
+    c = good;
+    c.method = "magic";
+    refused(c, "unknown method");
+    c = good;
+    c.data = dir.filePath("missing").toStdString();
+    refused(c, "missing data");
+    c = good;
+    c.model = dir.filePath("squares.pt").toStdString();
+    refused(c, "not a model");
+    c = good;
+    c.objectives.adversarial = "wasserstein-ish";
+    refused(c, "unknown adversarial loss");
+    c = good;
+    c.data_layout = "sideways";
+    refused(c, "unknown data layout");
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, jobs::run_compress(good, dir.filePath("none").toStdString(), true));
+  }
+
+  void config_round_trips_and_rejects_typos() {
+    jobs::CompressConfig c;
+    c.model = "m.pt";
+    c.method = "diversity";
+    c.selection.sparsity = 0.7;
+    c.selection.policy = prune::Policy::Global;
+    c.selection.overrides["g"][3] = true;
+    c.objectives.dgl_alpha = 0.1;
+    c.score.region = {0.1, 0.2, 0.6, 0.9};
+    const nlohmann::json j = jobs::to_json(c);
+    QCOMPARE(jobs::to_json(jobs::config_from_json(j)), j);
+    nlohmann::json typo = j;
+    typo["finetune"]["lrr"] = 1;
+    QVERIFY_EXCEPTION_THROWN(jobs::config_from_json(typo), std::invalid_argument);
+    nlohmann::json bad = j;
+    bad["selection"]["sparsity"] = 1.5;
+    QVERIFY_EXCEPTION_THROWN(jobs::config_from_json(bad), std::invalid_argument);
+    QCOMPARE(jobs::config_from_json({{"model", "x.pt"}}).steps, int64_t{1000}); // defaults fill the rest
+  }
+
+  void objectives_behave() {
+    const at::Tensor a = torch::randn({4, 3, 8, 8}), b = torch::randn({4, 3, 8, 8});
+    QVERIFY(train::relation_distillation(a, a).item<double>() < 1e-6);
+    QVERIFY(train::relation_distillation(a, b).item<double>() > 0);
+    QCOMPARE(train::pixel_distillation(a, a).item<double>(), 0.0);
+    const at::Tensor big = torch::full({4}, 10.0), small = torch::full({4}, -10.0);
+    for (auto adv : {train::Adversarial::Logistic, train::Adversarial::Hinge, train::Adversarial::LSGAN}) {
+      // A discriminator that separates perfectly has a lower loss than one that is fooled.
+      QVERIFY(train::discriminator_loss(adv, big, small).item<double>() <
+              train::discriminator_loss(adv, small, big).item<double>());
+      QVERIFY(train::generator_loss(adv, big).item<double>() < train::generator_loss(adv, small).item<double>());
+    }
+    QCOMPARE(train::generator_loss(train::Adversarial::Hinge, big).item<double>(), -10.0); // -E[D]
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCompress)
+#include "test_compress.moc"
