@@ -52,9 +52,7 @@ int run_compress(const std::vector<std::string>& argv) {
   };
   cb.on_event = [&](const nlohmann::json& e) {
     if (e.value("kind", "") != "eval") return;
-    if (progress) progress->finish();
-    progress.reset();
-    current.clear();
+    if (progress) progress->clear_line();
     const auto& l = e["labels"];
     std::cerr << e.value("model", "") << " at step " << e.value("step", 0) << ": " << l.value("fd", "fd") << " "
               << e.value("fd", 0.0) << ", precision " << e.value("precision", 0.0) << ", recall "

@@ -51,6 +51,11 @@ void Progress::finish() {
   draw(total_, {}, true);
 }
 
+void Progress::clear_line() {
+  if (tty_) std::cerr << "\r\033[K" << std::flush;
+  last_draw_ = Clock::time_point{};
+}
+
 void Progress::draw(int64_t done, const std::string& detail, bool last) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const double frac = total_ > 0 ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;

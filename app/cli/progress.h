@@ -13,6 +13,8 @@ public:
   // Cheap to call every step: redraws at most a few times per second.
   void update(int64_t done, const std::string& detail = {});
   void finish();
+  // Clears the redrawn line so that a message can be printed; the next update() draws it again.
+  void clear_line();
 
 private:
   using Clock = std::chrono::steady_clock;

@@ -1,6 +1,7 @@
 #include "app/gui/main_window.h"
 
 #include "app/gui/checkpoint_loader.h"
+#include "app/gui/compress_page.h"
 #include "app/gui/qt_log_sink.h"
 #include "app/gui/recent_files.h"
 #include "core/log.h"
@@ -66,6 +67,7 @@ MainWindow::MainWindow(QWidget* parent)
   connect(loader_, &CheckpointLoader::loaded, this, &MainWindow::show_checkpoint);
   connect(loader_, &CheckpointLoader::failed, this, &MainWindow::show_error);
   connect(loader_, &CheckpointLoader::busy_changed, this, &MainWindow::set_busy);
+  connect(compress_, &CompressPage::status, this, [this](const QString& m) { statusBar()->showMessage(m, 15000); });
 }
 
 MainWindow::~MainWindow() {
@@ -78,8 +80,10 @@ void MainWindow::create_central() {
   tabs_ = new QTabWidget(this);
   tabs_->setObjectName(QStringLiteral("centralTabs"));
   tabs_->setDocumentMode(true);
+  compress_ = new CompressPage(tabs_);
   tensors_ = new widgets::TensorBrowser(tabs_);
   records_ = new widgets::RecordTree(tabs_);
+  tabs_->addTab(compress_, tr("Compress"));
   tabs_->addTab(tensors_, tr("Tensors"));
   tabs_->addTab(records_, tr("Records"));
   tabs_->setTabEnabled(tabs_->indexOf(records_), false);
@@ -117,6 +121,13 @@ void MainWindow::create_menus() {
   // Rebuilt each time it opens, so files deleted meanwhile never show up.
   connect(recent_menu_, &QMenu::aboutToShow, this, &MainWindow::fill_recent_menu);
   fill_recent_menu();
+  QAction* open_run = file->addAction(tr("Open &Run Directory…"), this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Run Directory"), compress_->run_dir());
+    if (dir.isEmpty()) return;
+    tabs_->setCurrentWidget(compress_);
+    compress_->follow_run(dir);
+  });
+  open_run->setObjectName(QStringLiteral("actionOpenRun"));
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
@@ -213,8 +224,9 @@ void MainWindow::show_checkpoint(const widgets::CheckpointView& view, qint64 ela
   tabs_->setTabEnabled(records_tab, records_->has_content());
   tabs_->setTabToolTip(records_tab,
                        records_->has_content() ? QString() : tr("This checkpoint holds no records or scalar values"));
-  if (!records_->has_content()) tabs_->setCurrentWidget(tensors_);
+  if (!records_->has_content() && tabs_->currentWidget() == records_) tabs_->setCurrentWidget(tensors_);
   model_panel_->set_checkpoint(view);
+  compress_->set_model(view.path);
   recent_->add(view.path);
   fill_recent_menu(); // a disabled menu never sends aboutToShow, so the first entry must enable it here
   update_title();
@@ -258,6 +270,7 @@ void MainWindow::update_title() {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
   save_settings();
+  compress_->stop_and_wait(); // a running job stops after its current step, leaving a checkpoint
   loader_->shutdown();
   event->accept();
 }

@@ -1,5 +1,5 @@
-// The main window: Model panel on the left, Tensors/Records tabs in the middle, Log at the bottom; checkpoints are
-// read on a background thread and the window only ever shows the newest one asked for.
+// The main window: Model panel on the left, Compress/Tensors/Records tabs in the middle, Log at the bottom; checkpoints
+// are read on a background thread and the window only ever shows the newest one asked for.
 #pragma once
 #include "widgets/checkpoint_view.h"
 
@@ -23,6 +23,7 @@ class TensorBrowser;
 namespace gs::gui {
 
 class CheckpointLoader;
+class CompressPage;
 class QtLogSink;
 class RecentFiles;
 
@@ -70,6 +71,7 @@ private:
   widgets::CheckpointView current_;
 
   QTabWidget* tabs_ = nullptr;
+  CompressPage* compress_ = nullptr;
   widgets::TensorBrowser* tensors_ = nullptr;
   widgets::RecordTree* records_ = nullptr;
   widgets::ModelPanel* model_panel_ = nullptr;

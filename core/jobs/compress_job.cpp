@@ -26,7 +26,9 @@ bool needs_data(const CompressConfig& c, const models::Generator& g) {
 }
 
 // The images a generator consumes (image-to-image) or produces (unconditional) decide how the data is read.
-std::unique_ptr<data::Dataset> open_data(const CompressConfig& c, models::Generator& g) {
+} // namespace
+
+std::unique_ptr<data::Dataset> open_job_data(const CompressConfig& c, models::Generator& g) {
   const auto spec = g.input_spec();
   data::DatasetOptions o;
   if (spec.kind == models::InputSpec::Kind::Image) {
@@ -46,7 +48,7 @@ std::unique_ptr<data::Dataset> open_data(const CompressConfig& c, models::Genera
 }
 
 // `n` images of the dataset in a seeded order: uint8 [n, C, H, W].
-at::Tensor some_images(const data::Dataset& d, int64_t n, uint64_t seed) {
+static at::Tensor some_images(const data::Dataset& d, int64_t n, uint64_t seed) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   const at::Tensor order = torch::randperm(d.size(), gen);
   std::vector<at::Tensor> images;
@@ -78,6 +80,8 @@ prune::ScoreParams score_params(const CompressConfig& c, const models::Generator
     };
   return p;
 }
+
+namespace {
 
 std::unique_ptr<models::Discriminator> copy_discriminator(const models::Model& teacher) {
   if (!teacher.discriminator) return nullptr;
@@ -160,7 +164,7 @@ private:
       if (c_.data.empty())
         throw std::invalid_argument("the config names no data (needed for " +
                                     std::string(c_.eval ? "evaluation" : "fine-tuning") + ")");
-      data_ = open_data(c_, g);
+      data_ = open_job_data(c_, g);
     }
     if (c_.eval && c_.extractor.empty() && !builtin_extractor_path())
       throw std::runtime_error("evaluation is on but the built-in feature extractor is not installed; set "

@@ -1,5 +1,6 @@
 // The compress job: score -> prune -> fine-tune -> export -> report, writing a run directory any reader can follow.
 #pragma once
+#include "core/data/dataset.h"
 #include "core/jobs/compress_config.h"
 #include "core/prune/scorer.h"
 
@@ -30,6 +31,12 @@ struct JobResult {
 // and throws std::invalid_argument / std::runtime_error / models::ModelError naming the problem. With `resume`, the
 // config must equal the run's config.json; scoring is skipped when scores.json exists and fine-tuning continues from
 // checkpoints/state.pt.
+// The job's data (real images or model inputs, sized for the model) and scorer parameters: what the GUI uses to score
+// alone, exactly as the job would.
+std::unique_ptr<data::Dataset> open_job_data(const CompressConfig& config, models::Generator& g);
+prune::ScoreParams score_params(const CompressConfig& config, const models::Generator& g,
+                                const data::Dataset* inputs);
+
 JobResult run_compress(const CompressConfig& config, const std::string& run_dir, bool resume,
                        const JobCallbacks& callbacks = {});
 

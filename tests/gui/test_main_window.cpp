@@ -100,9 +100,10 @@ private Q_SLOTS:
     QVERIFY(window.findChild<QWidget*>(QStringLiteral("logPane")));
     auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("centralTabs"));
     QVERIFY(tabs);
-    QCOMPARE(tabs->count(), 2);
-    QCOMPARE(tabs->tabText(0), QStringLiteral("Tensors"));
-    QCOMPARE(tabs->tabText(1), QStringLiteral("Records"));
+    QCOMPARE(tabs->count(), 3);
+    QCOMPARE(tabs->tabText(0), QStringLiteral("Compress"));
+    QCOMPARE(tabs->tabText(1), QStringLiteral("Tensors"));
+    QCOMPARE(tabs->tabText(2), QStringLiteral("Records"));
     auto* table = window.findChild<QTableView*>(QStringLiteral("tensorTable"));
     QVERIFY(table);
     QCOMPARE(table->model()->rowCount(), 0);
@@ -139,7 +140,7 @@ private Q_SLOTS:
     QVERIFY(window.windowTitle().contains(QStringLiteral("state_dict.pt")));
     // A plain state dict has no records: the tab is there but disabled.
     auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("centralTabs"));
-    QVERIFY(!tabs->isTabEnabled(1));
+    QVERIFY(!tabs->isTabEnabled(2));
   }
 
   void elements_sort_numerically() {
@@ -171,7 +172,7 @@ private Q_SLOTS:
     MainWindow window;
     QVERIFY(load(window, namespace_ckpt));
     auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("centralTabs"));
-    QVERIFY(tabs->isTabEnabled(1));
+    QVERIFY(tabs->isTabEnabled(2));
     auto* tree = window.findChild<QTreeWidget*>(QStringLiteral("recordTree"));
     QVERIFY(tree);
     QVERIFY(!tree->findItems(QStringLiteral("argparse.Namespace"), Qt::MatchExactly, 1).isEmpty());

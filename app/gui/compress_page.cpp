@@ -1,0 +1,599 @@
+#include "app/gui/compress_page.h"
+
+#include "app/gui/engine_worker.h"
+#include "core/jobs/compress_config.h"
+#include "core/jobs/run_dir.h"
+#include "core/models/cost.h"
+#include "core/models/registry.h"
+#include "core/prune/selection.h"
+#include "widgets/channel_heatmap.h"
+#include "widgets/live_chart.h"
+#include "widgets/sample_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSlider>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStandardItemModel>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace gs::gui {
+namespace {
+
+QString eta_text(const JobProgress& p) {
+  if (p.done <= 0 || p.total <= 0 || p.done >= p.total) return {};
+  const double left = p.elapsed / static_cast<double>(p.done) * static_cast<double>(p.total - p.done);
+  const int s = static_cast<int>(left + 0.5);
+  return QObject::tr(", ETA %1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+QDoubleSpinBox* real_spin(double min, double max, double value, int decimals, const char* name, QWidget* parent) {
+  auto* s = new QDoubleSpinBox(parent);
+  s->setRange(min, max);
+  s->setDecimals(decimals);
+  s->setValue(value);
+  s->setObjectName(QString::fromLatin1(name));
+  return s;
+}
+
+QSpinBox* int_spin(int min, int max, int value, const char* name, QWidget* parent) {
+  auto* s = new QSpinBox(parent);
+  s->setRange(min, max);
+  s->setValue(value);
+  s->setObjectName(QString::fromLatin1(name));
+  return s;
+}
+
+} // namespace
+
+CompressPage::CompressPage(QWidget* parent) : QWidget(parent), worker_(new EngineWorker(stop_, pause_)) {
+  setObjectName(QStringLiteral("compressPage"));
+  worker_->moveToThread(&thread_);
+  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+  connect(worker_, &EngineWorker::model_ready, this, &CompressPage::on_model_ready);
+  connect(worker_, &EngineWorker::scores, this, &CompressPage::on_scores);
+  connect(worker_, &EngineWorker::progress, this, &CompressPage::on_progress);
+  connect(worker_, &EngineWorker::events, this, &CompressPage::on_events);
+  connect(worker_, &EngineWorker::samples, this, &CompressPage::on_samples);
+  connect(worker_, &EngineWorker::finished, this, &CompressPage::on_finished);
+  connect(worker_, &EngineWorker::failed, this, &CompressPage::on_failed);
+  thread_.start();
+
+  follow_timer_ = new QTimer(this);
+  follow_timer_->setInterval(500);
+  connect(follow_timer_, &QTimer::timeout, this, &CompressPage::poll_run);
+
+  auto* split = new QSplitter(Qt::Horizontal, this);
+  split->addWidget(build_setup());
+  split->addWidget(build_views());
+  split->setStretchFactor(1, 1);
+  split->setSizes({400, 880});
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addWidget(split);
+  set_busy(false);
+}
+
+CompressPage::~CompressPage() {
+  stop_and_wait();
+}
+
+void CompressPage::stop_and_wait() {
+  stop_ = true;
+  pause_ = false;
+  thread_.quit();
+  thread_.wait();
+}
+
+QWidget* CompressPage::build_setup() {
+  auto* inner = new QWidget;
+  auto* col = new QVBoxLayout(inner);
+
+  auto* model_box = new QGroupBox(tr("Model"), inner);
+  auto* mb = new QVBoxLayout(model_box);
+  model_summary_ = new QLabel(tr("Open a generator checkpoint (File \u2192 Open) or a bundled demo."), model_box);
+  model_summary_->setObjectName(QStringLiteral("modelSummary"));
+  model_summary_->setWordWrap(true);
+  teacher_preview_ = new QLabel(model_box);
+  teacher_preview_->setObjectName(QStringLiteral("teacherPreview"));
+  teacher_preview_->setAlignment(Qt::AlignCenter);
+  mb->addWidget(model_summary_);
+  mb->addWidget(teacher_preview_);
+  col->addWidget(model_box);
+
+  auto* prune_box = new QGroupBox(tr("Prune"), inner);
+  auto* pf = new QFormLayout(prune_box);
+  method_ = new QComboBox(prune_box);
+  method_->setObjectName(QStringLiteral("methodCombo"));
+  method_->setModel(new QStandardItemModel(method_));
+  method_help_ = new QLabel(prune_box);
+  method_help_->setWordWrap(true);
+  method_help_->setObjectName(QStringLiteral("methodHelp"));
+  sparsity_ = new QSlider(Qt::Horizontal, prune_box);
+  sparsity_->setObjectName(QStringLiteral("sparsitySlider"));
+  sparsity_->setRange(0, 95);
+  sparsity_->setValue(50);
+  sparsity_value_ = new QLabel(prune_box);
+  auto* sparsity_row = new QHBoxLayout;
+  sparsity_row->addWidget(sparsity_, 1);
+  sparsity_row->addWidget(sparsity_value_);
+  policy_ = new QComboBox(prune_box);
+  policy_->setObjectName(QStringLiteral("policyCombo"));
+  policy_->addItem(tr("uniform (same share per group)"), QStringLiteral("uniform"));
+  policy_->addItem(tr("global threshold"), QStringLiteral("global"));
+  min_width_ = int_spin(1, 4096, 1, "minWidth", prune_box);
+  estimate_ = new QLabel(prune_box);
+  estimate_->setObjectName(QStringLiteral("estimateLabel"));
+  estimate_->setWordWrap(true);
+  data_ = new QLineEdit(QStringLiteral("fashion-mnist"), prune_box);
+  data_->setObjectName(QStringLiteral("dataEdit"));
+  data_->setToolTip(tr("Dataset: fashion-mnist, an image folder, A|B pairs or a tensor cache (.pt)"));
+  score_batches_ = int_spin(0, 100000, 0, "scoreBatches", prune_box);
+  score_batches_->setSpecialValueText(tr("method default"));
+  score_button_ = new QPushButton(tr("Score"), prune_box);
+  score_button_->setObjectName(QStringLiteral("scoreButton"));
+  pf->addRow(tr("Method"), method_);
+  pf->addRow(method_help_);
+  pf->addRow(tr("Sparsity"), sparsity_row);
+  pf->addRow(tr("Selection"), policy_);
+  pf->addRow(tr("Min width"), min_width_);
+  pf->addRow(estimate_);
+  pf->addRow(tr("Data"), data_);
+  pf->addRow(tr("Score batches"), score_batches_);
+  pf->addRow(score_button_);
+  col->addWidget(prune_box);
+
+  auto* tune_box = new QGroupBox(tr("Fine-tune"), inner);
+  auto* tf = new QFormLayout(tune_box);
+  steps_ = int_spin(1, 10000000, 1000, "stepsSpin", tune_box);
+  batch_ = int_spin(2, 4096, 16, "batchSpin", tune_box);
+  lr_ = real_spin(1e-6, 1, 2e-4, 6, "lrSpin", tune_box);
+  pixel_ = real_spin(0, 1000, 3, 2, "pixelWeight", tune_box);
+  relation_ = real_spin(0, 1000, 30, 2, "relationWeight", tune_box);
+  dgl_alpha_ = real_spin(0, 10, 0, 2, "dglAlpha", tune_box);
+  dgl_start_ = int_spin(0, 10000000, 0, "dglStart", tune_box);
+  ema_ = real_spin(0, 0.9999, 0.999, 4, "emaSpin", tune_box);
+  eval_n_ = int_spin(8, 50000, 500, "evalN", tune_box);
+  eval_every_ = int_spin(0, 1000000, 250, "evalEvery", tune_box);
+  eval_every_->setSpecialValueText(tr("before and after only"));
+  pixel_->setToolTip(tr("L1 between student and teacher outputs on the same inputs"));
+  relation_->setToolTip(tr("Relation distillation: similarities between the samples of a batch, matched with KL"));
+  dgl_alpha_->setToolTip(tr("DGL-GAN: weight of the frozen teacher discriminator's term (0 = off)"));
+  tf->addRow(tr("Steps"), steps_);
+  tf->addRow(tr("Batch"), batch_);
+  tf->addRow(tr("Learning rate"), lr_);
+  tf->addRow(tr("Pixel distillation"), pixel_);
+  tf->addRow(tr("Relation distillation"), relation_);
+  tf->addRow(tr("DGL-GAN \u03b1"), dgl_alpha_);
+  tf->addRow(tr("DGL-GAN from step"), dgl_start_);
+  tf->addRow(tr("EMA decay"), ema_);
+  tf->addRow(tr("Eval samples"), eval_n_);
+  tf->addRow(tr("Eval every"), eval_every_);
+  auto* buttons = new QHBoxLayout;
+  start_button_ = new QPushButton(tr("Start"), tune_box);
+  start_button_->setObjectName(QStringLiteral("startButton"));
+  pause_button_ = new QPushButton(tr("Pause"), tune_box);
+  pause_button_->setObjectName(QStringLiteral("pauseButton"));
+  pause_button_->setCheckable(true);
+  stop_button_ = new QPushButton(tr("Stop"), tune_box);
+  stop_button_->setObjectName(QStringLiteral("stopButton"));
+  buttons->addWidget(start_button_);
+  buttons->addWidget(pause_button_);
+  buttons->addWidget(stop_button_);
+  tf->addRow(buttons);
+  progress_ = new QProgressBar(tune_box);
+  progress_->setObjectName(QStringLiteral("jobProgress"));
+  progress_->setFormat(tr("idle"));
+  progress_->setValue(0);
+  tf->addRow(progress_);
+  auto* files = new QHBoxLayout;
+  auto* save = new QPushButton(tr("Save Config\u2026"), tune_box);
+  auto* exp = new QPushButton(tr("Export Student\u2026"), tune_box);
+  exp->setObjectName(QStringLiteral("exportButton"));
+  files->addWidget(save);
+  files->addWidget(exp);
+  tf->addRow(files);
+  col->addWidget(tune_box);
+  col->addStretch();
+
+  connect(method_, &QComboBox::currentIndexChanged, this, &CompressPage::on_method_changed);
+  connect(sparsity_, &QSlider::valueChanged, this, &CompressPage::update_selection);
+  connect(policy_, &QComboBox::currentIndexChanged, this, &CompressPage::update_selection);
+  connect(min_width_, &QSpinBox::valueChanged, this, &CompressPage::update_selection);
+  connect(score_button_, &QPushButton::clicked, this, &CompressPage::start_score);
+  connect(start_button_, &QPushButton::clicked, this, &CompressPage::start_compress);
+  connect(pause_button_, &QPushButton::toggled, this, [this](bool on) {
+    pause_ = on;
+    pause_button_->setText(on ? tr("Resume") : tr("Pause"));
+  });
+  connect(stop_button_, &QPushButton::clicked, this, [this] { stop_ = true, pause_ = false; });
+  connect(save, &QPushButton::clicked, this, &CompressPage::save_config);
+  connect(exp, &QPushButton::clicked, this, &CompressPage::export_student);
+
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(inner);
+  scroll->setWidgetResizable(true);
+  scroll->setMinimumWidth(360);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  return scroll;
+}
+
+QWidget* CompressPage::build_views() {
+  views_ = new QTabWidget;
+  views_->setObjectName(QStringLiteral("compressViews"));
+  auto* heat_page = new QWidget;
+  auto* hl = new QVBoxLayout(heat_page);
+  heatmap_ = new widgets::ChannelHeatmap(heat_page);
+  sorted_ = new QCheckBox(tr("Sort each group by score (the red line is the cut)"), heat_page);
+  sorted_->setObjectName(QStringLiteral("sortedCheck"));
+  hl->addWidget(heatmap_, 1);
+  hl->addWidget(sorted_);
+  hl->addWidget(new QLabel(tr("Hover for a channel's score; click or drag to keep or prune by hand."), heat_page));
+  connect(sorted_, &QCheckBox::toggled, heatmap_, &widgets::ChannelHeatmap::set_sorted);
+  connect(heatmap_, &widgets::ChannelHeatmap::channel_toggled, this,
+          [this](const QString& group, int channel, bool keep) {
+            overrides_[group.toStdString()][channel] = keep;
+            update_selection();
+          });
+  views_->addTab(heat_page, tr("Heatmap"));
+
+  auto* curves = new QWidget;
+  auto* cl = new QGridLayout(curves);
+  losses_ = new widgets::LiveChart(tr("Losses"), tr("step"), curves);
+  losses_->setObjectName(QStringLiteral("lossChart"));
+  fd_ = new widgets::LiveChart(tr("Fr\u00e9chet distance"), tr("step"), curves);
+  fd_->setObjectName(QStringLiteral("fdChart"));
+  prdc_ = new widgets::LiveChart(tr("Precision / recall / density / coverage"), tr("step"), curves);
+  prdc_->setObjectName(QStringLiteral("prdcChart"));
+  auto* csv = new QPushButton(tr("Export Curves (CSV)\u2026"), curves);
+  connect(csv, &QPushButton::clicked, this, &CompressPage::export_curves);
+  cl->addWidget(losses_, 0, 0, 1, 2);
+  cl->addWidget(fd_, 1, 0);
+  cl->addWidget(prdc_, 1, 1);
+  cl->addWidget(csv, 2, 1, Qt::AlignRight);
+  views_->addTab(curves, tr("Curves"));
+
+  samples_ = new widgets::SampleView;
+  views_->addTab(samples_, tr("Samples"));
+  return views_;
+}
+
+void CompressPage::set_model(const QString& path) {
+  model_summary_->setText(tr("Recognising %1\u2026").arg(QFileInfo(path).fileName()));
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, path] { w->inspect(path); }, Qt::QueuedConnection);
+}
+
+void CompressPage::on_model_ready(const ModelInfo& info) {
+  model_ = info;
+  rows_.clear();
+  overrides_.clear();
+  model_summary_->setText(info.summary + (info.has_discriminator ? "" : tr("; no discriminator: distillation only")));
+  if (!info.samples.isNull())
+    teacher_preview_->setPixmap(QPixmap::fromImage(info.samples)
+                                    .scaledToWidth(std::min(320, info.samples.width() * 2), Qt::FastTransformation));
+  else
+    teacher_preview_->clear();
+  auto* items = static_cast<QStandardItemModel*>(method_->model());
+  items->clear();
+  int first = -1;
+  for (const MethodChoice& m : info.methods) {
+    auto* item = new QStandardItem(m.label);
+    item->setData(m.name, Qt::UserRole);
+    item->setToolTip(m.unavailable.isEmpty() ? m.summary : tr("Not for this model: %1").arg(m.unavailable));
+    item->setEnabled(m.unavailable.isEmpty());
+    items->appendRow(item);
+    if (first < 0 && m.unavailable.isEmpty() && m.name == QStringLiteral("l1")) first = items->rowCount() - 1;
+  }
+  method_->setCurrentIndex(std::max(first, 0));
+  heatmap_->set_rows({});
+  update_selection();
+  set_busy(false);
+  Q_EMIT status(tr("%1 ready to compress").arg(info.arch));
+}
+
+void CompressPage::on_method_changed() {
+  const int i = method_->currentIndex();
+  if (i < 0 || i >= model_.methods.size()) return;
+  const MethodChoice& m = model_.methods[i];
+  method_help_->setText(m.unavailable.isEmpty() ? m.summary : tr("Not for this model: %1").arg(m.unavailable));
+}
+
+void CompressPage::update_selection() {
+  sparsity_value_->setText(QStringLiteral("%1%").arg(sparsity_->value()));
+  if (model_.groups.isEmpty()) return;
+  std::vector<models::ChannelGroup> groups;
+  prune::ChannelScores scores;
+  const bool scored = rows_.size() == model_.groups.size();
+  for (int i = 0; i < model_.groups.size(); ++i) {
+    const std::string name = model_.groups[i].toStdString();
+    groups.push_back({name, model_.widths[i], {}});
+    if (scored)
+      scores[name] = std::vector<double>(rows_[i].scores.begin(), rows_[i].scores.end());
+    else
+      scores[name] = std::vector<double>(model_.widths[i], 0.0);
+  }
+  prune::Selection sel;
+  sel.sparsity = sparsity_->value() / 100.0;
+  sel.policy =
+      policy_->currentData().toString() == QStringLiteral("global") ? prune::Policy::Global : prune::Policy::Uniform;
+  sel.min_width = min_width_->value();
+  sel.overrides = overrides_;
+  try {
+    const models::KeptChannels kept = prune::select_channels(groups, scores, sel);
+    if (scored) {
+      for (int i = 0; i < rows_.size(); ++i) {
+        QVector<bool> k(model_.widths[i], false);
+        for (int64_t c : kept.at(groups[i].name)) k[static_cast<int>(c)] = true;
+        rows_[i].kept = k;
+      }
+      heatmap_->set_rows(rows_);
+    }
+    nlohmann::json options = nlohmann::json::parse(model_.options_json.toStdString());
+    for (const auto& [name, k] : kept) options["widths"][name] = static_cast<int64_t>(k.size());
+    const auto arch = models::arch_from_name(model_.arch.toStdString());
+    const models::CostReport after = models::build_model(*arch, options).generator->cost();
+    estimate_->setText(tr("Parameters %1 \u2192 %2, MACs %3 \u2192 %4: about %5\u00d7 faster by MACs%6")
+                           .arg(QString::fromStdString(models::human_count(model_.params)),
+                                QString::fromStdString(models::human_count(after.params)),
+                                QString::fromStdString(models::human_count(model_.macs)),
+                                QString::fromStdString(models::human_count(after.macs)))
+                           .arg(static_cast<double>(model_.macs) / std::max<int64_t>(after.macs, 1), 0, 'f', 2)
+                           .arg(scored ? QString() : tr(" (score to see which channels)")));
+    estimate_->setStyleSheet({});
+  } catch (const std::exception& e) {
+    estimate_->setText(QString::fromUtf8(e.what()));
+    estimate_->setStyleSheet(QStringLiteral("color: #b00020"));
+  }
+}
+
+QJsonObject CompressPage::config() const {
+  jobs::CompressConfig c;
+  c.model = model_.path.toStdString();
+  c.method = method_->currentData(Qt::UserRole).toString().toStdString();
+  c.selection.sparsity = sparsity_->value() / 100.0;
+  c.selection.policy =
+      policy_->currentData().toString() == QStringLiteral("global") ? prune::Policy::Global : prune::Policy::Uniform;
+  c.selection.min_width = min_width_->value();
+  c.selection.overrides = overrides_;
+  c.score.batches = score_batches_->value();
+  c.data = data_->text().toStdString();
+  c.steps = steps_->value();
+  c.batch = batch_->value();
+  c.lr = lr_->value();
+  c.objectives.pixel = pixel_->value();
+  c.objectives.relation = relation_->value();
+  c.objectives.dgl_alpha = dgl_alpha_->value();
+  c.objectives.dgl_start = dgl_start_->value();
+  c.objectives.ema = ema_->value();
+  c.objectives.adversarial_weight = model_.has_discriminator ? 1.0 : 0.0;
+  c.eval_n = eval_n_->value();
+  c.eval_every = eval_every_->value();
+  c.sample_every = std::max(1, steps_->value() / 20);
+  c.checkpoint_every = std::max(1, steps_->value() / 10);
+  return QJsonDocument::fromJson(QByteArray::fromStdString(jobs::to_json(c).dump())).object();
+}
+
+void CompressPage::start_score() {
+  if (model_.path.isEmpty() || busy_) return;
+  const QString method = method_->currentData(Qt::UserRole).toString();
+  QJsonObject settings = config().value(QStringLiteral("score")).toObject();
+  settings[QStringLiteral("seed")] = 0;
+  const QString json = QString::fromUtf8(QJsonDocument(settings).toJson(QJsonDocument::Compact));
+  set_busy(true, tr("scoring"));
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, p = model_.path, method, json, d = data_->text()] { w->score(p, method, json, d); },
+      Qt::QueuedConnection);
+}
+
+void CompressPage::start_compress() {
+  if (model_.path.isEmpty() || busy_) return;
+  follow_timer_->stop();
+  const QString root = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/runs");
+  QDir().mkpath(root);
+  run_dir_ = root + QStringLiteral("/%1-%2-s%3-%4")
+                        .arg(model_.arch, method_->currentData(Qt::UserRole).toString())
+                        .arg(sparsity_->value())
+                        .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+  loss_points_.clear();
+  metric_points_.clear();
+  losses_->clear();
+  fd_->clear();
+  prdc_->clear();
+  const QString json = QString::fromUtf8(QJsonDocument(config()).toJson(QJsonDocument::Compact));
+  set_busy(true, tr("compressing"));
+  views_->setCurrentIndex(1);
+  QMetaObject::invokeMethod(
+      worker_, [w = worker_, json, d = run_dir_] { w->compress(json, d, false); }, Qt::QueuedConnection);
+}
+
+void CompressPage::set_busy(bool busy, const QString& what) {
+  busy_ = busy;
+  if (busy) stop_ = false;
+  const bool have_model = !model_.path.isEmpty();
+  for (QWidget* w : std::initializer_list<QWidget*>{method_, sparsity_, policy_, min_width_, data_, score_batches_,
+                                                    score_button_, steps_, batch_, lr_, pixel_, relation_, dgl_alpha_,
+                                                    dgl_start_, ema_, eval_n_, eval_every_, start_button_})
+    w->setEnabled(!busy && have_model);
+  pause_button_->setEnabled(busy);
+  stop_button_->setEnabled(busy);
+  if (!busy) pause_button_->setChecked(false);
+  if (busy) {
+    progress_->setRange(0, 0);
+    progress_->setFormat(what);
+  }
+  Q_EMIT busy_changed(busy);
+}
+
+void CompressPage::on_scores(const ScoreUpdate& update) {
+  // Rows in the model's group order, whatever order they came in.
+  QVector<widgets::HeatmapRow> rows;
+  for (int i = 0; i < model_.groups.size(); ++i) {
+    widgets::HeatmapRow r{model_.groups[i], QVector<double>(model_.widths[i], 0), {}};
+    for (const auto& u : update.rows)
+      if (u.group == r.group && u.scores.size() == r.scores.size()) r.scores = u.scores;
+    rows.push_back(r);
+  }
+  rows_ = rows;
+  heatmap_->set_caption(update.final
+                            ? tr("%1 scores / group maximum; shaded = pruned").arg(update.method)
+                            : tr("%1: partial, %2 / %3 batches").arg(update.method).arg(update.done).arg(update.total));
+  update_selection();
+  if (!update.final) {
+    progress_->setRange(0, update.total);
+    progress_->setValue(update.done);
+    progress_->setFormat(tr("scoring %1 / %2").arg(update.done).arg(update.total));
+  }
+}
+
+void CompressPage::on_progress(const JobProgress& p) {
+  progress_->setRange(0, static_cast<int>(std::max<qint64>(p.total, 1)));
+  progress_->setValue(static_cast<int>(p.done));
+  progress_->setFormat(tr("%1 %2 / %3%4").arg(p.stage).arg(p.done).arg(p.total).arg(eta_text(p)));
+}
+
+void CompressPage::on_events(const QStringList& lines) {
+  QSet<QString> losses_changed, metrics_changed;
+  for (const QString& line : lines) {
+    const QJsonObject e = QJsonDocument::fromJson(line.toUtf8()).object();
+    const QString kind = e.value(QStringLiteral("kind")).toString();
+    const double step = e.value(QStringLiteral("step")).toDouble();
+    if (kind == QStringLiteral("loss")) {
+      for (auto it = e.begin(); it != e.end(); ++it) {
+        if (!it.value().isDouble() || it.key() == QStringLiteral("step") || it.key() == QStringLiteral("time") ||
+            it.key() == QStringLiteral("elapsed"))
+          continue;
+        loss_points_[it.key()].push_back({step, it.value().toDouble()});
+        losses_changed.insert(it.key());
+      }
+    } else if (kind == QStringLiteral("eval") &&
+               e.value(QStringLiteral("model")).toString() != QStringLiteral("teacher")) {
+      const QJsonObject labels = e.value(QStringLiteral("labels")).toObject();
+      for (const char* m : {"fd", "precision", "recall", "density", "coverage"}) {
+        const QString key = labels.value(QLatin1String(m)).toString(QLatin1String(m));
+        metric_points_[key].push_back({step, e.value(QLatin1String(m)).toDouble()});
+        metrics_changed.insert(key);
+      }
+    } else if (kind == QStringLiteral("stage")) {
+      Q_EMIT status(tr("stage: %1").arg(e.value(QStringLiteral("stage")).toString()));
+    } else if (kind == QStringLiteral("samples") && !followed_.isEmpty()) {
+      const QString png = followed_ + QLatin1Char('/') + e.value(QStringLiteral("path")).toString();
+      samples_->set_images(QImage(png), QImage(), tr("%1 (teacher rows above student rows)").arg(png));
+    }
+  }
+  for (const QString& k : losses_changed) losses_->set_series(k, loss_points_[k]);
+  for (const QString& k : metrics_changed)
+    (k.startsWith(QStringLiteral("FD")) || k.startsWith(QStringLiteral("FID")) || k == QStringLiteral("fd") ? fd_
+                                                                                                            : prdc_)
+        ->set_series(k, metric_points_[k]);
+}
+
+void CompressPage::on_samples(qint64 step, const QImage& teacher, const QImage& student) {
+  samples_->set_images(teacher, student, tr("Step %1: the same latents through teacher and student").arg(step));
+}
+
+void CompressPage::on_finished(const QString& what, bool cancelled, const QString& run_dir) {
+  set_busy(false);
+  progress_->setRange(0, 1);
+  progress_->setValue(cancelled ? 0 : 1);
+  progress_->setFormat(cancelled ? tr("%1 stopped").arg(what) : tr("%1 done").arg(what));
+  if (what == QStringLiteral("compress"))
+    Q_EMIT status(cancelled ? tr("Stopped; the run can be resumed: %1").arg(run_dir)
+                            : tr("Done: %1/student.pt and report.md").arg(run_dir));
+}
+
+void CompressPage::on_failed(const QString& what, const QString& message) {
+  set_busy(false);
+  progress_->setRange(0, 1);
+  progress_->setValue(0);
+  progress_->setFormat(tr("%1 failed").arg(what));
+  if (what == QStringLiteral("inspect")) {
+    model_ = {};
+    model_summary_->setText(tr("Not a generator this version can compress: %1").arg(message));
+    set_busy(false);
+    return;
+  }
+  auto* box = new QMessageBox(QMessageBox::Critical, tr("%1 failed").arg(what), message, QMessageBox::Ok, this);
+  box->setObjectName(QStringLiteral("workerErrorDialog"));
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();
+  Q_EMIT status(tr("%1 failed: %2").arg(what, message));
+}
+
+void CompressPage::follow_run(const QString& run_dir) {
+  followed_ = run_dir;
+  run_dir_ = run_dir;
+  follow_offset_ = 0;
+  loss_points_.clear();
+  metric_points_.clear();
+  losses_->clear();
+  fd_->clear();
+  prdc_->clear();
+  views_->setCurrentIndex(1);
+  poll_run();
+  follow_timer_->start();
+  Q_EMIT status(tr("Following %1").arg(run_dir));
+}
+
+void CompressPage::poll_run() {
+  if (followed_.isEmpty()) return;
+  QStringList lines;
+  for (const auto& e : jobs::read_events((followed_ + QStringLiteral("/events.jsonl")).toStdString(), follow_offset_))
+    lines << QString::fromStdString(e.dump());
+  if (!lines.isEmpty()) on_events(lines);
+}
+
+void CompressPage::save_config() {
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Save Config"), QStringLiteral("run.json"), tr("JSON (*.json)"));
+  if (path.isEmpty()) return;
+  QFile f(path);
+  if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(config()).toJson()) < 0)
+    QMessageBox::warning(this, tr("Save Config"), tr("Cannot write %1: %2").arg(path, f.errorString()));
+  else
+    Q_EMIT status(tr("Saved; run it with: ganstudio-cli compress --config %1 --out runs/NAME").arg(path));
+}
+
+void CompressPage::export_student() {
+  const QString from = run_dir_ + QStringLiteral("/student.pt");
+  if (run_dir_.isEmpty() || !QFileInfo::exists(from)) {
+    QMessageBox::information(this, tr("Export Student"), tr("No finished run yet: fine-tune first."));
+    return;
+  }
+  const QString to =
+      QFileDialog::getSaveFileName(this, tr("Export Student"), QStringLiteral("student.pt"), tr("Checkpoints (*.pt)"));
+  if (to.isEmpty()) return;
+  QFile::remove(to);
+  if (!QFile::copy(from, to)) QMessageBox::warning(this, tr("Export Student"), tr("Cannot write %1").arg(to));
+}
+
+void CompressPage::export_curves() {
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Export Curves"), QStringLiteral("curves.csv"), tr("CSV (*.csv)"));
+  if (path.isEmpty()) return;
+  QFile f(path);
+  if (!f.open(QIODevice::WriteOnly)) return;
+  f.write(losses_->to_csv().toUtf8());
+  f.write(fd_->to_csv().section('\n', 1).toUtf8());
+  f.write(prdc_->to_csv().section('\n', 1).toUtf8());
+}
+
+} // namespace gs::gui

@@ -1,0 +1,124 @@
+// The Compress tab: method, sparsity and objectives on the left (costs update as the slider moves); heatmap, live
+// curves and teacher-vs-student samples on the right; a background engine runs scoring and compress jobs.
+#pragma once
+#include "app/gui/engine_messages.h"
+
+#include <QJsonObject>
+#include <QMap>
+#include <QThread>
+#include <QWidget>
+#include <atomic>
+#include <map>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class QTabWidget;
+class QTimer;
+
+namespace gs::widgets {
+class ChannelHeatmap;
+class LiveChart;
+class SampleView;
+} // namespace gs::widgets
+
+namespace gs::gui {
+
+class EngineWorker;
+
+class CompressPage : public QWidget {
+  Q_OBJECT
+
+public:
+  explicit CompressPage(QWidget* parent = nullptr);
+  ~CompressPage() override;
+
+  // Recognises the model behind a checkpoint (in the background); pruning controls enable once it is known.
+  void set_model(const QString& path);
+  // Follows a run directory (one a CLI job may still be writing): its curves and newest samples.
+  void follow_run(const QString& run_dir);
+  // The setup as a config `ganstudio-cli compress --config` runs unchanged.
+  QJsonObject config() const;
+  bool busy() const { return busy_; }
+  QString run_dir() const { return run_dir_; }
+  void stop_and_wait();
+
+Q_SIGNALS:
+  void busy_changed(bool busy);
+  void status(const QString& message);
+
+private:
+  QWidget* build_setup();
+  QWidget* build_views();
+  void on_model_ready(const ModelInfo& info);
+  void on_scores(const ScoreUpdate& update);
+  void on_progress(const JobProgress& p);
+  void on_events(const QStringList& lines);
+  void on_samples(qint64 step, const QImage& teacher, const QImage& student);
+  void on_finished(const QString& what, bool cancelled, const QString& run_dir);
+  void on_failed(const QString& what, const QString& message);
+  void on_method_changed();
+  void update_selection(); // kept channels and cost estimate for the current scores, sparsity and overrides
+  void start_score();
+  void start_compress();
+  void set_busy(bool busy, const QString& what = {});
+  void poll_run();
+  void save_config();
+  void export_student();
+  void export_curves();
+
+  QThread thread_;
+  EngineWorker* worker_;
+  std::atomic<bool> stop_{false}, pause_{false};
+  bool busy_ = false;
+  ModelInfo model_;
+  QVector<widgets::HeatmapRow> rows_; // scores in channel-group order
+  std::map<std::string, std::map<int64_t, bool>> overrides_;
+  QMap<QString, QVector<QPointF>> loss_points_, metric_points_;
+  QString run_dir_;
+  size_t follow_offset_ = 0;
+  QString followed_;
+  QTimer* follow_timer_;
+
+  QLabel* model_summary_;
+  QLabel* teacher_preview_;
+  QComboBox* method_;
+  QLabel* method_help_;
+  QSlider* sparsity_;
+  QLabel* sparsity_value_;
+  QComboBox* policy_;
+  QSpinBox* min_width_;
+  QLabel* estimate_;
+  QLineEdit* data_;
+  QSpinBox* score_batches_;
+  QPushButton* score_button_;
+  QSpinBox* steps_;
+  QSpinBox* batch_;
+  QDoubleSpinBox* lr_;
+  QDoubleSpinBox* pixel_;
+  QDoubleSpinBox* relation_;
+  QDoubleSpinBox* dgl_alpha_;
+  QSpinBox* dgl_start_;
+  QDoubleSpinBox* ema_;
+  QSpinBox* eval_n_;
+  QSpinBox* eval_every_;
+  QPushButton* start_button_;
+  QPushButton* pause_button_;
+  QPushButton* stop_button_;
+  QProgressBar* progress_;
+  QTabWidget* views_;
+  widgets::ChannelHeatmap* heatmap_;
+  QCheckBox* sorted_;
+  widgets::LiveChart* losses_;
+  widgets::LiveChart* fd_;
+  widgets::LiveChart* prdc_;
+  widgets::SampleView* samples_;
+};
+
+} // namespace gs::gui

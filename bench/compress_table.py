@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Prints the markdown table of compress runs: costs, measured latency and metrics before / after fine-tuning.
+
+Usage: bench/compress_table.py RUN_DIR...   (reads config.json, events.jsonl and report.md of each)
+"""
+import json
+import re
+import sys
+
+
+def events(run):
+    with open(f"{run}/events.jsonl") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def latency(run):
+    rows = {}
+    with open(f"{run}/report.md") as f:
+        for line in f:
+            m = re.match(r"\| latency batch (\d+)[^|]*\| ([\d.]+) \| ([\d.]+) \|", line)
+            if m:
+                rows[int(m.group(1))] = (float(m.group(2)), float(m.group(3)))
+    return rows
+
+
+def main(runs):
+    print("| method | sparsity | params | MACs | MAC cut | latency b16 teacher / student (ms, 1 thread) | speed-up"
+          " | speed-up / MAC cut | FD before → after | precision | recall | density | coverage |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    teacher_row = None
+    for run in runs:
+        run = run.rstrip("/")
+        with open(f"{run}/config.json") as f:
+            config = json.load(f)
+        ev = events(run)
+        evals = {}
+        for e in ev:
+            if e["kind"] == "eval":
+                evals[e.get("model", "student")] = e
+        pruned = next(e for e in ev if e["kind"] == "pruned")
+        started = next(e for e in ev if e["kind"] == "stage")
+        lat = latency(run)
+        t16, s16 = lat[16]
+        teacher = evals["teacher"]
+        if teacher_row is None:
+            teacher_row = teacher
+        before, after = evals["pruned"], evals["student"]
+        # MACs of the teacher: from the report table
+        with open(f"{run}/report.md") as f:
+            md = f.read()
+        macs = re.search(r"\| MACs[^|]*\| ([^|]+) \| ([^|]+) \| ([\d.]+)x", md)
+        params = re.search(r"\| parameters \| ([^|]+) \| ([^|]+) \|", md)
+        cut = float(macs.group(3))
+        speed = t16 / s16
+        def pair(k):
+            return f"{before[k]:.3f} → {after[k]:.3f}"
+        print(f"| {config['method']} | {config['selection']['sparsity']} | {params.group(2).strip()} |"
+              f" {macs.group(2).strip()} | {cut:.2f}x | {t16:.2f} / {s16:.2f} | {speed:.2f}x | {speed / cut:.2f} |"
+              f" {before['fd']:.1f} → {after['fd']:.1f} | {pair('precision')} | {pair('recall')} |"
+              f" {pair('density')} | {pair('coverage')} |")
+    if teacher_row:
+        t = teacher_row
+        print(f"\nTeacher: {t['labels']['fd']} {t['fd']:.1f}, precision {t['precision']:.3f}, recall {t['recall']:.3f},"
+              f" density {t['density']:.3f}, coverage {t['coverage']:.3f} ({t['n']} samples, extractor {t['extractor']}).")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,174 @@
+// The Compress tab end to end under the offscreen platform: load -> score -> heatmap -> fine-tune -> charts and
+// samples -> done; stopping; a worker error shows a dialog and the page keeps working; following a growing run.
+#include "app/gui/compress_page.h"
+#include "core/jobs/compress_job.h"
+#include "core/models/registry.h"
+#include "tiny_data.h"
+#include "widgets/channel_heatmap.h"
+#include "widgets/live_chart.h"
+#include "widgets/sample_view.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <thread>
+
+using gs::gui::CompressPage;
+namespace fs = std::filesystem;
+
+class TestCompressPage : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir dir_;
+  QString teacher_, data_;
+
+  template <typename T> T* child(QWidget& w, const char* name) {
+    T* c = w.findChild<T*>(QString::fromLatin1(name));
+    if (!c) qFatal("no child %s", name);
+    return c;
+  }
+
+  void load(CompressPage& page) {
+    page.set_model(teacher_);
+    QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(page, "modelSummary")->text().startsWith(QStringLiteral("dcgan")), 20000);
+    child<QLineEdit>(page, "dataEdit")->setText(data_);
+    child<QSpinBox>(page, "batchSpin")->setValue(4);
+    child<QSpinBox>(page, "evalN")->setValue(16);
+    child<QSpinBox>(page, "evalEvery")->setValue(3);
+  }
+
+private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true); // runs go under the test location, not the user's data
+    teacher_ = dir_.filePath(QStringLiteral("teacher.pt"));
+    data_ = dir_.filePath(QStringLiteral("squares.pt"));
+    torch::manual_seed(1);
+    gs::models::save_model(teacher_.toStdString(),
+                           gs::models::build_model(gs::models::Arch::DCGAN,
+                                                   {{"nz", 8}, {"ngf", 4}, {"nc", 1}, {"size", 16}},
+                                                   nlohmann::json{{"ndf", 4}, {"nc", 1}, {"size", 16}}));
+    gs::test::write_squares_dataset(data_.toStdString(), 48);
+  }
+
+  void load_score_finetune() {
+    CompressPage page;
+    page.resize(1200, 800);
+    page.show();
+    load(page);
+    // The estimate follows the slider at once.
+    auto* estimate = child<QLabel>(page, "estimateLabel");
+    const QString at_half = estimate->text();
+    child<QSlider>(page, "sparsitySlider")->setValue(70);
+    QVERIFY(estimate->text() != at_half);
+    QVERIFY(estimate->text().contains(QStringLiteral("MACs")));
+    // Inapplicable methods are listed but disabled, with the reason.
+    auto* methods = child<QComboBox>(page, "methodCombo");
+    QCOMPARE(methods->count(), 5);
+
+    QTest::mouseClick(child<QPushButton>(page, "scoreButton"), Qt::LeftButton);
+    auto* heatmap = child<gs::widgets::ChannelHeatmap>(page, "heatmap");
+    QTRY_VERIFY_WITH_TIMEOUT(!page.busy(), 20000);
+    QCOMPARE(heatmap->rows().size(), 2); // the 16-px DCGAN has two hidden layers
+    const auto rows = heatmap->rows();
+    QVERIFY(std::any_of(rows[0].scores.begin(), rows[0].scores.end(), [](double v) { return v > 0; }));
+    QCOMPARE(rows[0].kept.count(false), static_cast<int>(rows[0].scores.size() * 0.7));
+
+    // A click on a kept channel prunes it by hand.
+    const int kept = rows[0].kept.indexOf(true);
+    const QPoint at = heatmap->cell_rect(0, kept).center().toPoint();
+    QTest::mouseClick(heatmap, Qt::LeftButton, {}, at);
+    QVERIFY(!heatmap->rows()[0].kept[kept]);
+
+    child<QSpinBox>(page, "stepsSpin")->setValue(6);
+    QTest::mouseClick(child<QPushButton>(page, "startButton"), Qt::LeftButton);
+    QVERIFY(page.busy());
+    QTRY_VERIFY_WITH_TIMEOUT(!page.busy(), 60000);
+    QVERIFY2(child<QProgressBar>(page, "jobProgress")->format().contains(QStringLiteral("done")),
+             qPrintable(child<QProgressBar>(page, "jobProgress")->format()));
+    QVERIFY(!child<gs::widgets::LiveChart>(page, "lossChart")->series_names().isEmpty());
+    auto* fd = child<gs::widgets::LiveChart>(page, "fdChart");
+    QCOMPARE(fd->series_names(), QStringList{QStringLiteral("FD-builtin@16")});
+    QCOMPARE(fd->points(QStringLiteral("FD-builtin@16")).size(), 3); // pruned at 0, student at 3 and 6
+    QVERIFY(!child<gs::widgets::SampleView>(page, "sampleView")->student().isNull());
+    QVERIFY(fs::exists((page.run_dir() + QStringLiteral("/student.pt")).toStdString()));
+    // The hand-pruned channel stayed pruned in the job's plan.
+    const auto config = page.config();
+    QVERIFY(config[QStringLiteral("selection")].toObject()[QStringLiteral("overrides")].toObject().contains(
+        QStringLiteral("main.0")));
+  }
+
+  void stop_leaves_a_resumable_run() {
+    CompressPage page;
+    page.show();
+    load(page);
+    child<QSpinBox>(page, "stepsSpin")->setValue(1000000);
+    child<QSpinBox>(page, "evalEvery")->setValue(0);
+    QTest::mouseClick(child<QPushButton>(page, "startButton"), Qt::LeftButton);
+    auto* progress = child<QProgressBar>(page, "jobProgress");
+    QTRY_VERIFY_WITH_TIMEOUT(progress->format().startsWith(QStringLiteral("finetune")), 30000);
+    QTest::mouseClick(child<QPushButton>(page, "pauseButton"), Qt::LeftButton);
+    QTest::qWait(300);
+    QVERIFY(page.busy()); // paused, not stopped
+    QTest::mouseClick(child<QPushButton>(page, "stopButton"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(!page.busy(), 30000);
+    QVERIFY(fs::exists((page.run_dir() + QStringLiteral("/checkpoints/state.pt")).toStdString()));
+    QVERIFY(!fs::exists((page.run_dir() + QStringLiteral("/student.pt")).toStdString()));
+  }
+
+  void worker_error_shows_a_dialog_and_the_page_survives() {
+    CompressPage page;
+    page.show();
+    load(page);
+    child<QLineEdit>(page, "dataEdit")->setText(dir_.filePath(QStringLiteral("no-such-data")));
+    child<QSpinBox>(page, "stepsSpin")->setValue(2);
+    QTest::mouseClick(child<QPushButton>(page, "startButton"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(page.findChild<QMessageBox*>(QStringLiteral("workerErrorDialog")), 20000);
+    auto* box = page.findChild<QMessageBox*>(QStringLiteral("workerErrorDialog"));
+    QVERIFY(box->text().contains(QStringLiteral("no-such-data")));
+    QVERIFY(!page.busy());
+    box->accept();
+    child<QLineEdit>(page, "dataEdit")->setText(data_);
+    QVERIFY(child<QPushButton>(page, "startButton")->isEnabled());
+  }
+
+  // A run written by another process (here a thread running the core job) is followed while it grows.
+  void follows_a_growing_run_directory() {
+    gs::jobs::CompressConfig c;
+    c.model = teacher_.toStdString();
+    c.data = data_.toStdString();
+    c.steps = 400;
+    c.batch = 4;
+    c.eval = false;
+    c.log_every = 1;
+    c.sample_every = 50;
+    const QString run = dir_.filePath(QStringLiteral("followed"));
+    std::atomic<bool> stop{false};
+    gs::jobs::JobCallbacks cb;
+    cb.abort = &stop;
+    std::thread writer([&] { gs::jobs::run_compress(c, run.toStdString(), false, cb); });
+    QTRY_VERIFY_WITH_TIMEOUT(fs::exists((run + QStringLiteral("/events.jsonl")).toStdString()), 20000);
+    CompressPage page;
+    page.show();
+    page.follow_run(run);
+    auto* losses = child<gs::widgets::LiveChart>(page, "lossChart");
+    QTRY_VERIFY_WITH_TIMEOUT(!losses->series_names().isEmpty(), 20000);
+    const int first = losses->points(losses->series_names().front()).size();
+    QTRY_VERIFY_WITH_TIMEOUT(losses->points(losses->series_names().front()).size() > first, 20000);
+    stop = true;
+    writer.join();
+  }
+};
+
+QTEST_MAIN(TestCompressPage)
+#include "test_compress_page.moc"
