@@ -158,7 +158,9 @@ void ChannelHeatmap::paintEvent(QPaintEvent*) {
   p.drawText(QPointF(bar.left(), bar.bottom() + fm.ascent() + 2), tr("low"));
   p.drawText(QPointF(bar.right() - fm.horizontalAdvance(tr("high")), bar.bottom() + fm.ascent() + 2), tr("high"));
   const QString caption = caption_.isEmpty() ? tr("score / group maximum; shaded = pruned") : caption_;
-  p.drawText(QRectF(bar.right() + 12, bar.top() - 4, area.right() - bar.right() - 12, 20), Qt::AlignLeft, caption);
+  const QRectF caption_rect(bar.right() + 12, bar.top() - 4, area.right() - bar.right() - 12, 20);
+  p.drawText(caption_rect, Qt::AlignLeft,
+             fm.elidedText(caption, Qt::ElideRight, static_cast<int>(caption_rect.width())));
 }
 
 bool ChannelHeatmap::event(QEvent* e) {

@@ -168,11 +168,11 @@ void LiveChart::rebuild_axes() {
   auto make = [](bool log) -> QAbstractAxis* {
     if (log) {
       auto* a = new QLogValueAxis;
-      a->setLabelFormat(QStringLiteral("%g"));
+      a->setLabelFormat(QStringLiteral("%.3g"));
       return a;
     }
     auto* a = new QValueAxis;
-    a->setLabelFormat(QStringLiteral("%g"));
+    a->setLabelFormat(QStringLiteral("%.3g"));
     return a;
   };
   QAbstractAxis* x = make(log_x_);

@@ -5,6 +5,7 @@
 #include "core/jobs/run_dir.h"
 #include "core/models/cost.h"
 #include "core/models/registry.h"
+#include "core/prune/plan.h"
 #include "core/prune/selection.h"
 #include "widgets/channel_heatmap.h"
 #include "widgets/live_chart.h"
@@ -305,6 +306,7 @@ void CompressPage::on_model_ready(const ModelInfo& info) {
   }
   method_->setCurrentIndex(std::max(first, 0));
   heatmap_->set_rows({});
+  if (!followed_.isEmpty()) show_plan(followed_ + QStringLiteral("/scores.json"));
   update_selection();
   set_busy(false);
   Q_EMIT status(tr("%1 ready to compress").arg(info.arch));
@@ -494,9 +496,18 @@ void CompressPage::on_events(const QStringList& lines) {
       }
     } else if (kind == QStringLiteral("stage")) {
       Q_EMIT status(tr("stage: %1").arg(e.value(QStringLiteral("stage")).toString()));
+    } else if (kind == QStringLiteral("scored") && !followed_.isEmpty()) {
+      show_plan(followed_ + QStringLiteral("/scores.json"));
     } else if (kind == QStringLiteral("samples") && !followed_.isEmpty()) {
+      // The job writes teacher rows above student rows (image-to-image: input | teacher | student triplets).
       const QString png = followed_ + QLatin1Char('/') + e.value(QStringLiteral("path")).toString();
-      samples_->set_images(QImage(png), QImage(), tr("%1 (teacher rows above student rows)").arg(png));
+      const QImage grid(png);
+      if (model_.image_to_image)
+        samples_->set_images(grid, QImage(), tr("%1: input | teacher | student").arg(png));
+      else
+        samples_->set_images(grid.copy(0, 0, grid.width(), grid.height() / 2 + 1),
+                             grid.copy(0, grid.height() / 2, grid.width(), grid.height() - grid.height() / 2),
+                             tr("Step %1 of %2").arg(step).arg(followed_));
     }
   }
   for (const QString& k : losses_changed) losses_->set_series(k, loss_points_[k]);
@@ -548,9 +559,33 @@ void CompressPage::follow_run(const QString& run_dir) {
   fd_->clear();
   prdc_->clear();
   views_->setCurrentIndex(1);
+  show_plan(run_dir + QStringLiteral("/scores.json"));
   poll_run();
   follow_timer_->start();
   Q_EMIT status(tr("Following %1").arg(run_dir));
+}
+
+void CompressPage::show_plan(const QString& path) {
+  if (!QFileInfo::exists(path)) return;
+  try {
+    const prune::Plan plan = prune::load_plan(path.toStdString());
+    QVector<widgets::HeatmapRow> rows;
+    const QStringList order = model_.arch == QString::fromStdString(plan.arch) ? model_.groups : QStringList();
+    for (const auto& [name, scores] : plan.scores) {
+      widgets::HeatmapRow r{QString::fromStdString(name), QVector<double>(scores.begin(), scores.end()), {}};
+      r.kept = QVector<bool>(r.scores.size(), false);
+      for (int64_t c : plan.kept.at(name)) r.kept[static_cast<int>(c)] = true;
+      rows.push_back(r);
+    }
+    if (!order.isEmpty())
+      std::stable_sort(rows.begin(), rows.end(),
+                       [&](const auto& a, const auto& b) { return order.indexOf(a.group) < order.indexOf(b.group); });
+    heatmap_->set_rows(rows);
+    heatmap_->set_caption(
+        tr("%1 scores of the followed run; shaded = pruned").arg(QString::fromStdString(plan.method)));
+  } catch (const std::exception& e) {
+    Q_EMIT status(tr("%1: %2").arg(path, QString::fromUtf8(e.what())));
+  }
 }
 
 void CompressPage::poll_run() {

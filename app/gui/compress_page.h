@@ -69,6 +69,7 @@ private:
   void start_compress();
   void set_busy(bool busy, const QString& what = {});
   void poll_run();
+  void show_plan(const QString& scores_json); // a run's scores and kept channels into the heatmap
   void save_config();
   void export_student();
   void export_curves();

@@ -18,7 +18,8 @@ namespace {
 struct Options {
   QString checkpoint;
   QString screenshot; // hidden: save the window to this PNG once it has settled, then quit
-  QString tab;        // hidden: central tab to show first, by its title (for screenshots of other tabs)
+  QString tab;        // hidden: tab to show first, by its title, at any level (for screenshots of other tabs)
+  QString run;        // a run directory to follow
 };
 
 // --help and --version are answered without a window system, so they also work over ssh or in a container without
@@ -47,7 +48,10 @@ Options parse_arguments(const QCoreApplication& app) {
   QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Show the central tab titled <name> first."),
                          QStringLiteral("name"));
   tab.setFlags(QCommandLineOption::HiddenFromHelp);
-  parser.addOptions({screenshot, tab});
+  QCommandLineOption run(QStringLiteral("run"),
+                         QStringLiteral("Follow the run directory <dir> (also one a CLI job is still writing)."),
+                         QStringLiteral("dir"));
+  parser.addOptions({screenshot, tab, run});
   parser.process(app); // exits on --help, --version and unknown options
 
   const QStringList positional = parser.positionalArguments();
@@ -57,7 +61,7 @@ Options parse_arguments(const QCoreApplication& app) {
     parser.showHelp(2);
   }
   return {positional.isEmpty() ? QString() : QFileInfo(positional.front()).absoluteFilePath(), parser.value(screenshot),
-          parser.value(tab)};
+          parser.value(tab), parser.value(run)};
 }
 
 // The window as it looks on screen, with any dialog it has open (an error message, say) painted where it stands.
@@ -92,10 +96,12 @@ void arm_screenshot(gs::gui::MainWindow& window, const QString& path, bool wait_
   }
 }
 
-void select_tab(gs::gui::MainWindow& window, const QString& title) {
-  auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("centralTabs"));
-  for (int i = 0; tabs && i < tabs->count(); ++i)
-    if (tabs->tabText(i).compare(title, Qt::CaseInsensitive) == 0) tabs->setCurrentIndex(i);
+// "Compress/Curves" selects Compress among the central tabs, then Curves inside it.
+void select_tab(gs::gui::MainWindow& window, const QString& path) {
+  for (const QString& title : path.split(QLatin1Char('/')))
+    for (QTabWidget* tabs : window.findChildren<QTabWidget*>())
+      for (int i = 0; i < tabs->count(); ++i)
+        if (tabs->tabText(i).compare(title, Qt::CaseInsensitive) == 0) tabs->setCurrentIndex(i);
 }
 
 } // namespace
@@ -126,6 +132,7 @@ int main(int argc, char** argv) {
 
   const std::string log_file = gs::log::default_log_file();
   if (gs::log::log_to_file(log_file)) gs::log::get("app")->info("log file: {}", log_file);
+  if (!options.run.isEmpty()) window.follow_run(options.run);
   if (!options.checkpoint.isEmpty()) {
     window.open_checkpoint(options.checkpoint);
     // After the load: showing a checkpoint without records moves to the Tensors tab.

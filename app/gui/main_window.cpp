@@ -124,8 +124,7 @@ void MainWindow::create_menus() {
   QAction* open_run = file->addAction(tr("Open &Run Directory…"), this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Run Directory"), compress_->run_dir());
     if (dir.isEmpty()) return;
-    tabs_->setCurrentWidget(compress_);
-    compress_->follow_run(dir);
+    follow_run(dir);
   });
   open_run->setObjectName(QStringLiteral("actionOpenRun"));
   file->addSeparator();
@@ -170,6 +169,11 @@ void MainWindow::save_settings() const {
   QSettings settings;
   settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("window/state"), saveState());
+}
+
+void MainWindow::follow_run(const QString& run_dir) {
+  tabs_->setCurrentWidget(compress_);
+  compress_->follow_run(run_dir);
 }
 
 bool MainWindow::loading() const {

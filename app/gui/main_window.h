@@ -37,6 +37,8 @@ public:
   // Reads `path` in the background; the current content stays until the new one has loaded.
   void open_checkpoint(const QString& path);
   bool loading() const;
+  // Shows the Compress tab following a run directory (curves, newest samples, its heatmap).
+  void follow_run(const QString& run_dir);
   // The checkpoint on screen (empty before the first successful load).
   QString current_path() const { return current_.path; }
 
