@@ -317,6 +317,8 @@ void CompressPage::on_method_changed() {
   if (i < 0 || i >= model_.methods.size()) return;
   const MethodChoice& m = model_.methods[i];
   method_help_->setText(m.unavailable.isEmpty() ? m.summary : tr("Not for this model: %1").arg(m.unavailable));
+  score_button_->setEnabled(!busy_ && !m.learned);
+  score_button_->setToolTip(m.learned ? tr("This method learns its channels while training: press Start") : QString());
 }
 
 void CompressPage::update_selection() {
@@ -435,6 +437,7 @@ void CompressPage::set_busy(bool busy, const QString& what) {
                                                     score_button_, steps_, batch_, lr_, pixel_, relation_, dgl_alpha_,
                                                     dgl_start_, ema_, eval_n_, eval_every_, start_button_})
     w->setEnabled(!busy && have_model);
+  if (!busy) on_method_changed();
   pause_button_->setEnabled(busy);
   stop_button_->setEnabled(busy);
   if (!busy) pause_button_->setChecked(false);

@@ -11,7 +11,8 @@ namespace gs::gui {
 
 struct MethodChoice {
   QString name, label, summary;
-  QString unavailable; // why it does not apply to this model; empty when it does
+  QString unavailable;  // why it does not apply to this model; empty when it does
+  bool learned = false; // learns its channels during Start instead of scoring first
 };
 
 struct ModelInfo {

@@ -88,10 +88,11 @@ void EngineWorker::inspect(const QString& path) {
                        .arg(info.arch, QString::fromStdString(models::human_count(cost.params)),
                             QString::fromStdString(models::human_count(cost.macs)))
                        .arg(info.groups.size());
-    for (const auto& s : prune::scorers())
-      info.methods.push_back({QString::fromStdString(s.name), QString::fromStdString(s.label),
-                              QString::fromStdString(s.summary),
-                              QString::fromStdString(prune::not_applicable(s.name, g))});
+    for (const auto* list : {&prune::scorers(), &prune::learned_methods()})
+      for (const auto& s : *list)
+        info.methods.push_back(
+            {QString::fromStdString(s.name), QString::fromStdString(s.label), QString::fromStdString(s.summary),
+             QString::fromStdString(prune::not_applicable(s.name, g)), prune::is_learned_method(s.name)});
     if (!info.image_to_image) {
       torch::NoGradGuard no_grad;
       g.module().eval();

@@ -65,6 +65,11 @@ nlohmann::json to_json(const CompressConfig& c) {
             {"directions", c.score.directions},
             {"alpha", c.score.alpha},
             {"pca_samples", c.score.pca_samples}}},
+          {"learn",
+           {{"max_steps", c.learn.max_steps},
+            {"lr", c.learn.lr},
+            {"sparsity_weight", c.learn.sparsity_weight},
+            {"threshold", c.learn.threshold}}},
           {"data", c.data},
           {"data_layout", c.data_layout},
           {"finetune",
@@ -109,6 +114,14 @@ CompressConfig config_from_json(const nlohmann::json& j) {
     s.get("pca_samples", c.score.pca_samples);
     s.finish();
   }
+  {
+    Reader l = r.child("learn");
+    l.get("max_steps", c.learn.max_steps);
+    l.get("lr", c.learn.lr);
+    l.get("sparsity_weight", c.learn.sparsity_weight);
+    l.get("threshold", c.learn.threshold);
+    l.finish();
+  }
   r.get("data", c.data);
   r.get("data_layout", c.data_layout);
   {
@@ -152,6 +165,7 @@ CompressConfig config_from_json(const nlohmann::json& j) {
   positive(c.steps, "finetune.steps");
   positive(c.batch, "finetune.batch");
   positive(c.eval_n, "eval.n");
+  positive(c.learn.max_steps, "learn.max_steps");
   if (!(c.lr > 0)) throw std::invalid_argument("finetune.lr must be positive");
   if (c.objectives.ema < 0 || c.objectives.ema >= 1) throw std::invalid_argument("finetune.ema must be in [0, 1)");
   return c;

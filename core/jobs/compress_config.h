@@ -16,11 +16,20 @@ struct ScoreSettings {
   int64_t pca_samples = 10000;
 };
 
+// Learned-mask methods (coronet): how long and how hard to push towards the MAC budget of `selection.sparsity`.
+struct LearnSettings {
+  int64_t max_steps = 3000;
+  double lr = 1e-3;
+  double sparsity_weight = 0.5;
+  double threshold = 1e-2;
+};
+
 struct CompressConfig {
   std::string model;          // teacher checkpoint
   std::string method = "l1";  // scorer (core/prune/scorer.h)
   prune::Selection selection; // sparsity, policy, min_width, overrides
   ScoreSettings score;
+  LearnSettings learn;
   std::string data; // dataset spec: real images, or inputs for image-to-image models
   std::string data_layout = "auto";
   int64_t steps = 1000, batch = 16;

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/models/channel_ops.h"
 #include "core/models/registry.h"
+#include "core/prune/hypernet.h"
 #include "core/prune/plan.h"
 #include "core/train/objectives.h"
 #include "core/train/train_common.h"
@@ -98,11 +99,17 @@ public:
 
   JobResult run() {
     preflight();
-    stage("score");
-    if (!score_or_load()) return cancelled();
     models::Model student;
     student.arch = teacher_.arch;
-    student.generator = models::slice(*teacher_.generator, plan_.kept);
+    if (prune::is_learned_method(c_.method)) {
+      stage("learn");
+      student.generator = learn_or_load();
+      if (!student.generator) return cancelled();
+    } else {
+      stage("score");
+      if (!score_or_load()) return cancelled();
+      student.generator = models::slice(*teacher_.generator, plan_.kept);
+    }
     student.discriminator = copy_discriminator(teacher_);
     event({{"kind", "pruned"},
            {"params", student.generator->cost().params},
@@ -151,6 +158,8 @@ private:
     prune::ChannelScores zeros;
     for (const auto& group : g.channel_groups()) zeros[group.name].assign(group.width, 0.0);
     prune::select_channels(g.channel_groups(), zeros, c_.selection); // impossible selections fail here
+    if (prune::is_learned_method(c_.method) && c_.selection.sparsity <= 0)
+      throw std::invalid_argument(c_.method + " needs a sparsity above 0: it sets the MAC budget to reach");
     if (!train::adversarial_from_name(c_.objectives.adversarial))
       throw std::invalid_argument("unknown adversarial loss '" + c_.objectives.adversarial +
                                   "' (logistic, bce, hinge, lsgan)");
@@ -182,6 +191,70 @@ private:
     run_.open();
     if (!resume_) run_.write_json("config.json", to_json(c_));
     event({{"kind", resume_ ? "resumed" : "started"}, {"model", c_.model}, {"method", c_.method}});
+  }
+
+  // CoroNetGAN-style: train gates on a copy of the teacher down to the MAC budget a uniform selection at the
+  // configured sparsity would have, then slice. The materialised generator is kept in checkpoints/pruned.pt so that
+  // a resumed run fine-tunes the same student.
+  std::unique_ptr<models::Generator> learn_or_load() {
+    models::Generator& t = *teacher_.generator;
+    const std::string saved = run_.path("checkpoints/pruned.pt");
+    if (resume_ && run_.exists("scores.json") && run_.exists("checkpoints/pruned.pt")) {
+      plan_ = prune::load_plan(run_.path("scores.json"));
+      prune::check_plan_fits(plan_, t);
+      return std::move(models::load_model(saved).generator);
+    }
+    prune::ChannelScores zeros;
+    for (const auto& group : t.channel_groups()) zeros[group.name].assign(group.width, 0.0);
+    prune::Selection uniform = c_.selection;
+    uniform.policy = prune::Policy::Uniform;
+    uniform.overrides.clear();
+    prune::HypernetParams hp;
+    hp.target_macs = prune::cost_after(t, prune::select_channels(t.channel_groups(), zeros, uniform)).macs;
+    hp.max_steps = c_.learn.max_steps;
+    hp.batch = std::max<int64_t>(2, c_.batch);
+    hp.lr = c_.learn.lr;
+    hp.sparsity = c_.learn.sparsity_weight;
+    hp.threshold = c_.learn.threshold;
+    hp.pixel = c_.objectives.pixel > 0 ? c_.objectives.pixel : 3;
+    hp.relation = c_.objectives.relation;
+    hp.seed = c_.seed;
+    hp.inputs = score_params(c_, t, data_.get()).inputs;
+    hp.abort = cb_.abort;
+    hp.on_progress = [&](int64_t step, int64_t macs, double loss, const prune::ChannelScores& z) {
+      if (cb_.on_scores) cb_.on_scores(z, step, hp.max_steps);
+      if (cb_.on_progress) cb_.on_progress("learn", step, hp.max_steps);
+      event({{"kind", "learn"},
+             {"learn_step", step},
+             {"macs", macs},
+             {"target_macs", hp.target_macs},
+             {"distillation", loss}});
+    };
+    std::unique_ptr<models::Generator> work = models::clone(t);
+    const prune::HypernetResult r = prune::hypernet_prune(*work, t, hp);
+    if (r.cancelled) return nullptr;
+    plan_.method = c_.method;
+    plan_.arch = models::arch_name(t.arch());
+    for (const auto& group : t.channel_groups()) plan_.widths[group.name] = group.width;
+    plan_.scores = r.scores;
+    plan_.selection = c_.selection;
+    plan_.kept = r.kept;
+    plan_.info = {{"model", c_.model},
+                  {"learn_steps", r.steps},
+                  {"macs", r.macs},
+                  {"target_macs", hp.target_macs},
+                  {"reached", r.reached}};
+    prune::save_plan(run_.path("scores.json"), plan_);
+    models::Model pruned;
+    pruned.arch = teacher_.arch;
+    pruned.generator = models::slice(*work, r.kept);
+    models::save_model(saved, pruned);
+    event({{"kind", "learned"},
+           {"steps", r.steps},
+           {"macs", r.macs},
+           {"target_macs", hp.target_macs},
+           {"reached", r.reached}});
+    return std::move(pruned.generator);
   }
 
   bool score_or_load() {

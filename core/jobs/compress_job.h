@@ -34,8 +34,7 @@ struct JobResult {
 // The job's data (real images or model inputs, sized for the model) and scorer parameters: what the GUI uses to score
 // alone, exactly as the job would.
 std::unique_ptr<data::Dataset> open_job_data(const CompressConfig& config, models::Generator& g);
-prune::ScoreParams score_params(const CompressConfig& config, const models::Generator& g,
-                                const data::Dataset* inputs);
+prune::ScoreParams score_params(const CompressConfig& config, const models::Generator& g, const data::Dataset* inputs);
 
 JobResult run_compress(const CompressConfig& config, const std::string& run_dir, bool resume,
                        const JobCallbacks& callbacks = {});

@@ -65,12 +65,28 @@ const std::vector<ScorerInfo>& scorers() {
   return list;
 }
 
+const std::vector<ScorerInfo>& learned_methods() {
+  static const std::vector<ScorerInfo> list{
+      {"coronet", "Differentiable (CoroNetGAN)",
+       "Learns per-channel latent vectors that gate every weight through a hypernetwork, pushing them to zero until "
+       "the MAC budget of the sparsity is met; needs no scores."},
+  };
+  return list;
+}
+
+bool is_learned_method(const std::string& name) {
+  for (const auto& m : learned_methods())
+    if (m.name == name) return true;
+  return false;
+}
+
 std::string not_applicable(const std::string& method, models::Generator& g) {
-  bool known = false;
+  bool known = is_learned_method(method);
   for (const auto& s : scorers()) known = known || s.name == method;
   if (!known) {
     std::ostringstream names;
     for (const auto& s : scorers()) names << (names.tellp() > 0 ? ", " : "") << s.name;
+    for (const auto& s : learned_methods()) names << ", " << s.name;
     throw std::invalid_argument("unknown scoring method '" + method + "' (known: " + names.str() + ")");
   }
   const char* arch = models::arch_name(g.arch());
@@ -86,6 +102,8 @@ std::string not_applicable(const std::string& method, models::Generator& g) {
 
 ScoreResult score(const std::string& method, models::Generator& g, const ScoreParams& params) {
   if (const std::string why = not_applicable(method, g); !why.empty()) throw std::invalid_argument(why);
+  if (is_learned_method(method))
+    throw std::invalid_argument(method + " learns its channels while training: run it with compress");
   if (params.batches < 0 || params.batch_size < 0) throw std::invalid_argument("batches and batch size must be >= 0");
   if (method == "random" || method == "l1" || method == "norm") return weight_scores(method, g, params);
   return gradient_scores(method, g, params);

@@ -46,13 +46,16 @@ struct ScorerInfo {
 };
 
 const std::vector<ScorerInfo>& scorers();
+// Methods that learn which channels to drop while training to a MAC target ("coronet"), instead of scoring once.
+const std::vector<ScorerInfo>& learned_methods();
+bool is_learned_method(const std::string& name);
 
 // A rectangular region of interest {x0, y0, x1, y1} (fractions of width and height) as a mask for ScoreParams::region.
 // Throws std::invalid_argument unless 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1.
 at::Tensor box_region(const std::vector<double>& box);
 
-// Why `method` cannot score `g` (e.g. "diversity needs a latent input; pix2pix takes images"), or "" when it can.
-// Throws std::invalid_argument for a method that does not exist, listing those that do.
+// Why `method` (a scorer or a learned method) cannot prune `g` (e.g. "diversity needs a latent input; pix2pix takes
+// images"), or "" when it can. Throws std::invalid_argument for a method that does not exist, listing those that do.
 std::string not_applicable(const std::string& method, models::Generator& g);
 
 // Scores every channel group of `g`. Throws std::invalid_argument (unknown or inapplicable method, bad parameters,

@@ -74,7 +74,7 @@ private Q_SLOTS:
     QVERIFY(estimate->text().contains(QStringLiteral("MACs")));
     // Inapplicable methods are listed but disabled, with the reason.
     auto* methods = child<QComboBox>(page, "methodCombo");
-    QCOMPARE(methods->count(), 5);
+    QCOMPARE(methods->count(), 6);
 
     QTest::mouseClick(child<QPushButton>(page, "scoreButton"), Qt::LeftButton);
     auto* heatmap = child<gs::widgets::ChannelHeatmap>(page, "heatmap");

@@ -146,6 +146,32 @@ private Q_SLOTS:
       QCOMPARE(e.contains("dgl"), e["step"].get<int64_t>() > 3); // the step after the switch is step 4
   }
 
+  // The learned-mask method replaces scoring: it learns down to the budget of the sparsity, saves the materialised
+  // student, and a resumed run fine-tunes that same student.
+  void coronet_learns_to_the_budget_and_resumes() {
+    QTemporaryDir dir;
+    jobs::CompressConfig c = tiny_job(dir, 4);
+    c.method = "coronet";
+    c.learn.max_steps = 400;
+    const std::string run = dir.filePath("run").toStdString();
+    std::atomic<bool> stop{false};
+    jobs::JobCallbacks cb;
+    cb.abort = &stop;
+    cb.on_progress = [&](const std::string& stage, int64_t done, int64_t) {
+      if (stage == "finetune" && done == 2) stop = true;
+    };
+    QVERIFY(jobs::run_compress(c, run, false, cb).cancelled);
+    const auto learned = events_of(run, "learned");
+    QCOMPARE(learned.size(), size_t{1});
+    QVERIFY(learned[0]["reached"].get<bool>());
+    QVERIFY(learned[0]["macs"].get<int64_t>() <= learned[0]["target_macs"].get<int64_t>());
+    QVERIFY(fs::exists(run + "/checkpoints/pruned.pt"));
+    QVERIFY(!jobs::run_compress(c, run, true).cancelled);
+    QCOMPARE(events_of(run, "learned").size(), size_t{1}); // not learned again
+    models::Model student = models::load_model(run + "/student.pt");
+    QCOMPARE(student.generator->cost().macs, learned[0]["macs"].get<int64_t>());
+  }
+
   void bad_configs_fail_before_any_file_is_written() {
     QTemporaryDir dir;
     const jobs::CompressConfig good = tiny_job(dir, 2);
@@ -172,6 +198,10 @@ private Q_SLOTS:
     c = good;
     c.method = "magic";
     refused(c, "unknown method");
+    c = good;
+    c.method = "coronet";
+    c.selection.sparsity = 0;
+    refused(c, "a learned method without a budget");
     c = good;
     c.data = dir.filePath("missing").toStdString();
     refused(c, "missing data");

@@ -2,6 +2,8 @@
 // channels that carry latent variation, streaming and cancelling, policies, overrides, scores.json round trips.
 #include "core/models/channel_ops.h"
 #include "core/models/registry.h"
+#include "core/models/state_loading.h"
+#include "core/prune/hypernet.h"
 #include "core/prune/plan.h"
 #include "model_checks.h"
 
@@ -285,6 +287,42 @@ private Q_SLOTS:
     QVERIFY_THROWS_EXCEPTION(models::ModelError, prune::check_plan_fits(back, *other.generator));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, prune::plan_from_json(nlohmann::json{{"format", "x"}}));
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, prune::load_plan(dir.filePath("missing.json").toStdString()));
+  }
+
+  // CoroNetGAN-style learning drives latent entries to zero until the MAC budget is met; the kept channels' model
+  // is what slicing gives, and the generated weights already carry the removal.
+  void hypernet_reaches_its_mac_target() {
+    for (auto arch : {models::Arch::DCGAN, models::Arch::Pix2Pix}) {
+      models::Model teacher = tiny(arch), work = tiny(arch);
+      models::copy_state(teacher.generator->module(), work.generator->module());
+      prune::HypernetParams p;
+      p.target_macs = teacher.generator->cost().macs / 2;
+      p.max_steps = 400;
+      p.batch = 4;
+      if (arch == models::Arch::Pix2Pix) p.inputs = random_images(3, 32);
+      int64_t calls = 0;
+      p.on_progress = [&](int64_t, int64_t macs, double loss, const prune::ChannelScores& z) {
+        QVERIFY(macs > 0 && std::isfinite(loss));
+        QCOMPARE(z.size(), teacher.generator->channel_groups().size());
+        ++calls;
+      };
+      const prune::HypernetResult r = prune::hypernet_prune(*work.generator, *teacher.generator, p);
+      QVERIFY2(r.reached, models::arch_name(arch));
+      QVERIFY(r.macs <= p.target_macs);
+      QVERIFY(calls > 0);
+      const auto small = models::slice(*work.generator, r.kept);
+      QCOMPARE(small->cost().macs, r.macs);
+      for (const auto& [group, kept] : r.kept) QVERIFY(!kept.empty());
+    }
+    models::Model t = tiny(models::Arch::DCGAN), w = tiny(models::Arch::DCGAN);
+    prune::HypernetParams bad;
+    bad.target_macs = t.generator->cost().macs;
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, prune::hypernet_prune(*w.generator, *t.generator, bad));
+    std::atomic<bool> stop{true};
+    prune::HypernetParams stopped;
+    stopped.target_macs = 10;
+    stopped.abort = &stop;
+    QVERIFY(prune::hypernet_prune(*w.generator, *t.generator, stopped).cancelled);
   }
 
   void a_plan_slices_to_the_costs_it_promised() {

@@ -1,0 +1,203 @@
+// Every weight that produces or reads a channel group's channels is generated as W = (A e) * prod_g z_g, with A e
+// (a learned embedding e of size 8 projected per weight element) initialised to the teacher's weights and z_g one
+// latent entry per channel, broadcast along the slot's axis. Zeroing z_g[c] therefore zeroes output channel c and
+// the matching inputs of every consumer: the pruned network is exactly the network with those channels removed.
+// The module itself runs unchanged: generated weights are written into its parameters each step and their gradients
+// are carried back into the hypernetwork by the chain rule.
+#include "core/prune/hypernet.h"
+
+#include "core/models/channel_ops.h"
+#include "core/prune/gradient_scorers.h"
+#include "core/train/objectives.h"
+
+#include <torch/torch.h>
+
+namespace gs::prune {
+namespace {
+
+using models::SlotRole;
+
+struct Gate {
+  size_t group;
+  int64_t dim, offset;
+};
+
+struct Generated {
+  std::string name;
+  at::Tensor param; // the module's parameter the generated weight is written into
+  at::Tensor a, e;  // A [numel, m], e [m]
+  std::vector<Gate> gates;
+};
+
+class Hypernet {
+public:
+  Hypernet(models::Generator& g, const HypernetParams& p) : groups_(g.channel_groups()) {
+    const TensorLookup tensors = named_tensors(g.module());
+    std::map<std::string, std::vector<Gate>> gates;
+    for (size_t k = 0; k < groups_.size(); ++k) {
+      z_.push_back(torch::ones({groups_[k].width}).requires_grad_(true));
+      for (const auto& slot : groups_[k].slots)
+        if (slot.role == SlotRole::Producer || slot.role == SlotRole::Consumer)
+          gates[slot.tensor].push_back({k, slot.dim, slot.offset});
+    }
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(p.seed + 5);
+    for (auto& [name, list] : gates) {
+      Generated w;
+      w.name = name;
+      w.param = tensors.at(name);
+      at::Tensor e = at::randn({p.embedding}, gen);
+      e = e / e.norm();
+      // A e = W at the start: A = W ⊗ e with |e| = 1.
+      w.a = (w.param.detach().flatten().unsqueeze(1) * e.unsqueeze(0)).clone().requires_grad_(true);
+      w.e = e.clone().requires_grad_(true);
+      w.gates = list;
+      generated_.push_back(std::move(w));
+    }
+    for (auto& p_ : g.module().named_parameters())
+      if (!gates.count(p_.key())) free_.push_back(p_.value());
+  }
+
+  // The weights with the current z, as autograd expressions of A, e and z.
+  std::vector<at::Tensor> weights() const {
+    std::vector<at::Tensor> out;
+    for (const auto& w : generated_) {
+      at::Tensor t = w.a.mm(w.e.unsqueeze(1)).view(w.param.sizes());
+      for (const Gate& gate : w.gates) {
+        const int64_t n = t.size(gate.dim), width = groups_[gate.group].width;
+        at::Tensor scale = torch::ones({n});
+        scale = torch::cat({scale.slice(0, 0, gate.offset), z_[gate.group], scale.slice(0, gate.offset + width, n)});
+        std::vector<int64_t> shape(t.dim(), 1);
+        shape[gate.dim] = n;
+        t = t * scale.view(shape);
+      }
+      out.push_back(t);
+    }
+    return out;
+  }
+
+  void write(const std::vector<at::Tensor>& weights) {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < generated_.size(); ++i) generated_[i].param.copy_(weights[i]);
+  }
+
+  std::vector<at::Tensor> trainable() const {
+    std::vector<at::Tensor> out(z_.begin(), z_.end());
+    for (const auto& w : generated_) out.push_back(w.a), out.push_back(w.e);
+    return out;
+  }
+  const std::vector<at::Tensor>& free_params() const { return free_; }
+  std::vector<at::Tensor> generated_params() const {
+    std::vector<at::Tensor> out;
+    for (const auto& w : generated_) out.push_back(w.param);
+    return out;
+  }
+
+  void proximal(double step) {
+    torch::NoGradGuard no_grad;
+    for (auto& z : z_) z.copy_(z.sign() * (z.abs() - step).clamp_min(0));
+  }
+
+  models::KeptChannels kept(double threshold) const {
+    models::KeptChannels out;
+    for (size_t k = 0; k < groups_.size(); ++k) {
+      const at::Tensor mag = z_[k].detach().abs();
+      auto& list = out[groups_[k].name];
+      for (int64_t c = 0; c < groups_[k].width; ++c)
+        if (mag[c].item<double>() >= threshold) list.push_back(c);
+      if (list.empty()) list.push_back(mag.argmax().item<int64_t>());
+    }
+    return out;
+  }
+
+  ChannelScores scores() const {
+    ChannelScores out;
+    for (size_t k = 0; k < groups_.size(); ++k) out[groups_[k].name] = to_vector(z_[k].detach().abs());
+    return out;
+  }
+
+private:
+  std::vector<models::ChannelGroup> groups_;
+  std::vector<at::Tensor> z_;
+  std::vector<Generated> generated_;
+  std::vector<at::Tensor> free_;
+};
+
+} // namespace
+
+HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, const HypernetParams& p) {
+  const int64_t full = g.cost().macs;
+  if (p.target_macs <= 0 || p.target_macs >= full)
+    throw std::invalid_argument("the MAC target must be positive and below the model's " + std::to_string(full));
+  if (p.batch < 2 && p.relation > 0) throw std::invalid_argument("relation distillation needs a batch of 2 or more");
+  const models::InputSpec spec = g.input_spec();
+  if (!p.inputs && spec.kind == models::InputSpec::Kind::Image)
+    throw std::invalid_argument(std::string(models::arch_name(g.arch())) + " takes images: pruning needs input data");
+  auto latent_gen = at::make_generator<at::CPUGeneratorImpl>(p.seed);
+  const InputSource inputs = p.inputs ? p.inputs : [&](int64_t, int64_t n) {
+    return at::randn({n, spec.shape.at(0)}, latent_gen);
+  };
+
+  Hypernet net(g, p);
+  std::vector<at::Tensor> params = net.trainable();
+  for (const auto& f : net.free_params()) params.push_back(f);
+  torch::optim::Adam opt(params, torch::optim::AdamOptions(p.lr));
+  // Running statistics stay the teacher's: the loss compares like with like while channels disappear.
+  const bool was_training = g.module().is_training();
+  g.module().eval();
+  teacher.module().eval();
+  const std::vector<at::Tensor> module_params = [&] {
+    std::vector<at::Tensor> v = net.generated_params();
+    for (const auto& f : net.free_params()) v.push_back(f);
+    return v;
+  }();
+
+  HypernetResult r;
+  double lambda = p.sparsity;
+  for (int64_t step = 0; step < p.max_steps; ++step) {
+    if (p.abort && p.abort->load()) {
+      r.cancelled = true;
+      break;
+    }
+    const std::vector<at::Tensor> w = net.weights();
+    net.write(w);
+    const at::Tensor x = inputs(step, p.batch);
+    at::Tensor target;
+    {
+      torch::NoGradGuard no_grad;
+      target = teacher.forward(x);
+    }
+    const at::Tensor out = g.forward(x);
+    at::Tensor loss = p.pixel * train::pixel_distillation(out, target);
+    if (p.relation > 0) loss = loss + p.relation * train::relation_distillation(out, target);
+    const auto grads = torch::autograd::grad({loss}, module_params, {}, false, false, true);
+    // Chain rule into A, e and z: d loss / d(hyper) = sum over weights of (d loss / d W) * (d W / d hyper).
+    at::Tensor surrogate = torch::zeros({});
+    for (size_t i = 0; i < w.size(); ++i)
+      if (grads[i].defined()) surrogate = surrogate + (w[i] * grads[i]).sum();
+    opt.zero_grad();
+    surrogate.backward();
+    for (size_t i = w.size(); i < module_params.size(); ++i)
+      if (grads[i].defined()) module_params[i].mutable_grad() = grads[i];
+    opt.step();
+    net.proximal(lambda * p.lr);
+    lambda *= 1.01; // the pressure grows until the target is met
+    r.steps = step + 1;
+    if (step % 10 == 9 || step + 1 == p.max_steps) {
+      r.kept = net.kept(p.threshold);
+      r.macs = g.with_widths(models::widths_after(g.channel_groups(), r.kept))->cost().macs;
+      if (p.on_progress) p.on_progress(r.steps, r.macs, loss.item<double>(), net.scores());
+      if (r.macs <= p.target_macs) {
+        r.reached = true;
+        break;
+      }
+    }
+  }
+  net.write(net.weights());
+  r.kept = net.kept(p.threshold);
+  r.macs = g.with_widths(models::widths_after(g.channel_groups(), r.kept))->cost().macs;
+  r.scores = net.scores();
+  g.module().train(was_training);
+  return r;
+}
+
+} // namespace gs::prune

@@ -1,0 +1,37 @@
+// CoroNetGAN-style differentiable pruning: per-group latent vectors z gate every weight through a small hypernetwork,
+// a proximal step drives entries of z to exactly zero, and training stops once the generator's MACs reach a target.
+#pragma once
+#include "core/prune/scorer.h"
+
+namespace gs::prune {
+
+struct HypernetParams {
+  int64_t target_macs = 0;  // stop when the kept channels cost at most this many MACs
+  int64_t max_steps = 3000; // give up (keeping what was reached) after this many steps
+  int64_t batch = 8;
+  double lr = 1e-3;        // Adam on the hypernetwork and the latent vectors
+  double sparsity = 0.5;   // lambda of the proximal step z <- sign(z) max(|z| - lambda lr, 0), growing 1% a step
+  double threshold = 1e-2; // a channel is kept while |z| >= threshold (z starts at 1)
+  int64_t embedding = 8;   // hypernetwork embedding size
+  double pixel = 3, relation = 30; // distillation from the unpruned teacher on the same inputs
+  uint64_t seed = 0;
+  InputSource inputs; // empty: seeded latents
+  std::function<void(int64_t step, int64_t macs, double loss, const ChannelScores& z)> on_progress;
+  const std::atomic<bool>* abort = nullptr;
+};
+
+struct HypernetResult {
+  ChannelScores scores;      // |z| per channel (0 for channels the proximal step removed)
+  models::KeptChannels kept; // |z| >= threshold, at least one channel per group
+  int64_t steps = 0;
+  int64_t macs = 0;     // of the kept channels
+  bool reached = false; // the MAC target was met
+  bool cancelled = false;
+};
+
+// Trains on `g` (a copy of the teacher, changed in place) and leaves in it the weights the hypernetwork generates, with
+// z folded in: slicing `g` to `kept` materialises the plain pruned generator. Throws std::invalid_argument for a
+// target that is not below the current MACs or not positive, or a model without channel groups.
+HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, const HypernetParams& params);
+
+} // namespace gs::prune
