@@ -2,9 +2,9 @@
 // "finetune": {...}, "eval": {...}, "sample_every", "checkpoint_every", "log_every", "seed", "device", "deterministic"}
 #include "core/jobs/compress_config.h"
 
+#include "core/io/json_file.h"
 #include "core/prune/scorer.h"
 
-#include <fstream>
 #include <set>
 
 namespace gs::jobs {
@@ -172,15 +172,7 @@ CompressConfig config_from_json(const nlohmann::json& j) {
 }
 
 CompressConfig load_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot open the config");
-  try {
-    return config_from_json(nlohmann::json::parse(in));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(path + ": not valid JSON (" + std::string(e.what()) + ")");
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(path + ": " + e.what());
-  }
+  return io::read_json_file<CompressConfig>(path, "config", config_from_json);
 }
 
 } // namespace gs::jobs

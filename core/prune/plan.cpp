@@ -3,9 +3,9 @@
 #include "core/prune/plan.h"
 
 #include "core/io/atomic_file.h"
+#include "core/io/json_file.h"
 #include "core/models/channel_ops.h"
 
-#include <fstream>
 #include <sstream>
 
 namespace gs::prune {
@@ -94,15 +94,7 @@ void save_plan(const std::string& path, const Plan& plan) {
 }
 
 Plan load_plan(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot open the scores file");
-  try {
-    return plan_from_json(nlohmann::json::parse(in));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(path + ": not valid JSON (" + e.what() + ")");
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(path + ": " + e.what());
-  }
+  return io::read_json_file<Plan>(path, "scores file", plan_from_json);
 }
 
 void check_plan_fits(const Plan& plan, models::Generator& g) {

@@ -275,9 +275,7 @@ private:
   void save() {
     if (p_.state_path.empty()) return;
     torch::serialize::OutputArchive a;
-    a.write("step", torch::tensor(step_));
-    a.write("rng", rng_.get_state());
-    a.write("global_rng", at::detail::getDefaultCPUGenerator().get_state());
+    write_progress(a, step_, rng_);
     write_modules(a, "g.", student_.module());
     torch::serialize::OutputArchive og;
     opt_g_->save(og);
@@ -302,14 +300,7 @@ private:
       throw std::runtime_error(p_.state_path + ": cannot read the fine-tuning state (" +
                                std::string(e.what_without_backtrace()).substr(0, 200) + ")");
     }
-    at::Tensor step_t, rng_t, global_t;
-    a.read("step", step_t);
-    step_ = step_t.item<int64_t>();
-    a.read("rng", rng_t);
-    rng_.set_state(rng_t);
-    a.read("global_rng", global_t);
-    at::Generator global = at::detail::getDefaultCPUGenerator();
-    global.set_state(global_t);
+    step_ = read_progress(a, rng_);
     read_modules(a, "g.", student_.module());
     torch::serialize::InputArchive og;
     a.read("optimizer_g", og);

@@ -37,9 +37,7 @@ struct Trainer {
   void save() {
     models::save_model(p.out, model);
     torch::serialize::OutputArchive a;
-    a.write("step", torch::tensor(step));
-    a.write("rng", rng.get_state());
-    a.write("global_rng", at::detail::getDefaultCPUGenerator().get_state());
+    write_progress(a, step, rng);
     write_modules(a, "g.", model.generator->module());
     write_modules(a, "d.", model.discriminator->module());
     torch::serialize::OutputArchive og, od;
@@ -56,15 +54,7 @@ struct Trainer {
       throw std::runtime_error(state_path() + ": no training state to resume from (train without --resume first)");
     torch::serialize::InputArchive a;
     a.load_from(state_path());
-    // Each read needs an undefined tensor: reading into a defined one tries to resize its storage in place.
-    at::Tensor step_t, rng_t, global_t;
-    a.read("step", step_t);
-    step = step_t.item<int64_t>();
-    a.read("rng", rng_t);
-    rng.set_state(rng_t);
-    a.read("global_rng", global_t);
-    at::Generator global = at::detail::getDefaultCPUGenerator();
-    global.set_state(global_t);
+    step = read_progress(a, rng);
     read_modules(a, "g.", model.generator->module());
     read_modules(a, "d.", model.discriminator->module());
     torch::serialize::InputArchive og, od;

@@ -88,6 +88,24 @@ void read_modules(torch::serialize::InputArchive& archive, const std::string& pr
   models::load_strict(m, loaded, "training state");
 }
 
+void write_progress(torch::serialize::OutputArchive& a, int64_t step, const at::Generator& rng) {
+  a.write("step", torch::tensor(step));
+  a.write("rng", rng.get_state());
+  a.write("global_rng", at::detail::getDefaultCPUGenerator().get_state());
+}
+
+int64_t read_progress(torch::serialize::InputArchive& a, at::Generator& rng) {
+  // Each read needs an undefined tensor: reading into a defined one tries to resize its storage in place.
+  at::Tensor step, rng_state, global_state;
+  a.read("step", step);
+  a.read("rng", rng_state);
+  rng.set_state(rng_state);
+  a.read("global_rng", global_state);
+  at::Generator global = at::detail::getDefaultCPUGenerator();
+  global.set_state(global_state);
+  return step.item<int64_t>();
+}
+
 void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::string& path) {
   std::ostringstream bytes;
   archive.save_to(bytes);

@@ -2,6 +2,7 @@
 #pragma once
 #include "core/data/dataset.h"
 
+#include <ATen/core/Generator.h>
 #include <c10/core/Device.h>
 
 #include <string>
@@ -48,6 +49,9 @@ void check_writable(const std::string& path);
 // Every parameter and buffer of `m` under `prefix`, and back (strictly: a missing or mis-shaped tensor throws).
 void write_modules(torch::serialize::OutputArchive& archive, const std::string& prefix, torch::nn::Module& m);
 void read_modules(torch::serialize::InputArchive& archive, const std::string& prefix, torch::nn::Module& m);
+// The step, a loop's own RNG and the global CPU RNG: what makes a resumed run draw the same numbers.
+void write_progress(torch::serialize::OutputArchive& archive, int64_t step, const at::Generator& rng);
+int64_t read_progress(torch::serialize::InputArchive& archive, at::Generator& rng);
 // Saves next to `path` and renames over it, so a kill leaves the previous archive intact.
 void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::string& path);
 
