@@ -12,6 +12,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 namespace gs::prune {
 namespace {
 
@@ -109,6 +111,14 @@ public:
     return out;
   }
 
+  // Sets z of kept channels that the proximal step has zeroed back to `before` (their last value above zero).
+  void restore(const ChannelScores& before, const models::KeptChannels& kept) {
+    torch::NoGradGuard no_grad;
+    for (size_t k = 0; k < groups_.size(); ++k)
+      for (int64_t c : kept.at(groups_[k].name))
+        if (z_[k][c].item<double>() == 0) z_[k][c] = before.at(groups_[k].name)[c];
+  }
+
   ChannelScores scores() const {
     ChannelScores out;
     for (size_t k = 0; k < groups_.size(); ++k) out[groups_[k].name] = to_vector(z_[k].detach().abs());
@@ -121,6 +131,32 @@ private:
   std::vector<Generated> generated_;
   std::vector<at::Tensor> free_;
 };
+
+// The last step usually drops many channels at once and lands well under the budget. Channels come back, highest
+// |z| before that step first, while the budget holds: so methods compare at (nearly) equal MACs.
+models::KeptChannels fill_budget(models::Generator& g, models::KeptChannels kept, const ChannelScores& before,
+                                 int64_t target) {
+  const auto groups = g.channel_groups();
+  struct Candidate {
+    double z;
+    std::string group;
+    int64_t channel;
+  };
+  std::vector<Candidate> dropped;
+  for (const auto& group : groups) {
+    const auto& k = kept.at(group.name);
+    for (int64_t c = 0; c < group.width; ++c)
+      if (!std::binary_search(k.begin(), k.end(), c)) dropped.push_back({before.at(group.name)[c], group.name, c});
+  }
+  std::stable_sort(dropped.begin(), dropped.end(), [](const auto& a, const auto& b) { return a.z > b.z; });
+  for (const auto& d : dropped) {
+    auto& k = kept[d.group];
+    k.insert(std::upper_bound(k.begin(), k.end(), d.channel), d.channel);
+    if (g.with_widths(models::widths_after(groups, kept))->cost().macs > target)
+      k.erase(std::find(k.begin(), k.end(), d.channel));
+  }
+  return kept;
+}
 
 } // namespace
 
@@ -152,6 +188,7 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
   }();
 
   HypernetResult r;
+  ChannelScores before = net.scores(); // |z| at the previous budget check
   double lambda = p.sparsity;
   for (int64_t step = 0; step < p.max_steps; ++step) {
     if (p.abort && p.abort->load()) {
@@ -190,10 +227,15 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
         r.reached = true;
         break;
       }
+      before = net.scores();
     }
   }
-  net.write(net.weights());
   r.kept = net.kept(p.threshold);
+  if (r.reached) {
+    r.kept = fill_budget(g, r.kept, before, p.target_macs);
+    net.restore(before, r.kept);
+  }
+  net.write(net.weights());
   r.macs = g.with_widths(models::widths_after(g.channel_groups(), r.kept))->cost().macs;
   r.scores = net.scores();
   g.module().train(was_training);
