@@ -16,10 +16,10 @@ SampleView::SampleView(QWidget* parent) : QWidget(parent) {
                    QStringLiteral("4\u00d7")});
   zoom_->setCurrentIndex(0);
   connect(zoom_, &QComboBox::currentIndexChanged, this, &SampleView::refresh);
-  auto make_pane = [this](const QString& title, QLabel*& image) {
+  auto make_pane = [this](const QString& title, QLabel*& image, QLabel*& t) {
     auto* box = new QWidget(this);
     auto* l = new QVBoxLayout(box);
-    auto* t = new QLabel(QStringLiteral("<b>%1</b>").arg(title), box);
+    t = new QLabel(QStringLiteral("<b>%1</b>").arg(title), box);
     image = new QLabel(box);
     image->setAlignment(Qt::AlignCenter);
     image->setMinimumSize(160, 160);
@@ -36,8 +36,8 @@ SampleView::SampleView(QWidget* parent) : QWidget(parent) {
   top->addWidget(new QLabel(tr("Zoom"), this));
   top->addWidget(zoom_);
   grid->addLayout(top, 0, 0, 1, 2);
-  grid->addWidget(make_pane(tr("Teacher"), teacher_label_), 1, 0);
-  grid->addWidget(make_pane(tr("Student"), student_label_), 1, 1);
+  grid->addWidget(make_pane(tr("Teacher"), teacher_label_, left_title_), 1, 0);
+  grid->addWidget(make_pane(tr("Student"), student_label_, right_title_), 1, 1);
   teacher_label_->setObjectName(QStringLiteral("teacherImage"));
   student_label_->setObjectName(QStringLiteral("studentImage"));
   clear(tr("Samples appear here while fine-tuning runs: the same latents through teacher and student."));
@@ -48,6 +48,11 @@ void SampleView::set_images(const QImage& teacher, const QImage& student, const 
   student_ = student;
   caption_->setText(caption);
   refresh();
+}
+
+void SampleView::set_titles(const QString& left, const QString& right) {
+  left_title_->setText(QStringLiteral("<b>%1</b>").arg(left.toHtmlEscaped()));
+  right_title_->setText(QStringLiteral("<b>%1</b>").arg(right.toHtmlEscaped()));
 }
 
 void SampleView::clear(const QString& message) {

@@ -16,6 +16,8 @@ public:
   // Latest wins: each call replaces both images.
   void set_images(const QImage& teacher, const QImage& student, const QString& caption);
   void clear(const QString& message);
+  // Pane titles: "Teacher" / "Student" by default, "Original" / "Channel zeroed" for an ablation preview.
+  void set_titles(const QString& left, const QString& right);
   QImage teacher() const { return teacher_; }
   QImage student() const { return student_; }
 
@@ -23,6 +25,8 @@ private:
   void refresh();
   QImage teacher_, student_;
   QLabel* caption_;
+  QLabel* left_title_;
+  QLabel* right_title_;
   QLabel* teacher_label_;
   QLabel* student_label_;
   QComboBox* zoom_;

@@ -19,6 +19,7 @@ int run_pretrain(const std::vector<std::string>& args);
 int run_score(const std::vector<std::string>& args);
 int run_prune(const std::vector<std::string>& args);
 int run_compress(const std::vector<std::string>& args);
+int run_eval(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands();
 

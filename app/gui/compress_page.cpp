@@ -74,6 +74,12 @@ CompressPage::CompressPage(QWidget* parent) : QWidget(parent), worker_(new Engin
   connect(worker_, &EngineWorker::progress, this, &CompressPage::on_progress);
   connect(worker_, &EngineWorker::events, this, &CompressPage::on_events);
   connect(worker_, &EngineWorker::samples, this, &CompressPage::on_samples);
+  connect(worker_, &EngineWorker::ablation, this,
+          [this](const QString& group, int channel, const QImage& original, const QImage& ablated) {
+            samples_->set_titles(tr("Original"), tr("Channel %1 of %2 zeroed").arg(channel).arg(group));
+            samples_->set_images(original, ablated, tr("The same latents with and without one channel"));
+            views_->setCurrentWidget(samples_);
+          });
   connect(worker_, &EngineWorker::finished, this, &CompressPage::on_finished);
   connect(worker_, &EngineWorker::failed, this, &CompressPage::on_failed);
   thread_.start();
@@ -247,8 +253,15 @@ QWidget* CompressPage::build_views() {
   sorted_->setObjectName(QStringLiteral("sortedCheck"));
   hl->addWidget(heatmap_, 1);
   hl->addWidget(sorted_);
-  hl->addWidget(new QLabel(tr("Hover for a channel's score; click or drag to keep or prune by hand."), heat_page));
+  hl->addWidget(new QLabel(tr("Hover for a channel's score; click or drag to keep or prune by hand; right-click to "
+                              "see the samples with that channel zeroed."),
+                           heat_page));
   connect(sorted_, &QCheckBox::toggled, heatmap_, &widgets::ChannelHeatmap::set_sorted);
+  connect(heatmap_, &widgets::ChannelHeatmap::channel_picked, this, [this](const QString& group, int channel) {
+    if (busy_ || model_.path.isEmpty()) return;
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, group, channel] { w->ablate(group, channel); }, Qt::QueuedConnection);
+  });
   connect(heatmap_, &widgets::ChannelHeatmap::channel_toggled, this,
           [this](const QString& group, int channel, bool keep) {
             overrides_[group.toStdString()][channel] = keep;
@@ -310,6 +323,27 @@ void CompressPage::on_model_ready(const ModelInfo& info) {
   update_selection();
   set_busy(false);
   Q_EMIT status(tr("%1 ready to compress").arg(info.arch));
+}
+
+void CompressPage::choose_method(const QString& name) {
+  for (int i = 0; i < method_->count(); ++i)
+    if (method_->itemData(i, Qt::UserRole).toString() == name) method_->setCurrentIndex(i);
+}
+
+void CompressPage::set_sparsity_percent(int percent) {
+  sparsity_->setValue(percent);
+}
+
+void CompressPage::start(int steps) {
+  steps_->setValue(steps);
+  eval_every_->setValue(std::max(1, steps / 4));
+  start_compress();
+}
+
+void CompressPage::show_view(const QString& title) {
+  for (int i = 0; i < views_->count(); ++i)
+    if (views_->tabText(i) == title) views_->setCurrentIndex(i);
+  if (title == tr("Heatmap")) sorted_->setChecked(true);
 }
 
 void CompressPage::on_method_changed() {
@@ -521,6 +555,7 @@ void CompressPage::on_events(const QStringList& lines) {
 }
 
 void CompressPage::on_samples(qint64 step, const QImage& teacher, const QImage& student) {
+  samples_->set_titles(tr("Teacher"), tr("Student"));
   samples_->set_images(teacher, student, tr("Step %1: the same latents through teacher and student").arg(step));
 }
 

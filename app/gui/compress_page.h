@@ -49,6 +49,13 @@ public:
   QString run_dir() const { return run_dir_; }
   void stop_and_wait();
 
+  // What the guided tour drives.
+  void choose_method(const QString& name);
+  void set_sparsity_percent(int percent);
+  void score() { start_score(); }
+  void start(int steps);
+  void show_view(const QString& title);
+
 Q_SIGNALS:
   void busy_changed(bool busy);
   void status(const QString& message);

@@ -2,6 +2,7 @@
 
 #include "core/io/png.h"
 #include "core/jobs/compress_job.h"
+#include "core/models/channel_ops.h"
 #include "core/models/cost.h"
 #include "core/models/registry.h"
 #include "core/prune/scorer.h"
@@ -99,6 +100,7 @@ void EngineWorker::inspect(const QString& path) {
       auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
       info.samples = to_qimage(io::make_grid(g.forward(at::randn({16, g.input_spec().shape.at(0)}, gen)), 8));
     }
+    inspected_ = path;
     Q_EMIT model_ready(info);
   } catch (const std::exception& e) {
     Q_EMIT failed(QStringLiteral("inspect"), QObject::tr("%1: %2").arg(QFileInfo(path).fileName(), reason(e)));
@@ -134,6 +136,29 @@ void EngineWorker::score(const QString& path, const QString& method, const QStri
     Q_EMIT finished(QStringLiteral("score"), r.cancelled, {});
   } catch (const std::exception& e) {
     Q_EMIT failed(QStringLiteral("score"), reason(e));
+  }
+}
+
+void EngineWorker::ablate(const QString& group, int channel) {
+  try {
+    models::Model m = models::load_model(inspected_.toStdString());
+    models::Generator& g = *m.generator;
+    if (g.input_spec().kind != models::InputSpec::Kind::Latent)
+      throw std::invalid_argument("the ablation preview samples latents; this model takes images");
+    torch::NoGradGuard no_grad;
+    g.module().eval();
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
+    const at::Tensor z = at::randn({16, g.input_spec().shape.at(0)}, gen);
+    const QImage original = to_qimage(io::make_grid(g.forward(z), 8));
+    models::KeptChannels kept;
+    for (const auto& grp : g.channel_groups())
+      if (grp.name == group.toStdString())
+        for (int64_t c = 0; c < grp.width; ++c)
+          if (c != channel) kept[grp.name].push_back(c);
+    models::mask(g, kept);
+    Q_EMIT ablation(group, channel, original, to_qimage(io::make_grid(g.forward(z), 8)));
+  } catch (const std::exception& e) {
+    Q_EMIT failed(QStringLiteral("ablation preview"), reason(e));
   }
 }
 

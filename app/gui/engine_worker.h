@@ -19,6 +19,8 @@ public Q_SLOTS:
   void inspect(const QString& path);
   // score_settings: the "score" object of a compress config ({"batches", "batch", "region", ...}) plus "seed".
   void score(const QString& path, const QString& method, const QString& score_settings_json, const QString& data);
+  // Samples of the last inspected model on fixed latents, whole and with one channel zeroed.
+  void ablate(const QString& group, int channel);
   // A full compress config as JSON and the run directory.
   void compress(const QString& config_json, const QString& run_dir, bool resume);
 
@@ -28,12 +30,14 @@ Q_SIGNALS:
   void progress(const gs::gui::JobProgress& progress);
   void events(const QStringList& json_lines);
   void samples(qint64 step, const QImage& teacher, const QImage& student);
+  void ablation(const QString& group, int channel, const QImage& original, const QImage& ablated);
   void finished(const QString& what, bool cancelled, const QString& run_dir);
   // `what` is the work that failed ("inspect", "score", "compress"); the message names the problem.
   void failed(const QString& what, const QString& message);
 
 private:
   bool due(QElapsedTimer& timer);
+  QString inspected_; // path of the model ablate() works on
   const std::atomic<bool>& stop_;
   const std::atomic<bool>& pause_;
 };

@@ -5,7 +5,9 @@
 #include "app/gui/qt_log_sink.h"
 #include "app/gui/recent_files.h"
 #include "core/log.h"
+#include "core/resources.h"
 #include "ganstudio/version.h"
+#include "widgets/guide_panel.h"
 #include "widgets/log_pane.h"
 #include "widgets/model_panel.h"
 #include "widgets/record_tree.h"
@@ -105,6 +107,14 @@ void MainWindow::create_docks() {
   log_dock_->setAllowedAreas(Qt::BottomDockWidgetArea | Qt::TopDockWidgetArea);
   addDockWidget(Qt::BottomDockWidgetArea, log_dock_);
 
+  guide_ = new widgets::GuidePanel(this);
+  guide_dock_ = new QDockWidget(tr("Guided Tour"), this);
+  guide_dock_->setObjectName(QStringLiteral("guideDock"));
+  guide_dock_->setWidget(guide_);
+  addDockWidget(Qt::RightDockWidgetArea, guide_dock_);
+  guide_dock_->hide();
+  connect(guide_, &widgets::GuidePanel::action, this, &MainWindow::guide_action);
+
   // The side panel owns the full height; the log spans only the centre.
   setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
   resizeDocks({model_dock_}, {300}, Qt::Horizontal);
@@ -141,8 +151,14 @@ void MainWindow::create_menus() {
   view->addSeparator();
   view->addAction(model_dock_->toggleViewAction());
   view->addAction(log_dock_->toggleViewAction());
+  view->addAction(guide_dock_->toggleViewAction());
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
+  QAction* tour = help->addAction(tr("&Guided Tour"), this, [this] {
+    guide_dock_->show();
+    guide_->go_to(0);
+  });
+  tour->setObjectName(QStringLiteral("actionGuidedTour"));
   QAction* about = help->addAction(tr("&About"), this, &MainWindow::show_about);
   about->setMenuRole(QAction::AboutRole);
 }
@@ -218,6 +234,35 @@ void MainWindow::show_about() {
                         "<p>Compress trained GAN generators by channel pruning, interactively.</p>"
                         "<p>Qt %3. The same engine runs headless as <code>ganstudio-cli</code>.</p>")
                          .arg(product_name, QStringLiteral(GANSTUDIO_VERSION), QString::fromLatin1(qVersion())));
+}
+
+void MainWindow::guide_action(int step) {
+  tabs_->setCurrentWidget(compress_);
+  switch (step) {
+  case widgets::GuidePanel::Load:
+    if (const auto demo = find_resource("demo/dcgan-fashion-mnist.pt"))
+      open_checkpoint(QString::fromStdString(*demo));
+    else
+      show_error(tr("demo model"), tr("The bundled demo model is not installed."));
+    break;
+  case widgets::GuidePanel::Score:
+    compress_->choose_method(QStringLiteral("norm"));
+    compress_->show_view(tr("Heatmap"));
+    compress_->score();
+    break;
+  case widgets::GuidePanel::Prune:
+    compress_->set_sparsity_percent(50);
+    compress_->show_view(tr("Heatmap"));
+    break;
+  case widgets::GuidePanel::FineTune:
+    compress_->start(300);
+    break;
+  case widgets::GuidePanel::Compare:
+    compress_->show_view(tr("Samples"));
+    break;
+  default:
+    break;
+  }
 }
 
 void MainWindow::show_checkpoint(const widgets::CheckpointView& view, qint64 elapsed_ms) {

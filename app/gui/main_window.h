@@ -15,6 +15,7 @@ class QTabWidget;
 
 namespace gs::widgets {
 class LogPane;
+class GuidePanel;
 class ModelPanel;
 class RecordTree;
 class TensorBrowser;
@@ -62,6 +63,7 @@ private:
   void choose_checkpoint();
   void fill_recent_menu();
   void show_about();
+  void guide_action(int step);
   void show_checkpoint(const widgets::CheckpointView& view, qint64 elapsed_ms);
   void show_error(const QString& path, const QString& reason);
   void set_busy(bool busy);
@@ -78,6 +80,8 @@ private:
   widgets::RecordTree* records_ = nullptr;
   widgets::ModelPanel* model_panel_ = nullptr;
   widgets::LogPane* log_pane_ = nullptr;
+  widgets::GuidePanel* guide_ = nullptr;
+  QDockWidget* guide_dock_ = nullptr;
   QDockWidget* model_dock_ = nullptr;
   QDockWidget* log_dock_ = nullptr;
   QMenu* recent_menu_ = nullptr;

@@ -48,21 +48,6 @@ std::unique_ptr<data::Dataset> open_job_data(const CompressConfig& c, models::Ge
   return d;
 }
 
-// `n` images of the dataset in a seeded order: uint8 [n, C, H, W].
-static at::Tensor some_images(const data::Dataset& d, int64_t n, uint64_t seed) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  const at::Tensor order = torch::randperm(d.size(), gen);
-  std::vector<at::Tensor> images;
-  for (int64_t i = 0; i < d.size() && static_cast<int64_t>(images.size()) < n; ++i) {
-    try {
-      images.push_back(d.get(order[i].item<int64_t>()).image);
-    } catch (const data::BadSample&) {
-    }
-  }
-  if (images.empty()) throw std::runtime_error(d.describe() + ": no readable image");
-  return torch::stack(images);
-}
-
 prune::ScoreParams score_params(const CompressConfig& c, const models::Generator& g, const data::Dataset* d) {
   prune::ScoreParams p;
   p.batches = c.score.batches;
@@ -119,9 +104,12 @@ public:
     std::unique_ptr<Evaluator> evaluator;
     if (c_.eval) {
       stage("evaluate");
-      EvalSettings es{c_.extractor, c_.eval_n, c_.seed};
+      EvalSettings es;
+      es.extractor = c_.extractor;
+      es.n = c_.eval_n;
+      es.seed = c_.seed;
       const bool img = teacher_.generator->input_spec().kind == models::InputSpec::Kind::Image;
-      const at::Tensor sample = some_images(*data_, c_.eval_n, c_.seed + 11);
+      const at::Tensor sample = sample_images(*data_, c_.eval_n, c_.seed + 11);
       evaluator =
           std::make_unique<Evaluator>(es, *teacher_.generator, img ? sample.to(torch::kFloat) / 127.5 - 1 : sample);
       if (!run_.exists("checkpoints/state.pt")) {

@@ -1,10 +1,13 @@
 #include "core/jobs/evaluator.h"
 
 #include "core/metrics/fid.h"
+#include "core/metrics/kid.h"
 #include "core/metrics/prdc.h"
 #include "core/resources.h"
 
 #include <torch/torch.h>
+
+#include <algorithm>
 
 namespace gs::jobs {
 namespace {
@@ -30,10 +33,29 @@ std::optional<std::string> builtin_extractor_path() {
   return find_resource("extractors/builtin-fashion-mnist.pt");
 }
 
+at::Tensor sample_images(const data::Dataset& d, int64_t n, uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const at::Tensor order = torch::randperm(d.size(), gen);
+  std::vector<at::Tensor> images;
+  for (int64_t i = 0; i < d.size() && static_cast<int64_t>(images.size()) < n; ++i) {
+    try {
+      images.push_back(d.get(order[i].item<int64_t>()).image);
+    } catch (const data::BadSample&) {
+    }
+  }
+  if (images.empty()) throw std::runtime_error(d.describe() + ": no readable image");
+  return torch::stack(images);
+}
+
 Evaluator::Evaluator(const EvalSettings& settings, models::Generator& teacher, const at::Tensor& real_or_inputs)
     : settings_(settings), extractor_(open_extractor(settings.extractor)),
       image_to_image_(teacher.input_spec().kind == models::InputSpec::Kind::Image) {
-  if (settings.n < 2) throw std::invalid_argument("evaluation needs at least 2 samples");
+  for (auto& m : settings_.metrics) {
+    if (m == "fid") m = "fd";
+    if (m != "fd" && m != "kid" && m != "pr" && m != "dc")
+      throw std::invalid_argument("unknown metric '" + m + "' (fid, kid, pr, dc)");
+  }
+  if (settings.n < 6) throw std::invalid_argument("evaluation needs at least 6 samples (density uses k = 5)");
   torch::NoGradGuard no_grad;
   if (image_to_image_) {
     inputs_ = real_or_inputs.slice(0, 0, settings.n);
@@ -42,51 +64,74 @@ Evaluator::Evaluator(const EvalSettings& settings, models::Generator& teacher, c
     auto gen = at::make_generator<at::CPUGeneratorImpl>(settings.seed + 7);
     inputs_ = at::randn({settings.n, teacher.input_spec().shape.at(0)}, gen);
     const at::Tensor pick = torch::randperm(real_or_inputs.size(0), gen).slice(0, 0, settings.n);
-    const at::Tensor real = real_or_inputs.index_select(0, pick);
-    std::vector<at::Tensor> parts;
-    for (int64_t i = 0; i < real.size(0); i += kBatch)
-      parts.push_back(extractor_.features(real.slice(0, i, i + kBatch)));
-    real_features_ = torch::cat(parts);
+    real_features_ = features_of(real_or_inputs.index_select(0, pick));
   }
   if (real_features_.size(0) < 6) throw std::invalid_argument("evaluation needs at least 6 real samples");
+}
+
+bool Evaluator::wants(const char* metric) const {
+  return std::find(settings_.metrics.begin(), settings_.metrics.end(), metric) != settings_.metrics.end();
+}
+
+at::Tensor Evaluator::features_of(const at::Tensor& images) const {
+  std::vector<at::Tensor> parts;
+  for (int64_t i = 0; i < images.size(0); i += kBatch) {
+    parts.push_back(extractor_.features(images.slice(0, i, i + kBatch)));
+    if (settings_.on_progress) settings_.on_progress(std::min(i + kBatch, images.size(0)), images.size(0));
+  }
+  return torch::cat(parts);
 }
 
 at::Tensor Evaluator::generate_features(models::Generator& g) const {
   torch::NoGradGuard no_grad;
   const auto params = g.module().parameters();
   const at::Device device = params.empty() ? at::Device(at::kCPU) : params.front().device();
-  std::vector<at::Tensor> parts;
+  std::vector<at::Tensor> images;
   for (int64_t i = 0; i < inputs_.size(0); i += kBatch)
-    parts.push_back(extractor_.features(to_uint8(g.forward(inputs_.slice(0, i, i + kBatch).to(device)).cpu())));
-  return torch::cat(parts);
+    images.push_back(to_uint8(g.forward(inputs_.slice(0, i, i + kBatch).to(device)).cpu()));
+  return features_of(torch::cat(images));
 }
 
 nlohmann::json Evaluator::evaluate(models::Generator& g) const {
   const at::Tensor fake = generate_features(g);
   const int64_t n = std::min(fake.size(0), real_features_.size(0));
-  metrics::FeatureStats a, b;
-  a.add(real_features_.to(torch::kDouble));
-  b.add(fake.to(torch::kDouble));
   const auto& info = extractor_.info();
   const std::string at = "@" + std::to_string(n);
+  nlohmann::json out{{"n", n}, {"extractor", info.path}, {"labels", nlohmann::json::object()}};
+  auto& labels = out["labels"];
+  if (wants("fd")) {
+    metrics::FeatureStats a, b;
+    a.add(real_features_.to(torch::kDouble));
+    b.add(fake.to(torch::kDouble));
+    out["fd"] = metrics::frechet_distance(a, b);
+    labels["fd"] = info.fd_label + at;
+  }
+  if (wants("kid")) {
+    metrics::KidOptions k;
+    k.seed = settings_.seed;
+    const auto r = metrics::kernel_inception_distance(real_features_, fake, k);
+    out["kid"] = r.mean;
+    out["kid_std"] = r.std;
+    labels["kid"] = "KID" + info.suffix + at;
+  }
   metrics::PrdcOptions pr;
-  pr.k = 3;
-  const auto p = metrics::precision_recall_density_coverage(real_features_, fake, pr);
-  pr.k = 5;
-  const auto d = metrics::precision_recall_density_coverage(real_features_, fake, pr);
-  return {{"fd", metrics::frechet_distance(a, b)},
-          {"precision", p.precision},
-          {"recall", p.recall},
-          {"density", d.density},
-          {"coverage", d.coverage},
-          {"n", n},
-          {"extractor", info.path},
-          {"labels",
-           {{"fd", info.fd_label + at},
-            {"precision", "precision" + info.suffix + at},
-            {"recall", "recall" + info.suffix + at},
-            {"density", "density" + info.suffix + at},
-            {"coverage", "coverage" + info.suffix + at}}}};
+  if (wants("pr")) {
+    pr.k = 3;
+    const auto p = metrics::precision_recall_density_coverage(real_features_, fake, pr);
+    out["precision"] = p.precision;
+    out["recall"] = p.recall;
+    labels["precision"] = "precision" + info.suffix + at;
+    labels["recall"] = "recall" + info.suffix + at;
+  }
+  if (wants("dc")) {
+    pr.k = 5;
+    const auto d = metrics::precision_recall_density_coverage(real_features_, fake, pr);
+    out["density"] = d.density;
+    out["coverage"] = d.coverage;
+    labels["density"] = "density" + info.suffix + at;
+    labels["coverage"] = "coverage" + info.suffix + at;
+  }
+  return out;
 }
 
 } // namespace gs::jobs

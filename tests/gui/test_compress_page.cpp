@@ -84,6 +84,12 @@ private Q_SLOTS:
     QVERIFY(std::any_of(rows[0].scores.begin(), rows[0].scores.end(), [](double v) { return v > 0; }));
     QCOMPARE(rows[0].kept.count(false), static_cast<int>(rows[0].scores.size() * 0.7));
 
+    // A right click previews the samples with that channel zeroed.
+    auto* view = child<gs::widgets::SampleView>(page, "sampleView");
+    QTest::mouseClick(heatmap, Qt::RightButton, {}, heatmap->cell_rect(0, 0).center().toPoint());
+    QTRY_VERIFY_WITH_TIMEOUT(!view->student().isNull(), 20000);
+    QVERIFY(view->teacher() != view->student());
+
     // A click on a kept channel prunes it by hand.
     const int kept = rows[0].kept.indexOf(true);
     const QPoint at = heatmap->cell_rect(0, kept).center().toPoint();

@@ -2,12 +2,16 @@
 // previous content in place, "latest wins", the log pane, recent files, drag and drop, and the command line.
 #include "app/gui/main_window.h"
 #include "app/gui/recent_files.h"
+#include "widgets/channel_heatmap.h"
+#include "widgets/guide_panel.h"
 
 #include <QAbstractItemModel>
+#include <QAction>
 #include <QDir>
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
@@ -15,8 +19,10 @@
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -355,6 +361,44 @@ private Q_SLOTS:
     QFile log(home_.filePath(QStringLiteral("state/ganstudio/ganstudio.log")));
     QVERIFY(log.open(QIODevice::ReadOnly));
     QVERIFY(log.readAll().contains("loaded namespace_ckpt.pt"));
+  }
+
+  // Teaching mode drives the real application: load the demo, score, prune, start fine-tuning, compare.
+  void guided_tour_walks_through_the_steps() {
+    QStandardPaths::setTestModeEnabled(true);
+    MainWindow window;
+    window.show();
+    auto* tour = window.findChild<QAction*>(QStringLiteral("actionGuidedTour"));
+    QVERIFY(tour);
+    tour->trigger();
+    auto* dock = window.findChild<QDockWidget*>(QStringLiteral("guideDock"));
+    QVERIFY(dock->isVisible());
+    auto* guide = window.findChild<gs::widgets::GuidePanel*>(QStringLiteral("guidePanel"));
+    auto press = [&](int step) {
+      guide->go_to(step);
+      auto* b = guide->findChild<QPushButton*>(QStringLiteral("guideAction%1").arg(step));
+      QVERIFY(b);
+      QTest::mouseClick(b, Qt::LeftButton);
+    };
+    QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
+    press(gs::widgets::GuidePanel::Load);
+    QVERIFY(loaded.wait(load_timeout_ms));
+    QVERIFY(loaded.takeFirst().at(0).toString().endsWith(QStringLiteral("dcgan-fashion-mnist.pt")));
+    auto* summary = window.findChild<QLabel*>(QStringLiteral("modelSummary"));
+    QTRY_VERIFY_WITH_TIMEOUT(summary->text().startsWith(QStringLiteral("dcgan")), 20000);
+    press(gs::widgets::GuidePanel::Score);
+    auto* heatmap = window.findChild<gs::widgets::ChannelHeatmap*>(QStringLiteral("heatmap"));
+    QTRY_VERIFY_WITH_TIMEOUT(heatmap->rows().size() == 3, 20000);
+    press(gs::widgets::GuidePanel::Prune);
+    QTRY_VERIFY(heatmap->sorted());
+    press(gs::widgets::GuidePanel::FineTune);
+    auto* progress = window.findChild<QProgressBar*>(QStringLiteral("jobProgress"));
+    QTRY_VERIFY_WITH_TIMEOUT(progress->format().startsWith(QStringLiteral("finetune")), 60000);
+    QTest::mouseClick(window.findChild<QPushButton*>(QStringLiteral("stopButton")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(progress->format().contains(QStringLiteral("stopped")), 30000);
+    press(gs::widgets::GuidePanel::Compare);
+    auto* views = window.findChild<QTabWidget*>(QStringLiteral("compressViews"));
+    QCOMPARE(views->tabText(views->currentIndex()), QStringLiteral("Samples"));
   }
 };
 

@@ -126,6 +126,13 @@ private Q_SLOTS:
         << QStringList{"compress", "--config", fixture("array.npy"), "--out", "/tmp/never"} << 1;
     QTest::newRow("compress resume of nothing")
         << QStringList{"compress", "--out", "/nonexistent/run", "--resume"} << 1;
+    QTest::newRow("eval without data") << QStringList{"eval", "--model", dcgan} << 2;
+    QTest::newRow("eval unknown metric") << QStringList{"eval",          "--model",   dcgan,   "--data",
+                                                        "fashion-mnist", "--metrics", "fid,is"}
+                                         << 2;
+    QTest::newRow("eval image-to-image") << QStringList{"eval", "--model", unet, "--data", "fashion-mnist"} << 2;
+    QTest::newRow("eval too few samples")
+        << QStringList{"eval", "--model", dcgan, "--data", "fashion-mnist", "--n", "3"} << 2;
     QTest::newRow("prune with a foreign scores file")
         << QStringList{"prune", "--model", dcgan, "--scores", fixture("array.npy"), "--out", "/tmp/x.pt"} << 1;
   }
@@ -175,6 +182,17 @@ private Q_SLOTS:
     r = cli({"generate", "--model", pruned, "--n", "4", "--grid", dir.filePath("g.png")});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(QFileInfo(dir.filePath("g.png")).size() > 0);
+  }
+
+  void eval_labels_the_extractor() {
+    Run r = cli({"eval", "--model", fixture("models/dcgan/netG32.pt"), "--data", "fashion-mnist:test", "--n", "64",
+                 "--metrics", "fid,kid,pr,dc", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(j["labels"].toObject()["fd"].toString(), QStringLiteral("FD-builtin@64"));
+    QCOMPARE(j["labels"].toObject()["kid"].toString(), QStringLiteral("KID-builtin@64"));
+    QVERIFY(j["fd"].toDouble() > 0);
+    for (const char* k : {"precision", "recall", "density", "coverage"}) QVERIFY(j.contains(QLatin1String(k)));
   }
 
   void help_and_version() {
