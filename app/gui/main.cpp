@@ -20,6 +20,7 @@ struct Options {
   QString screenshot; // hidden: save the window to this PNG once it has settled, then quit
   QString tab;        // hidden: tab to show first, by its title, at any level (for screenshots of other tabs)
   QString run;        // a run directory to follow
+  bool guide = false; // start with the guided tour open
 };
 
 // --help and --version are answered without a window system, so they also work over ssh or in a container without
@@ -51,7 +52,8 @@ Options parse_arguments(const QCoreApplication& app) {
   QCommandLineOption run(QStringLiteral("run"),
                          QStringLiteral("Follow the run directory <dir> (also one a CLI job is still writing)."),
                          QStringLiteral("dir"));
-  parser.addOptions({screenshot, tab, run});
+  QCommandLineOption guide(QStringLiteral("guide"), QStringLiteral("Start with the guided tour open."));
+  parser.addOptions({screenshot, tab, run, guide});
   parser.process(app); // exits on --help, --version and unknown options
 
   const QStringList positional = parser.positionalArguments();
@@ -61,7 +63,7 @@ Options parse_arguments(const QCoreApplication& app) {
     parser.showHelp(2);
   }
   return {positional.isEmpty() ? QString() : QFileInfo(positional.front()).absoluteFilePath(), parser.value(screenshot),
-          parser.value(tab), parser.value(run)};
+          parser.value(tab), parser.value(run), parser.isSet(guide)};
 }
 
 // The window as it looks on screen, with any dialog it has open (an error message, say) painted where it stands.
@@ -133,6 +135,7 @@ int main(int argc, char** argv) {
   const std::string log_file = gs::log::default_log_file();
   if (gs::log::log_to_file(log_file)) gs::log::get("app")->info("log file: {}", log_file);
   if (!options.run.isEmpty()) window.follow_run(options.run);
+  if (options.guide) window.show_guide();
   if (!options.checkpoint.isEmpty()) {
     window.open_checkpoint(options.checkpoint);
     // After the load: showing a checkpoint without records moves to the Tensors tab.

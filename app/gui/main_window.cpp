@@ -97,6 +97,7 @@ void MainWindow::create_docks() {
   model_dock_ = new QDockWidget(tr("Model"), this);
   model_dock_->setObjectName(QStringLiteral("modelDock"));
   model_dock_->setWidget(model_panel_);
+  model_dock_->setMinimumWidth(220);
   model_dock_->setAllowedAreas(Qt::LeftDockWidgetArea | Qt::RightDockWidgetArea);
   addDockWidget(Qt::LeftDockWidgetArea, model_dock_);
 
@@ -154,10 +155,7 @@ void MainWindow::create_menus() {
   view->addAction(guide_dock_->toggleViewAction());
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
-  QAction* tour = help->addAction(tr("&Guided Tour"), this, [this] {
-    guide_dock_->show();
-    guide_->go_to(0);
-  });
+  QAction* tour = help->addAction(tr("&Guided Tour"), this, &MainWindow::show_guide);
   tour->setObjectName(QStringLiteral("actionGuidedTour"));
   QAction* about = help->addAction(tr("&About"), this, &MainWindow::show_about);
   about->setMenuRole(QAction::AboutRole);
@@ -234,6 +232,13 @@ void MainWindow::show_about() {
                         "<p>Compress trained GAN generators by channel pruning, interactively.</p>"
                         "<p>Qt %3. The same engine runs headless as <code>ganstudio-cli</code>.</p>")
                          .arg(product_name, QStringLiteral(GANSTUDIO_VERSION), QString::fromLatin1(qVersion())));
+}
+
+void MainWindow::show_guide() {
+  guide_dock_->show();
+  guide_->go_to(0);
+  // The tour takes its room from the centre, never from the Model panel.
+  resizeDocks({model_dock_, guide_dock_}, {260, 300}, Qt::Horizontal);
 }
 
 void MainWindow::guide_action(int step) {

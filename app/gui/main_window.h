@@ -40,6 +40,8 @@ public:
   bool loading() const;
   // Shows the Compress tab following a run directory (curves, newest samples, its heatmap).
   void follow_run(const QString& run_dir);
+  // Opens the guided tour at its first step.
+  void show_guide();
   // The checkpoint on screen (empty before the first successful load).
   QString current_path() const { return current_.path; }
 
