@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/models/channel_ops.h"
 #include "core/models/registry.h"
+#include "core/models/torchscript_export.h"
 #include "core/prune/hypernet.h"
 #include "core/prune/plan.h"
 #include "core/train/objectives.h"
@@ -131,6 +132,14 @@ public:
     }
     models::save_model(run_.path("student.pt"), student);
     event({{"kind", "exported"}, {"path", "student.pt"}});
+    if (student.generator->torchscript_forward()) {
+      student.generator->module().eval();
+      models::export_torchscript(*student.generator, run_.path("student.torchscript.pt"));
+      event({{"kind", "exported"}, {"path", "student.torchscript.pt"}});
+    } else {
+      event({{"kind", "note"},
+             {"text", std::string("no TorchScript export for ") + models::arch_name(student.arch) + " yet"}});
+    }
     stage("report");
     write_report(run_, c_, teacher_, student, plan_);
     event({{"kind", "done"}, {"seconds", seconds()}});

@@ -104,6 +104,19 @@ public:
     return main_->forward(input.reshape({input.size(0), c_.nz, 1, 1}));
   }
 
+  std::optional<std::string> torchscript_forward() const override {
+    std::string src = "def forward(self, z):\n    x = z.reshape([z.size(0), " + std::to_string(c_.nz) + ", 1, 1])\n";
+    for (size_t i = 0; i <= c_.widths.size(); ++i) {
+      const auto conv = "self.main_" + std::to_string(3 * i), bn = "self.main_" + std::to_string(3 * i + 1);
+      src += "    x = torch.conv_transpose2d(x, " + conv + "_weight, None, " +
+             (i == 0 ? "[1, 1], [0, 0]" : "[2, 2], [1, 1]") + ")\n";
+      if (i == c_.widths.size()) break;
+      src += "    x = torch.relu(torch.batch_norm(x, " + bn + "_weight, " + bn + "_bias, " + bn + "_running_mean, " +
+             bn + "_running_var, False, 0.1, 1e-5, False))\n";
+    }
+    return src + "    return torch.tanh(x)\n";
+  }
+
   std::vector<ChannelGroup> channel_groups() const override {
     std::vector<ChannelGroup> groups;
     for (size_t i = 0; i < c_.widths.size(); ++i) {

@@ -103,6 +103,9 @@ public:
   // A freshly initialised module of the same architecture with some groups' widths changed.
   virtual std::unique_ptr<Generator> with_widths(const std::map<std::string, int64_t>& widths) const = 0;
   virtual CostReport cost(MacConvention convention = MacConvention::TransposedByOutput) const = 0;
+  // TorchScript source of `def forward(self, x)` equal to forward() in eval mode, naming every state_dict tensor with
+  // its dots turned into underscores; nullopt where the architecture has no export yet.
+  virtual std::optional<std::string> torchscript_forward() const { return std::nullopt; }
 };
 
 // `options` with some groups' widths replaced: what each architecture's with_widths() rebuilds from.

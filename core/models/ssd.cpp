@@ -103,6 +103,33 @@ public:
     return torch::tanh(convs_[hidden]->as<torch::nn::ConvTranspose2d>()->forward(x));
   }
 
+  std::optional<std::string> torchscript_forward() const override {
+    const std::string z = std::to_string(c_.z_dim);
+    std::string src = "def forward(self, z):\n    w = z.reshape([z.size(0), " + z +
+                      "])\n"
+                      "    w = w / torch.clamp_min(torch.norm(w, 2, [1], True), 1e-12)\n";
+    for (int i = 0; i < 4; ++i) {
+      src += "    w = torch.linear(w, self.mapping_weight, self.mapping_bias)\n";
+      if (i < 3) src += "    w = torch.leaky_relu(w, 0.2)\n";
+    }
+    src += "    x = self.const.expand([w.size(0), -1, -1, -1])\n";
+    for (size_t i = 0; i <= c_.widths.size(); ++i) {
+      const std::string n = std::to_string(i);
+      src += "    x = torch.conv_transpose2d(x, self.convs_" + n + "_weight, self.convs_" + n + "_bias, " +
+             (i == 0 ? "[1, 1], [0, 0]" : "[2, 2], [1, 1]") + ")\n";
+      if (i == c_.widths.size()) break;
+      src += "    x = torch.instance_norm(x, None, None, None, None, True, 0.1, 1e-5, False)\n"
+             "    s = torch.linear(w, self.style_scales_" +
+             n + "_weight, self.style_scales_" + n +
+             "_bias)\n"
+             "    b = torch.linear(w, self.style_biases_" +
+             n + "_weight, self.style_biases_" + n +
+             "_bias)\n"
+             "    x = torch.relu(s.unsqueeze(2).unsqueeze(3) * x + b.unsqueeze(2).unsqueeze(3))\n";
+    }
+    return src + "    return torch.tanh(x)\n";
+  }
+
   std::vector<ChannelGroup> channel_groups() const override {
     std::vector<ChannelGroup> groups{
         {"const", c_.const_width, {{"const", 1, 0, SlotRole::Producer}, {"convs.0.weight", 0, 0, SlotRole::Consumer}}}};

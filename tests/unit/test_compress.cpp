@@ -9,6 +9,7 @@
 
 #include <QTemporaryDir>
 #include <QtTest>
+#include <torch/script.h>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -81,6 +82,17 @@ private Q_SLOTS:
       QVERIFY2(fs::exists(run + "/" + f), f);
     for (const auto& entry : fs::recursive_directory_iterator(run))
       QVERIFY2(entry.path().extension() != ".tmp", entry.path().c_str()); // nothing half-written
+
+    // The TorchScript export runs without this project's code and gives the student's outputs.
+    {
+      torch::jit::Module ts = torch::jit::load(run + "/student.torchscript.pt");
+      models::Model s = models::load_model(run + "/student.pt");
+      s.generator->module().eval();
+      torch::NoGradGuard no_grad;
+      const at::Tensor z = torch::randn({3, 8});
+      const at::Tensor want = s.generator->forward(z), got = ts.forward({z}).toTensor();
+      QVERIFY((want - got).abs().max().item<double>() <= 1e-5 * want.abs().max().item<double>());
+    }
 
     // The student loads back with its widths, and the plan says which channels it kept.
     models::Model student = models::load_model(run + "/student.pt");
