@@ -74,11 +74,16 @@ CompressPage::CompressPage(QWidget* parent) : QWidget(parent), worker_(new Engin
   connect(worker_, &EngineWorker::progress, this, &CompressPage::on_progress);
   connect(worker_, &EngineWorker::events, this, &CompressPage::on_events);
   connect(worker_, &EngineWorker::samples, this, &CompressPage::on_samples);
+  connect(worker_, &EngineWorker::interpolation, this, [this](const QImage& teacher, const QImage& student) {
+    samples_->set_titles(tr("Teacher"), student.isNull() ? tr("Student (none yet)") : tr("Student"));
+    samples_->set_images(teacher, student, tr("From one latent to another in eight steps"));
+    views_->setCurrentIndex(2);
+  });
   connect(worker_, &EngineWorker::ablation, this,
           [this](const QString& group, int channel, const QImage& original, const QImage& ablated) {
             samples_->set_titles(tr("Original"), tr("Channel %1 of %2 zeroed").arg(channel).arg(group));
             samples_->set_images(original, ablated, tr("The same latents with and without one channel"));
-            views_->setCurrentWidget(samples_);
+            views_->setCurrentIndex(2);
           });
   connect(worker_, &EngineWorker::finished, this, &CompressPage::on_finished);
   connect(worker_, &EngineWorker::failed, this, &CompressPage::on_failed);
@@ -285,8 +290,22 @@ QWidget* CompressPage::build_views() {
   cl->addWidget(csv, 2, 1, Qt::AlignRight);
   views_->addTab(curves, tr("Curves"));
 
-  samples_ = new widgets::SampleView;
-  views_->addTab(samples_, tr("Samples"));
+  auto* samples_page = new QWidget;
+  auto* sl = new QVBoxLayout(samples_page);
+  samples_ = new widgets::SampleView(samples_page);
+  auto* interpolate = new QPushButton(tr("Latent Interpolation"), samples_page);
+  interpolate->setObjectName(QStringLiteral("interpolateButton"));
+  interpolate->setToolTip(tr("Walk from one latent to another through the teacher and the last student"));
+  connect(interpolate, &QPushButton::clicked, this, [this] {
+    if (model_.path.isEmpty() || model_.image_to_image) return;
+    const QString student = run_dir_ + QStringLiteral("/student.pt");
+    const QString s = QFileInfo::exists(student) ? student : QString();
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, s, seed = ++interpolation_seed_] { w->interpolate(s, seed); }, Qt::QueuedConnection);
+  });
+  sl->addWidget(samples_, 1);
+  sl->addWidget(interpolate, 0, Qt::AlignRight);
+  views_->addTab(samples_page, tr("Samples"));
   return views_;
 }
 

@@ -91,6 +91,7 @@ private:
   QMap<QString, QVector<QPointF>> loss_points_, metric_points_;
   QString run_dir_;
   size_t follow_offset_ = 0;
+  int interpolation_seed_ = 0;
   QString followed_;
   QTimer* follow_timer_;
 

@@ -162,6 +162,27 @@ void EngineWorker::ablate(const QString& group, int channel) {
   }
 }
 
+void EngineWorker::interpolate(const QString& student, int seed) {
+  try {
+    auto strip = [&](const std::string& path) {
+      models::Model m = models::load_model(path);
+      models::Generator& g = *m.generator;
+      if (g.input_spec().kind != models::InputSpec::Kind::Latent)
+        throw std::invalid_argument("interpolation walks through latents; this model takes images");
+      torch::NoGradGuard no_grad;
+      g.module().eval();
+      auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
+      const at::Tensor ends = at::randn({2, g.input_spec().shape.at(0)}, gen);
+      const at::Tensor t = torch::linspace(0, 1, 8).unsqueeze(1);
+      return to_qimage(io::make_grid(g.forward((1 - t) * ends[0] + t * ends[1]), 8));
+    };
+    const QImage teacher = strip(inspected_.toStdString());
+    Q_EMIT interpolation(teacher, student.isEmpty() ? QImage() : strip(student.toStdString()));
+  } catch (const std::exception& e) {
+    Q_EMIT failed(QStringLiteral("interpolation"), reason(e));
+  }
+}
+
 void EngineWorker::compress(const QString& config_json, const QString& run_dir, bool resume) {
   try {
     const jobs::CompressConfig config = jobs::config_from_json(nlohmann::json::parse(config_json.toStdString()));

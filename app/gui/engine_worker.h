@@ -21,6 +21,9 @@ public Q_SLOTS:
   void score(const QString& path, const QString& method, const QString& score_settings_json, const QString& data);
   // Samples of the last inspected model on fixed latents, whole and with one channel zeroed.
   void ablate(const QString& group, int channel);
+  // Eight steps from one seeded latent to another through the last inspected model and, when `student` names a
+  // file, through that student too.
+  void interpolate(const QString& student, int seed);
   // A full compress config as JSON and the run directory.
   void compress(const QString& config_json, const QString& run_dir, bool resume);
 
@@ -31,6 +34,7 @@ Q_SIGNALS:
   void events(const QStringList& json_lines);
   void samples(qint64 step, const QImage& teacher, const QImage& student);
   void ablation(const QString& group, int channel, const QImage& original, const QImage& ablated);
+  void interpolation(const QImage& teacher, const QImage& student);
   void finished(const QString& what, bool cancelled, const QString& run_dir);
   // `what` is the work that failed ("inspect", "score", "compress"); the message names the problem.
   void failed(const QString& what, const QString& message);

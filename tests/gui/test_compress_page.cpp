@@ -108,6 +108,12 @@ private Q_SLOTS:
     QCOMPARE(fd->points(QStringLiteral("FD-builtin@16")).size(), 3); // pruned at 0, student at 3 and 6
     QVERIFY(!child<gs::widgets::SampleView>(page, "sampleView")->student().isNull());
     QVERIFY(fs::exists((page.run_dir() + QStringLiteral("/student.pt")).toStdString()));
+    // Interpolation walks through teacher and the finished student.
+    QTest::mouseClick(child<QPushButton>(page, "interpolateButton"), Qt::LeftButton);
+    // One row of eight 16-px images (the training grids before it had two rows).
+    QTRY_VERIFY_WITH_TIMEOUT(child<gs::widgets::SampleView>(page, "sampleView")->teacher().height() < 2 * 16, 20000);
+    QVERIFY(!child<gs::widgets::SampleView>(page, "sampleView")->student().isNull());
+
     // The hand-pruned channel stayed pruned in the job's plan.
     const auto config = page.config();
     QVERIFY(config[QStringLiteral("selection")].toObject()[QStringLiteral("overrides")].toObject().contains(
