@@ -9,6 +9,7 @@
 #include "core/prune/selection.h"
 #include "widgets/channel_heatmap.h"
 #include "widgets/live_chart.h"
+#include "widgets/region_picker.h"
 #include "widgets/sample_view.h"
 
 #include <QCheckBox>
@@ -139,6 +140,8 @@ QWidget* CompressPage::build_setup() {
   method_help_ = new QLabel(prune_box);
   method_help_->setWordWrap(true);
   method_help_->setObjectName(QStringLiteral("methodHelp"));
+  region_ = new widgets::RegionPicker(prune_box);
+  region_->hide();
   sparsity_ = new QSlider(Qt::Horizontal, prune_box);
   sparsity_->setObjectName(QStringLiteral("sparsitySlider"));
   sparsity_->setRange(0, 95);
@@ -164,6 +167,7 @@ QWidget* CompressPage::build_setup() {
   score_button_->setObjectName(QStringLiteral("scoreButton"));
   pf->addRow(tr("Method"), method_);
   pf->addRow(method_help_);
+  pf->addRow(region_);
   pf->addRow(tr("Sparsity"), sparsity_row);
   pf->addRow(tr("Selection"), policy_);
   pf->addRow(tr("Min width"), min_width_);
@@ -336,6 +340,7 @@ void CompressPage::on_model_ready(const ModelInfo& info) {
     items->appendRow(item);
     if (first < 0 && m.unavailable.isEmpty() && m.name == QStringLiteral("l1")) first = items->rowCount() - 1;
   }
+  region_->set_image(info.sample);
   method_->setCurrentIndex(std::max(first, 0));
   heatmap_->set_rows({});
   if (!followed_.isEmpty()) show_plan(followed_ + QStringLiteral("/scores.json"));
@@ -371,6 +376,7 @@ void CompressPage::on_method_changed() {
   const MethodChoice& m = model_.methods[i];
   method_help_->setText(m.unavailable.isEmpty() ? m.summary : tr("Not for this model: %1").arg(m.unavailable));
   score_button_->setEnabled(!busy_ && !m.learned);
+  region_->setVisible(m.name == QStringLiteral("content") && !model_.sample.isNull());
   score_button_->setToolTip(m.learned ? tr("This method learns its channels while training: press Start") : QString());
 }
 
@@ -432,6 +438,10 @@ QJsonObject CompressPage::config() const {
   c.selection.min_width = min_width_->value();
   c.selection.overrides = overrides_;
   c.score.batches = score_batches_->value();
+  if (c.method == "content" && region_->isVisible()) {
+    const QRectF r = region_->region();
+    c.score.region = {r.left(), r.top(), r.right(), r.bottom()};
+  }
   c.data = data_->text().toStdString();
   c.steps = steps_->value();
   c.batch = batch_->value();

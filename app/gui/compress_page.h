@@ -24,6 +24,7 @@ class QTimer;
 
 namespace gs::widgets {
 class ChannelHeatmap;
+class RegionPicker;
 class LiveChart;
 class SampleView;
 } // namespace gs::widgets
@@ -99,6 +100,7 @@ private:
   QLabel* teacher_preview_;
   QComboBox* method_;
   QLabel* method_help_;
+  widgets::RegionPicker* region_;
   QSlider* sparsity_;
   QLabel* sparsity_value_;
   QComboBox* policy_;

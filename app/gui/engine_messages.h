@@ -24,6 +24,7 @@ struct ModelInfo {
   bool image_to_image = false;
   bool has_discriminator = false;
   QImage samples; // teacher grid on fixed latents (unconditional models)
+  QImage sample;  // the first of them alone (for drawing a region of interest)
   QVector<MethodChoice> methods;
 };
 

@@ -98,7 +98,9 @@ void EngineWorker::inspect(const QString& path) {
       torch::NoGradGuard no_grad;
       g.module().eval();
       auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
-      info.samples = to_qimage(io::make_grid(g.forward(at::randn({16, g.input_spec().shape.at(0)}, gen)), 8));
+      const at::Tensor images = g.forward(at::randn({16, g.input_spec().shape.at(0)}, gen));
+      info.samples = to_qimage(io::make_grid(images, 8));
+      info.sample = to_qimage(io::make_grid(images.slice(0, 0, 1), 1, 0));
     }
     inspected_ = path;
     Q_EMIT model_ready(info);

@@ -6,9 +6,11 @@
 #include "tiny_data.h"
 #include "widgets/channel_heatmap.h"
 #include "widgets/live_chart.h"
+#include "widgets/region_picker.h"
 #include "widgets/sample_view.h"
 
 #include <QComboBox>
+#include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -75,6 +77,17 @@ private Q_SLOTS:
     // Inapplicable methods are listed but disabled, with the reason.
     auto* methods = child<QComboBox>(page, "methodCombo");
     QCOMPARE(methods->count(), 6);
+
+    // Content-aware scoring takes a region of interest drawn on a sample.
+    methods->setCurrentIndex(methods->findText(QStringLiteral("Content-aware (CAGAN)")));
+    auto* region = child<gs::widgets::RegionPicker>(page, "regionPicker");
+    QVERIFY(region->isVisible());
+    QTest::mousePress(region, Qt::LeftButton, {}, QPoint(region->width() / 2, region->height() / 2));
+    QTest::mouseMove(region, QPoint(region->width() - 5, region->height() - 5));
+    QTest::mouseRelease(region, Qt::LeftButton, {}, QPoint(region->width() - 5, region->height() - 5));
+    const QJsonArray roi = page.config()[QStringLiteral("score")].toObject()[QStringLiteral("region")].toArray();
+    QCOMPARE(roi.size(), 4);
+    QVERIFY(roi[0].toDouble() > 0.4 && roi[2].toDouble() > 0.9);
 
     QTest::mouseClick(child<QPushButton>(page, "scoreButton"), Qt::LeftButton);
     auto* heatmap = child<gs::widgets::ChannelHeatmap>(page, "heatmap");
