@@ -28,6 +28,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -103,10 +104,31 @@ CompressPage::CompressPage(QWidget* parent) : QWidget(parent), worker_(new Engin
   layout->setContentsMargins(4, 4, 4, 4);
   layout->addWidget(split);
   set_busy(false);
+  restore_settings();
 }
 
 CompressPage::~CompressPage() {
+  save_settings();
   stop_and_wait();
+}
+
+// Paths and choices a user sets once: data, feature extractor, device, budget.
+void CompressPage::restore_settings() {
+  QSettings s;
+  data_->setText(s.value(QStringLiteral("compress/data"), data_->text()).toString());
+  extractor_->setText(s.value(QStringLiteral("compress/extractor")).toString());
+  device_->setCurrentIndex(std::max(0, device_->findData(s.value(QStringLiteral("compress/device"), "auto"))));
+  steps_->setValue(s.value(QStringLiteral("compress/steps"), steps_->value()).toInt());
+  batch_->setValue(s.value(QStringLiteral("compress/batch"), batch_->value()).toInt());
+}
+
+void CompressPage::save_settings() const {
+  QSettings s;
+  s.setValue(QStringLiteral("compress/data"), data_->text());
+  s.setValue(QStringLiteral("compress/extractor"), extractor_->text());
+  s.setValue(QStringLiteral("compress/device"), device_->currentData());
+  s.setValue(QStringLiteral("compress/steps"), steps_->value());
+  s.setValue(QStringLiteral("compress/batch"), batch_->value());
 }
 
 void CompressPage::stop_and_wait() {
@@ -201,8 +223,29 @@ QWidget* CompressPage::build_setup() {
   tf->addRow(tr("DGL-GAN \u03b1"), dgl_alpha_);
   tf->addRow(tr("DGL-GAN from step"), dgl_start_);
   tf->addRow(tr("EMA decay"), ema_);
+  device_ = new QComboBox(tune_box);
+  device_->setObjectName(QStringLiteral("deviceCombo"));
+  device_->addItem(tr("auto (CUDA when available)"), QStringLiteral("auto"));
+  device_->addItem(tr("CPU"), QStringLiteral("cpu"));
+  device_->addItem(tr("CUDA"), QStringLiteral("cuda"));
+  extractor_ = new QLineEdit(tune_box);
+  extractor_->setObjectName(QStringLiteral("extractorEdit"));
+  extractor_->setPlaceholderText(tr("built-in (labels say FD-builtin)"));
+  extractor_->setToolTip(tr("The standard Inception-v3 TorchScript file gives numbers labelled FID"));
+  auto* browse = new QPushButton(QStringLiteral("\u2026"), tune_box);
+  browse->setMaximumWidth(32);
+  connect(browse, &QPushButton::clicked, this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, tr("Feature Extractor"), extractor_->text(),
+                                                   tr("TorchScript (*.pt *.pth);;All files (*)"));
+    if (!f.isEmpty()) extractor_->setText(f);
+  });
+  auto* extractor_row = new QHBoxLayout;
+  extractor_row->addWidget(extractor_, 1);
+  extractor_row->addWidget(browse);
   tf->addRow(tr("Eval samples"), eval_n_);
   tf->addRow(tr("Eval every"), eval_every_);
+  tf->addRow(tr("Features"), extractor_row);
+  tf->addRow(tr("Device"), device_);
   auto* buttons = new QHBoxLayout;
   start_button_ = new QPushButton(tr("Start"), tune_box);
   start_button_->setObjectName(QStringLiteral("startButton"));
@@ -453,6 +496,8 @@ QJsonObject CompressPage::config() const {
   c.objectives.ema = ema_->value();
   c.objectives.adversarial_weight = model_.has_discriminator ? 1.0 : 0.0;
   c.eval_n = eval_n_->value();
+  c.extractor = extractor_->text().toStdString();
+  c.device = device_->currentData().toString().toStdString();
   c.eval_every = eval_every_->value();
   c.sample_every = std::max(1, steps_->value() / 20);
   c.checkpoint_every = std::max(1, steps_->value() / 10);
@@ -496,9 +541,10 @@ void CompressPage::set_busy(bool busy, const QString& what) {
   busy_ = busy;
   if (busy) stop_ = false;
   const bool have_model = !model_.path.isEmpty();
-  for (QWidget* w : std::initializer_list<QWidget*>{method_, sparsity_, policy_, min_width_, data_, score_batches_,
-                                                    score_button_, steps_, batch_, lr_, pixel_, relation_, dgl_alpha_,
-                                                    dgl_start_, ema_, eval_n_, eval_every_, start_button_})
+  for (QWidget* w : std::initializer_list<QWidget*>{
+           method_,    sparsity_,     policy_, min_width_, data_,       score_batches_, device_,
+           extractor_, score_button_, steps_,  batch_,     lr_,         pixel_,         relation_,
+           dgl_alpha_, dgl_start_,    ema_,    eval_n_,    eval_every_, start_button_})
     w->setEnabled(!busy && have_model);
   if (!busy) on_method_changed();
   pause_button_->setEnabled(busy);

@@ -81,6 +81,8 @@ private:
   void save_config();
   void export_student();
   void export_curves();
+  void restore_settings();
+  void save_settings() const;
 
   QThread thread_;
   EngineWorker* worker_;
@@ -119,6 +121,8 @@ private:
   QDoubleSpinBox* ema_;
   QSpinBox* eval_n_;
   QSpinBox* eval_every_;
+  QComboBox* device_;
+  QLineEdit* extractor_;
   QPushButton* start_button_;
   QPushButton* pause_button_;
   QPushButton* stop_button_;

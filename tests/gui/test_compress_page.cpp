@@ -16,6 +16,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -51,8 +52,13 @@ class TestCompressPage : public QObject {
   }
 
 private Q_SLOTS:
+  void init() { QSettings().clear(); } // pages save their settings when they close
+
   void initTestCase() {
     QStandardPaths::setTestModeEnabled(true); // runs go under the test location, not the user's data
+    qputenv("XDG_CONFIG_HOME", dir_.filePath(QStringLiteral("config")).toUtf8());
+    QCoreApplication::setOrganizationName(QStringLiteral("GanStudioTest"));
+    QSettings().clear();
     teacher_ = dir_.filePath(QStringLiteral("teacher.pt"));
     data_ = dir_.filePath(QStringLiteral("squares.pt"));
     torch::manual_seed(1);
@@ -131,6 +137,20 @@ private Q_SLOTS:
     const auto config = page.config();
     QVERIFY(config[QStringLiteral("selection")].toObject()[QStringLiteral("overrides")].toObject().contains(
         QStringLiteral("main.0")));
+  }
+
+  void settings_persist() {
+    {
+      CompressPage page;
+      child<QLineEdit>(page, "dataEdit")->setText(QStringLiteral("some/folder"));
+      child<QComboBox>(page, "deviceCombo")->setCurrentIndex(1);
+      child<QLineEdit>(page, "extractorEdit")->setText(QStringLiteral("inception.pt"));
+    }
+    CompressPage again;
+    QCOMPARE(child<QLineEdit>(again, "dataEdit")->text(), QStringLiteral("some/folder"));
+    QCOMPARE(child<QComboBox>(again, "deviceCombo")->currentData().toString(), QStringLiteral("cpu"));
+    QCOMPARE(again.config()[QStringLiteral("eval")].toObject()[QStringLiteral("extractor")].toString(),
+             QStringLiteral("inception.pt"));
   }
 
   void stop_leaves_a_resumable_run() {
