@@ -329,11 +329,18 @@ QWidget* CompressPage::build_views() {
   fd_->setObjectName(QStringLiteral("fdChart"));
   prdc_ = new widgets::LiveChart(tr("Precision / recall / density / coverage"), tr("step"), curves);
   prdc_->setObjectName(QStringLiteral("prdcChart"));
+  auto* overlay = new QPushButton(tr("Overlay Run\u2026"), curves);
+  overlay->setToolTip(tr("Add another run's curves, for comparison"));
+  connect(overlay, &QPushButton::clicked, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Overlay Run"), run_dir_);
+    if (!dir.isEmpty()) overlay_run(dir);
+  });
   auto* csv = new QPushButton(tr("Export Curves (CSV)\u2026"), curves);
   connect(csv, &QPushButton::clicked, this, &CompressPage::export_curves);
   cl->addWidget(losses_, 0, 0, 1, 2);
   cl->addWidget(fd_, 1, 0);
   cl->addWidget(prdc_, 1, 1);
+  cl->addWidget(overlay, 2, 0, Qt::AlignLeft);
   cl->addWidget(csv, 2, 1, Qt::AlignRight);
   views_->addTab(curves, tr("Curves"));
 
@@ -527,6 +534,8 @@ void CompressPage::start_compress() {
                         .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
   loss_points_.clear();
   metric_points_.clear();
+  fd_keys_.clear();
+  prdc_keys_.clear();
   losses_->clear();
   fd_->clear();
   prdc_->clear();
@@ -584,10 +593,9 @@ void CompressPage::on_progress(const JobProgress& p) {
   progress_->setFormat(tr("%1 %2 / %3%4").arg(p.stage).arg(p.done).arg(p.total).arg(eta_text(p)));
 }
 
-void CompressPage::on_events(const QStringList& lines) {
+void CompressPage::add_curves(const QVector<QJsonObject>& events, const QString& prefix) {
   QSet<QString> losses_changed, metrics_changed;
-  for (const QString& line : lines) {
-    const QJsonObject e = QJsonDocument::fromJson(line.toUtf8()).object();
+  for (const QJsonObject& e : events) {
     const QString kind = e.value(QStringLiteral("kind")).toString();
     const double step = e.value(QStringLiteral("step")).toDouble();
     if (kind == QStringLiteral("loss")) {
@@ -595,18 +603,33 @@ void CompressPage::on_events(const QStringList& lines) {
         if (!it.value().isDouble() || it.key() == QStringLiteral("step") || it.key() == QStringLiteral("time") ||
             it.key() == QStringLiteral("elapsed"))
           continue;
-        loss_points_[it.key()].push_back({step, it.value().toDouble()});
-        losses_changed.insert(it.key());
+        loss_points_[prefix + it.key()].push_back({step, it.value().toDouble()});
+        losses_changed.insert(prefix + it.key());
       }
     } else if (kind == QStringLiteral("eval") &&
                e.value(QStringLiteral("model")).toString() != QStringLiteral("teacher")) {
       const QJsonObject labels = e.value(QStringLiteral("labels")).toObject();
       for (const char* m : {"fd", "precision", "recall", "density", "coverage"}) {
-        const QString key = labels.value(QLatin1String(m)).toString(QLatin1String(m));
+        if (!e.contains(QLatin1String(m))) continue;
+        const QString key = prefix + labels.value(QLatin1String(m)).toString(QLatin1String(m));
         metric_points_[key].push_back({step, e.value(QLatin1String(m)).toDouble()});
+        (std::string(m) == "fd" ? fd_keys_ : prdc_keys_).insert(key);
         metrics_changed.insert(key);
       }
-    } else if (kind == QStringLiteral("stage")) {
+    }
+  }
+  for (const QString& k : losses_changed) losses_->set_series(k, loss_points_[k]);
+  for (const QString& k : metrics_changed) (fd_keys_.contains(k) ? fd_ : prdc_)->set_series(k, metric_points_[k]);
+}
+
+void CompressPage::on_events(const QStringList& lines) {
+  QVector<QJsonObject> events;
+  for (const QString& line : lines) events.push_back(QJsonDocument::fromJson(line.toUtf8()).object());
+  add_curves(events, {});
+  for (const QJsonObject& e : events) {
+    const QString kind = e.value(QStringLiteral("kind")).toString();
+    const double step = e.value(QStringLiteral("step")).toDouble();
+    if (kind == QStringLiteral("stage")) {
       Q_EMIT status(tr("stage: %1").arg(e.value(QStringLiteral("stage")).toString()));
     } else if (kind == QStringLiteral("scored") && !followed_.isEmpty()) {
       show_plan(followed_ + QStringLiteral("/scores.json"));
@@ -622,11 +645,19 @@ void CompressPage::on_events(const QStringList& lines) {
                              tr("Step %1 of %2").arg(step).arg(followed_));
     }
   }
-  for (const QString& k : losses_changed) losses_->set_series(k, loss_points_[k]);
-  for (const QString& k : metrics_changed)
-    (k.startsWith(QStringLiteral("FD")) || k.startsWith(QStringLiteral("FID")) || k == QStringLiteral("fd") ? fd_
-                                                                                                            : prdc_)
-        ->set_series(k, metric_points_[k]);
+}
+
+void CompressPage::overlay_run(const QString& run_dir) {
+  size_t offset = 0;
+  QVector<QJsonObject> events;
+  for (const auto& e : jobs::read_events((run_dir + QStringLiteral("/events.jsonl")).toStdString(), offset))
+    events.push_back(QJsonDocument::fromJson(QByteArray::fromStdString(e.dump())).object());
+  if (events.isEmpty()) {
+    Q_EMIT status(tr("%1 holds no events").arg(run_dir));
+    return;
+  }
+  add_curves(events, QFileInfo(run_dir).fileName() + QStringLiteral(": "));
+  views_->setCurrentIndex(1);
 }
 
 void CompressPage::on_samples(qint64 step, const QImage& teacher, const QImage& student) {
@@ -668,6 +699,8 @@ void CompressPage::follow_run(const QString& run_dir) {
   follow_offset_ = 0;
   loss_points_.clear();
   metric_points_.clear();
+  fd_keys_.clear();
+  prdc_keys_.clear();
   losses_->clear();
   fd_->clear();
   prdc_->clear();

@@ -5,6 +5,7 @@
 
 #include <QJsonObject>
 #include <QMap>
+#include <QSet>
 #include <QThread>
 #include <QWidget>
 #include <atomic>
@@ -44,6 +45,8 @@ public:
   void set_model(const QString& path);
   // Follows a run directory (one a CLI job may still be writing): its curves and newest samples.
   void follow_run(const QString& run_dir);
+  // Adds another run's curves to the charts, prefixed with its directory name, for comparison.
+  void overlay_run(const QString& run_dir);
   // The setup as a config `ganstudio-cli compress --config` runs unchanged.
   QJsonObject config() const;
   bool busy() const { return busy_; }
@@ -68,6 +71,7 @@ private:
   void on_scores(const ScoreUpdate& update);
   void on_progress(const JobProgress& p);
   void on_events(const QStringList& lines);
+  void add_curves(const QVector<QJsonObject>& events, const QString& prefix);
   void on_samples(qint64 step, const QImage& teacher, const QImage& student);
   void on_finished(const QString& what, bool cancelled, const QString& run_dir);
   void on_failed(const QString& what, const QString& message);
@@ -92,6 +96,7 @@ private:
   QVector<widgets::HeatmapRow> rows_; // scores in channel-group order
   std::map<std::string, std::map<int64_t, bool>> overrides_;
   QMap<QString, QVector<QPointF>> loss_points_, metric_points_;
+  QSet<QString> fd_keys_, prdc_keys_; // which metric chart each series belongs to
   QString run_dir_;
   size_t follow_offset_ = 0;
   int interpolation_seed_ = 0;

@@ -133,6 +133,12 @@ private Q_SLOTS:
     QTRY_VERIFY_WITH_TIMEOUT(child<gs::widgets::SampleView>(page, "sampleView")->teacher().height() < 2 * 16, 20000);
     QVERIFY(!child<gs::widgets::SampleView>(page, "sampleView")->student().isNull());
 
+    // Another run's curves can be laid over these.
+    page.overlay_run(page.run_dir());
+    const QString name = QFileInfo(page.run_dir()).fileName();
+    QVERIFY(fd->series_names().contains(name + QStringLiteral(": FD-builtin@16")));
+    QCOMPARE(fd->series_names().size(), 2);
+
     // The hand-pruned channel stayed pruned in the job's plan.
     const auto config = page.config();
     QVERIFY(config[QStringLiteral("selection")].toObject()[QStringLiteral("overrides")].toObject().contains(
