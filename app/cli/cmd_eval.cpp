@@ -28,6 +28,7 @@ int run_eval(const std::vector<std::string>& argv) {
              {"--n", "N", "samples on each side (default 2000)"},
              {"--features", "PATH", "TorchScript feature extractor (default: the built-in one)"},
              {"--seed", "S", "seed of latents and of the real subset (default 0)"},
+             {"--no-cache", "", "recompute the real images' features instead of reusing cached ones"},
              {"--json", "", "print the result as JSON"}});
   if (!args.parse(argv)) return 0;
   const std::string model_path = args.required("--model"), data = args.required("--data");
@@ -53,6 +54,10 @@ int run_eval(const std::vector<std::string>& argv) {
   where.data = data;
   const auto dataset = jobs::open_job_data(where, g);
   const at::Tensor real = jobs::sample_images(*dataset, s.n, s.seed + 11);
+  if (!args.flag("--no-cache")) {
+    s.cache_dir = jobs::default_feature_cache_dir();
+    s.data_key = dataset->describe() + "|" + c10::str(real.sizes());
+  }
   Progress progress("features", 2 * s.n);
   int64_t before = 0, last = 0;
   s.on_progress = [&](int64_t done, int64_t total) {
@@ -61,14 +66,16 @@ int run_eval(const std::vector<std::string>& argv) {
     progress.update(before + done);
   };
   const jobs::Evaluator evaluator(s, g, real);
-  const nlohmann::json r = evaluator.evaluate(g);
+  nlohmann::json r = evaluator.evaluate(g);
+  r["real_features_cached"] = evaluator.real_features_from_cache();
   progress.finish();
   if (args.flag("--json")) {
     std::cout << r.dump() << "\n";
     return 0;
   }
   std::cout << models::arch_name(model.arch) << " vs " << dataset->describe() << ", "
-            << evaluator.extractor().describe() << "\n";
+            << evaluator.extractor().describe()
+            << (evaluator.real_features_from_cache() ? "; real features from the cache" : "") << "\n";
   for (const char* k : {"fd", "kid", "precision", "recall", "density", "coverage"})
     if (r.contains(k)) {
       std::cout << "  " << r["labels"].value(k, k) << ": " << r[k].get<double>();

@@ -105,12 +105,14 @@ public:
     std::unique_ptr<Evaluator> evaluator;
     if (c_.eval) {
       stage("evaluate");
+      const at::Tensor sample = sample_images(*data_, c_.eval_n, c_.seed + 11);
       EvalSettings es;
       es.extractor = c_.extractor;
       es.n = c_.eval_n;
       es.seed = c_.seed;
+      es.cache_dir = default_feature_cache_dir();
+      es.data_key = data_->describe() + "|" + c10::str(sample.sizes());
       const bool img = teacher_.generator->input_spec().kind == models::InputSpec::Kind::Image;
-      const at::Tensor sample = sample_images(*data_, c_.eval_n, c_.seed + 11);
       evaluator =
           std::make_unique<Evaluator>(es, *teacher_.generator, img ? sample.to(torch::kFloat) / 127.5 - 1 : sample);
       if (!run_.exists("checkpoints/state.pt")) {

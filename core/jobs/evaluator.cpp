@@ -1,5 +1,6 @@
 #include "core/jobs/evaluator.h"
 
+#include "core/io/npy.h"
 #include "core/metrics/fid.h"
 #include "core/metrics/kid.h"
 #include "core/metrics/prdc.h"
@@ -8,6 +9,10 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <sstream>
 
 namespace gs::jobs {
 namespace {
@@ -27,7 +32,28 @@ metrics::FeatureExtractor open_extractor(const std::string& path) {
   return metrics::FeatureExtractor::load(*builtin, true);
 }
 
+// A file name for the cached real features of this data, extractor file, sample count and seed.
+std::string cache_file(const EvalSettings& s, const std::string& extractor_path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto size = fs::file_size(extractor_path, ec);
+  const auto mtime = fs::last_write_time(extractor_path, ec).time_since_epoch().count();
+  std::ostringstream key;
+  key << s.data_key << '|' << fs::absolute(extractor_path).string() << '|' << size << '|' << mtime << '|' << s.n << '|'
+      << s.seed;
+  std::ostringstream name;
+  name << std::hex << std::hash<std::string>{}(key.str()) << ".npy";
+  return (fs::path(s.cache_dir) / name.str()).string();
+}
+
 } // namespace
+
+std::string default_feature_cache_dir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::string base = xdg && *xdg ? xdg : std::string(home ? home : ".") + "/.cache";
+  return base + "/ganstudio/real-features";
+}
 
 std::optional<std::string> builtin_extractor_path() {
   return find_resource("extractors/builtin-fashion-mnist.pt");
@@ -64,7 +90,24 @@ Evaluator::Evaluator(const EvalSettings& settings, models::Generator& teacher, c
     auto gen = at::make_generator<at::CPUGeneratorImpl>(settings.seed + 7);
     inputs_ = at::randn({settings.n, teacher.input_spec().shape.at(0)}, gen);
     const at::Tensor pick = torch::randperm(real_or_inputs.size(0), gen).slice(0, 0, settings.n);
-    real_features_ = features_of(real_or_inputs.index_select(0, pick));
+    const bool cached = !settings.cache_dir.empty() && !settings.data_key.empty();
+    const std::string file = cached ? cache_file(settings, extractor_.info().path) : std::string();
+    if (cached && std::filesystem::exists(file)) {
+      try {
+        real_features_ = io::read_npy(file);
+        from_cache_ = real_features_.dim() == 2 && real_features_.size(0) == pick.size(0);
+      } catch (const std::exception&) {
+        from_cache_ = false; // a damaged cache file is recomputed and replaced
+      }
+    }
+    if (!from_cache_) {
+      real_features_ = features_of(real_or_inputs.index_select(0, pick));
+      if (cached) {
+        std::error_code ec;
+        std::filesystem::create_directories(settings.cache_dir, ec);
+        if (!ec) io::write_npy(file, real_features_);
+      }
+    }
   }
   if (real_features_.size(0) < 6) throw std::invalid_argument("evaluation needs at least 6 real samples");
 }

@@ -18,7 +18,13 @@ struct EvalSettings {
   // Any of "fd" (also "fid"), "kid", "pr" (precision / recall, k = 3), "dc" (density / coverage, k = 5).
   std::vector<std::string> metrics{"fd", "pr", "dc"};
   std::function<void(int64_t done, int64_t total)> on_progress; // images through the extractor
+  // Real-image features are cached in `cache_dir` under a key made of `data_key` (dataset spec and resolution), the
+  // extractor file (path, size, modification time), n and seed; empty = no cache.
+  std::string cache_dir, data_key;
 };
+
+// $XDG_CACHE_HOME/ganstudio/real-features (or ~/.cache/...): where the evaluator caches real-image features.
+std::string default_feature_cache_dir();
 
 // Unconditional models are compared with a fixed random subset of the data; image-to-image students with their
 // teacher's outputs on fixed inputs (what the student is taught to reproduce). Latents and inputs are fixed at
@@ -34,6 +40,7 @@ public:
   // "n" and "extractor".
   nlohmann::json evaluate(models::Generator& g) const;
   const metrics::ExtractorInfo& extractor() const { return extractor_.info(); }
+  bool real_features_from_cache() const { return from_cache_; }
 
 private:
   at::Tensor generate_features(models::Generator& g) const;
@@ -44,6 +51,7 @@ private:
   bool image_to_image_;
   at::Tensor inputs_;        // latents or input images
   at::Tensor real_features_; // [n, d]
+  bool from_cache_ = false;
 };
 
 // The bundled extractor's path, or nullopt when it is not installed.

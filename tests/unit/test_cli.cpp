@@ -185,6 +185,8 @@ private Q_SLOTS:
   }
 
   void eval_labels_the_extractor() {
+    QTemporaryDir cache;
+    qputenv("XDG_CACHE_HOME", cache.path().toUtf8()); // the CLI runs inherit it
     Run r = cli({"eval", "--model", fixture("models/dcgan/netG32.pt"), "--data", "fashion-mnist:test", "--n", "64",
                  "--metrics", "fid,kid,pr,dc", "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
@@ -193,6 +195,12 @@ private Q_SLOTS:
     QCOMPARE(j["labels"].toObject()["kid"].toString(), QStringLiteral("KID-builtin@64"));
     QVERIFY(j["fd"].toDouble() > 0);
     for (const char* k : {"precision", "recall", "density", "coverage"}) QVERIFY(j.contains(QLatin1String(k)));
+    // The real side's features are cached: the same evaluation again reads them back and gives the same numbers.
+    r = cli({"eval", "--model", fixture("models/dcgan/netG32.pt"), "--data", "fashion-mnist:test", "--n", "64",
+             "--metrics", "fid,kid,pr,dc", "--json"});
+    const QJsonObject again = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QVERIFY(again["real_features_cached"].toBool());
+    QCOMPARE(again["fd"].toDouble(), j["fd"].toDouble());
   }
 
   void help_and_version() {
