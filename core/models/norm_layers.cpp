@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 namespace gs::models {
 
 NormKind norm_from_name(const std::string& name) {
@@ -22,6 +24,26 @@ const char* norm_name(NormKind kind) {
     return "none";
   }
   return "none";
+}
+
+std::string torchscript_tensor(const std::string& name) {
+  std::string flat = name;
+  std::replace(flat.begin(), flat.end(), '.', '_');
+  return "self." + flat;
+}
+
+std::string torchscript_norm(NormKind kind, const std::string& prefix, const std::string& x) {
+  auto t = [&](const char* leaf) { return torchscript_tensor(prefix + leaf); };
+  switch (kind) {
+  case NormKind::Batch:
+    return "torch.batch_norm(" + x + ", " + t(".weight") + ", " + t(".bias") + ", " + t(".running_mean") + ", " +
+           t(".running_var") + ", False, 0.1, 1e-5, False)";
+  case NormKind::Instance:
+    return "torch.instance_norm(" + x + ", None, None, None, None, True, 0.1, 1e-5, False)";
+  case NormKind::None:
+    break;
+  }
+  return x;
 }
 
 torch::nn::AnyModule make_norm(NormKind kind, int64_t channels) {

@@ -20,6 +20,11 @@ inline bool conv_bias(NormKind kind) {
 // A norm module for `channels` (Identity for none), to push into a Sequential at the same index as upstream.
 torch::nn::AnyModule make_norm(NormKind kind, int64_t channels);
 
+// TorchScript expression applying the norm at state_dict prefix `prefix` (dotted) to `x`, in eval mode.
+std::string torchscript_norm(NormKind kind, const std::string& prefix, const std::string& x);
+// "self.<name with dots as underscores>": how an exported TorchScript module names a state_dict tensor.
+std::string torchscript_tensor(const std::string& name);
+
 // The per-channel tensors a norm holds, as channel-group slots (none for instance/none).
 void add_norm_slots(std::vector<ChannelSlot>& slots, NormKind kind, const std::string& prefix);
 

@@ -157,6 +157,36 @@ public:
   torch::nn::Module& module() override { return *root_; }
   at::Tensor forward(const at::Tensor& input, const GenerateOptions&) override { return outer_->forward(input); }
 
+  // The U-Net unrolled: down the encoder keeping each level's activated input for the skip, then back up.
+  std::optional<std::string> torchscript_forward() const override {
+    const bool bias = conv_bias(c_.norm);
+    const int64_t last = c_.num_downs - 1;
+    auto t = [&](int64_t k, int index, const char* leaf) {
+      return torchscript_tensor(layout_[k].path + "." + std::to_string(index) + leaf);
+    };
+    auto conv = [&](const char* op, const std::string& x, int64_t k, int index, bool has_bias) {
+      return std::string("torch.") + op + "(" + x + ", " + t(k, index, ".weight") + ", " +
+             (has_bias ? t(k, index, ".bias") : "None") + ", [2, 2], [1, 1])";
+    };
+    std::string src = "def forward(self, x):\n    h = " + conv("conv2d", "x", 0, layout_[0].down, bias) + "\n";
+    for (int64_t k = 1; k <= last; ++k) {
+      const std::string n = std::to_string(k);
+      src += "    a" + n + " = torch.leaky_relu(h, 0.2)\n    h = " + conv("conv2d", "a" + n, k, layout_[k].down, bias) +
+             "\n";
+      if (k < last)
+        src +=
+            "    h = " + torchscript_norm(c_.norm, layout_[k].path + "." + std::to_string(layout_[k].down_norm), "h") +
+            "\n";
+    }
+    for (int64_t k = last; k >= 1; --k) {
+      const std::string n = std::to_string(k);
+      src += "    h = " + conv("conv_transpose2d", "torch.relu(h)", k, layout_[k].up, bias) +
+             "\n    h = " + torchscript_norm(c_.norm, layout_[k].path + "." + std::to_string(layout_[k].up_norm), "h") +
+             "\n    h = torch.cat([a" + n + ", h], 1)\n";
+    }
+    return src + "    return torch.tanh(" + conv("conv_transpose2d", "torch.relu(h)", 0, layout_[0].up, true) + ")\n";
+  }
+
   std::vector<ChannelGroup> channel_groups() const override {
     std::vector<ChannelGroup> groups;
     const bool bias = conv_bias(c_.norm);

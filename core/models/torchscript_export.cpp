@@ -1,6 +1,7 @@
 #include "core/models/torchscript_export.h"
 
 #include "core/io/atomic_file.h"
+#include "core/models/norm_layers.h"
 #include "core/models/state_loading.h"
 
 #include <torch/script.h>
@@ -17,8 +18,7 @@ void export_torchscript(Generator& g, const std::string& path) {
   std::set<std::string> parameters;
   for (const auto& p : g.module().named_parameters()) parameters.insert(p.key());
   for (const auto& [name, t] : state_dict(g.module())) {
-    std::string flat = name;
-    std::replace(flat.begin(), flat.end(), '.', '_');
+    const std::string flat = torchscript_tensor(name).substr(5); // without "self."
     if (parameters.count(name))
       m.register_parameter(flat, t.detach().cpu().clone(), false);
     else

@@ -3,11 +3,13 @@
 #include "core/io/npy.h"
 #include "core/models/channel_ops.h"
 #include "core/models/registry.h"
+#include "core/models/torchscript_export.h"
 #include "model_checks.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 #include <nlohmann/json.hpp>
+#include <torch/script.h>
 #include <torch/torch.h>
 
 #include <fstream>
@@ -124,6 +126,28 @@ private Q_SLOTS:
     QCOMPARE(giga(pix2pix.generator->cost(models::MacConvention::TransposedByInput).macs), 6.0);
     QCOMPARE(giga(pix2pix.generator->cost(models::MacConvention::TransposedByOutput).macs), 18.1);
     QCOMPARE(pix2pix.generator->cost().params, int64_t{54413955}); // upstream's unet_256 netG
+  }
+
+  // The TorchScript export equals the generator, for both norms and after slicing.
+  void torchscript_export_matches() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("g.ts").toStdString();
+    for (const char* file : {"unet_batch.pt", "unet_instance.pt"}) {
+      models::Model m = models::load_model(fixture(file));
+      models::KeptChannels kept;
+      for (const auto& g : m.generator->channel_groups())
+        for (int64_t c = 0; c < g.width; c += 2) kept[g.name].push_back(c);
+      auto small = models::slice(*m.generator, kept);
+      for (models::Generator* g : {m.generator.get(), small.get()}) {
+        g->module().eval();
+        models::export_torchscript(*g, path);
+        torch::jit::Module ts = torch::jit::load(path);
+        torch::NoGradGuard no_grad;
+        const at::Tensor x = test::sample_inputs(*g, 2, 3);
+        const double d = test::relative_max_diff(ts.forward({x}).toTensor(), g->forward(x));
+        QVERIFY2(d <= 1e-5, file);
+      }
+    }
   }
 };
 
