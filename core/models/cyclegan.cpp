@@ -155,6 +155,40 @@ public:
     return torch::tanh(out_->forward(pad3(x)));
   }
 
+  std::optional<std::string> torchscript_forward() const override {
+    const bool bias = conv_bias(c_.norm);
+    const int64_t up0 = 10 + c_.n_blocks;
+    auto conv = [&](const std::string& op, const std::string& x, const std::string& name, bool has_bias,
+                    const std::string& rest) {
+      return "torch." + op + "(" + x + ", " + torchscript_tensor(name + ".weight") + ", " +
+             (has_bias ? torchscript_tensor(name + ".bias") : "None") + ", " + rest + ")";
+    };
+    auto norm_relu = [&](const std::string& x, const std::string& norm) {
+      return "torch.relu(" + torchscript_norm(c_.norm, norm, x) + ")";
+    };
+    auto pad = [](const std::string& x, int p) {
+      const std::string n = std::to_string(p);
+      return "torch.reflection_pad2d(" + x + ", [" + n + ", " + n + ", " + n + ", " + n + "])";
+    };
+    const std::string s1 = "[1, 1], [0, 0]", s2 = "[2, 2], [1, 1]", t2 = "[2, 2], [1, 1], [1, 1]";
+    std::string src = "def forward(self, x):\n";
+    src += "    x = " + norm_relu(conv("conv2d", pad("x", 3), m(1), bias, s1), m(2)) + "\n";
+    src += "    x = " + norm_relu(conv("conv2d", "x", m(4), bias, s2), m(5)) + "\n";
+    src += "    x = " + norm_relu(conv("conv2d", "x", m(7), bias, s2), m(8)) + "\n";
+    for (int64_t b = 0; b < c_.n_blocks; ++b) {
+      const std::string block = m(10 + b) + ".conv_block.";
+      const int second = blocks_[b]->second;
+      src += "    h = " + norm_relu(conv("conv2d", pad("x", 1), block + "1", bias, s1), block + "2") + "\n";
+      src += "    x = x + " +
+             torchscript_norm(c_.norm, block + std::to_string(second + 1),
+                              conv("conv2d", pad("h", 1), block + std::to_string(second), bias, s1)) +
+             "\n";
+    }
+    src += "    x = " + norm_relu(conv("conv_transpose2d", "x", m(up0), bias, t2), m(up0 + 1)) + "\n";
+    src += "    x = " + norm_relu(conv("conv_transpose2d", "x", m(up0 + 3), bias, t2), m(up0 + 4)) + "\n";
+    return src + "    return torch.tanh(" + conv("conv2d", pad("x", 3), m(up0 + 7), true, s1) + ")\n";
+  }
+
   std::vector<ChannelGroup> channel_groups() const override {
     const bool bias = conv_bias(c_.norm);
     const int64_t up0 = 10 + c_.n_blocks, up1 = up0 + 3, out = up0 + 7;

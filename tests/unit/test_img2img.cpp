@@ -132,7 +132,7 @@ private Q_SLOTS:
   void torchscript_export_matches() {
     QTemporaryDir dir;
     const std::string path = dir.filePath("g.ts").toStdString();
-    for (const char* file : {"unet_batch.pt", "unet_instance.pt"}) {
+    for (const char* file : {"unet_batch.pt", "unet_instance.pt", "resnet.pt", "resnet_batch.pt"}) {
       models::Model m = models::load_model(fixture(file));
       models::KeptChannels kept;
       for (const auto& g : m.generator->channel_groups())
