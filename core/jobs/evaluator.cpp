@@ -157,22 +157,19 @@ nlohmann::json Evaluator::evaluate(models::Generator& g) const {
     out["kid_std"] = r.std;
     labels["kid"] = "KID" + info.suffix + at;
   }
-  metrics::PrdcOptions pr;
-  if (wants("pr")) {
+  if (wants("pr") || wants("dc")) {
+    // One pass: precision / recall with k = 3, density / coverage with k = 5.
+    metrics::PrdcOptions pr;
     pr.k = 3;
-    const auto p = metrics::precision_recall_density_coverage(real_features_, fake, pr);
-    out["precision"] = p.precision;
-    out["recall"] = p.recall;
-    labels["precision"] = "precision" + info.suffix + at;
-    labels["recall"] = "recall" + info.suffix + at;
-  }
-  if (wants("dc")) {
-    pr.k = 5;
-    const auto d = metrics::precision_recall_density_coverage(real_features_, fake, pr);
-    out["density"] = d.density;
-    out["coverage"] = d.coverage;
-    labels["density"] = "density" + info.suffix + at;
-    labels["coverage"] = "coverage" + info.suffix + at;
+    pr.k_density = 5;
+    const auto r = metrics::precision_recall_density_coverage(real_features_, fake, pr);
+    const std::vector<std::pair<const char*, double>> values{
+        {"precision", r.precision}, {"recall", r.recall}, {"density", r.density}, {"coverage", r.coverage}};
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (!wants(i < 2 ? "pr" : "dc")) continue;
+      out[values[i].first] = values[i].second;
+      labels[values[i].first] = values[i].first + info.suffix + at;
+    }
   }
   return out;
 }

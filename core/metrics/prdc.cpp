@@ -55,6 +55,8 @@ PrdcResult precision_recall_density_coverage(const at::Tensor& real_in, const at
                                 std::to_string(fake.size(1)));
   const at::Tensor real_radii = kth_neighbour_distances(real, opt.k, opt.memory_bytes);
   const at::Tensor fake_radii = kth_neighbour_distances(fake, opt.k, opt.memory_bytes);
+  const int kd = opt.k_density > 0 ? opt.k_density : opt.k;
+  const at::Tensor dc_radii = kd == opt.k ? real_radii : kth_neighbour_distances(real, kd, opt.memory_bytes);
 
   // One pass over fake-vs-real blocks serves all four: per fake row (precision, density) directly, per real
   // column (recall, coverage) by accumulating across blocks.
@@ -62,16 +64,16 @@ PrdcResult precision_recall_density_coverage(const at::Tensor& real_in, const at
   at::Tensor recalled = torch::zeros({real.size(0)}, torch::kBool);
   at::Tensor nearest_fake = torch::full({real.size(0)}, INFINITY, real.options());
   for_each_block(fake, real, opt.memory_bytes, [&](int64_t start, const at::Tensor& d) {
-    at::Tensor within = d < real_radii.unsqueeze(0);
+    const at::Tensor within = d < real_radii.unsqueeze(0);
     precise += within.any(1).sum().item<int64_t>();
-    inside += within.sum().item<int64_t>();
+    inside += (kd == opt.k ? within : d < dc_radii.unsqueeze(0)).sum().item<int64_t>();
     recalled.logical_or_((d < fake_radii.narrow(0, start, d.size(0)).unsqueeze(1)).any(0));
     nearest_fake = torch::minimum(nearest_fake, std::get<0>(d.min(0)));
   });
   const int64_t n_recalled = recalled.sum().item<int64_t>();
-  const int64_t covered = (nearest_fake < real_radii).sum().item<int64_t>();
+  const int64_t covered = (nearest_fake < dc_radii).sum().item<int64_t>();
   const double n_real = static_cast<double>(real.size(0)), n_fake = static_cast<double>(fake.size(0));
-  return {precise / n_fake, n_recalled / n_real, inside / (opt.k * n_fake), covered / n_real};
+  return {precise / n_fake, n_recalled / n_real, inside / (kd * n_fake), covered / n_real};
 }
 
 } // namespace gs::metrics

@@ -16,6 +16,8 @@ namespace gs::metrics {
 struct PrdcOptions {
   int k = 3;
   size_t memory_bytes = size_t(1) << 30; // bound on the distance blocks held at once
+  int k_density = 0; // k of density / coverage when it differs from precision / recall's (0 = the same k); one pass
+                     // over the fake-vs-real distances then serves both
 };
 
 struct PrdcResult {

@@ -195,6 +195,24 @@ private Q_SLOTS:
     expect_error([&] { fid_of(a.narrow(0, 0, 1), a, 10); }, "at least 2 samples");
     expect_error([&] { metrics::precision_recall_density_coverage(torch::randn({10}), a); }, "2-D");
   }
+
+  // Different k for density / coverage in one pass equals two separate computations.
+  void prdc_with_two_ks_equals_two_passes() {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
+    const at::Tensor real = at::randn({80, 6}, gen), fake = at::randn({70, 6}, gen) + 0.3;
+    metrics::PrdcOptions a, b, both;
+    a.k = 3;
+    b.k = 5;
+    both.k = 3;
+    both.k_density = 5;
+    const auto ra = metrics::precision_recall_density_coverage(real, fake, a);
+    const auto rb = metrics::precision_recall_density_coverage(real, fake, b);
+    const auto r = metrics::precision_recall_density_coverage(real, fake, both);
+    QCOMPARE(r.precision, ra.precision);
+    QCOMPARE(r.recall, ra.recall);
+    QCOMPARE(r.density, rb.density);
+    QCOMPARE(r.coverage, rb.coverage);
+  }
 };
 
 QTEST_GUILESS_MAIN(TestMetrics)
