@@ -371,6 +371,7 @@ void CompressPage::set_model(const QString& path) {
 
 void CompressPage::on_model_ready(const ModelInfo& info) {
   model_ = info;
+  cost_cache_.clear();
   rows_.clear();
   overrides_.clear();
   model_summary_->setText(info.summary + (info.has_discriminator ? "" : tr("; no discriminator: distillation only")));
@@ -463,13 +464,20 @@ void CompressPage::update_selection() {
     nlohmann::json options = nlohmann::json::parse(model_.options_json.toStdString());
     for (const auto& [name, k] : kept) options["widths"][name] = static_cast<int64_t>(k.size());
     const auto arch = models::arch_from_name(model_.arch.toStdString());
-    const models::CostReport after = models::build_model(*arch, options).generator->cost();
+    // Counting needs the module at the new widths; the same widths come back often while the slider moves.
+    const std::string key = options["widths"].dump();
+    auto cached = cost_cache_.find(key);
+    if (cached == cost_cache_.end()) {
+      const models::CostReport c = models::build_model(*arch, options).generator->cost();
+      cached = cost_cache_.emplace(key, std::make_pair(c.params, c.macs)).first;
+    }
+    const auto [after_params, after_macs] = cached->second;
     estimate_->setText(tr("Parameters %1 \u2192 %2, MACs %3 \u2192 %4: about %5\u00d7 faster by MACs%6")
                            .arg(QString::fromStdString(models::human_count(model_.params)),
-                                QString::fromStdString(models::human_count(after.params)),
+                                QString::fromStdString(models::human_count(after_params)),
                                 QString::fromStdString(models::human_count(model_.macs)),
-                                QString::fromStdString(models::human_count(after.macs)))
-                           .arg(static_cast<double>(model_.macs) / std::max<int64_t>(after.macs, 1), 0, 'f', 2)
+                                QString::fromStdString(models::human_count(after_macs)))
+                           .arg(static_cast<double>(model_.macs) / std::max<int64_t>(after_macs, 1), 0, 'f', 2)
                            .arg(scored ? QString() : tr(" (score to see which channels)")));
     estimate_->setStyleSheet({});
   } catch (const std::exception& e) {

@@ -96,7 +96,8 @@ private:
   QVector<widgets::HeatmapRow> rows_; // scores in channel-group order
   std::map<std::string, std::map<int64_t, bool>> overrides_;
   QMap<QString, QVector<QPointF>> loss_points_, metric_points_;
-  QSet<QString> fd_keys_, prdc_keys_; // which metric chart each series belongs to
+  QSet<QString> fd_keys_, prdc_keys_;                             // which metric chart each series belongs to
+  std::map<std::string, std::pair<int64_t, int64_t>> cost_cache_; // widths (JSON) -> params, MACs
   QString run_dir_;
   size_t follow_offset_ = 0;
   int interpolation_seed_ = 0;
