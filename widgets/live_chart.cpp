@@ -160,6 +160,14 @@ QPair<double, double> LiveChart::data_y_range() const {
   return {lo, hi};
 }
 
+QPair<double, double> LiveChart::y_range() const {
+  const auto ys = chart_->axes(Qt::Vertical);
+  if (ys.isEmpty()) return {0, 0};
+  if (auto* v = qobject_cast<QValueAxis*>(ys.first())) return {v->min(), v->max()};
+  if (auto* l = qobject_cast<QLogValueAxis*>(ys.first())) return {l->min(), l->max()};
+  return {0, 0};
+}
+
 void LiveChart::rebuild_axes() {
   for (QAbstractAxis* a : chart_->axes()) {
     chart_->removeAxis(a);

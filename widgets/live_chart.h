@@ -35,6 +35,7 @@ public:
   // Fixes the y range (sharing one range across charts); an empty range returns to automatic.
   void set_y_range(double min, double max);
   QPair<double, double> data_y_range() const;
+  QPair<double, double> y_range() const; // what the y axis shows now
   bool following() const { return following_; }
 
   bool export_png(const QString& path);

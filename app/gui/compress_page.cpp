@@ -340,7 +340,17 @@ QWidget* CompressPage::build_views() {
   cl->addWidget(losses_, 0, 0, 1, 2);
   cl->addWidget(fd_, 1, 0);
   cl->addWidget(prdc_, 1, 1);
-  cl->addWidget(overlay, 2, 0, Qt::AlignLeft);
+  auto* share = new QCheckBox(tr("Same y-range on every chart"), curves);
+  share->setObjectName(QStringLiteral("shareYRange"));
+  connect(share, &QCheckBox::toggled, this, [this](bool on) {
+    share_y_ = on;
+    sync_y_ranges();
+  });
+  auto* left = new QHBoxLayout;
+  left->addWidget(overlay);
+  left->addWidget(share);
+  left->addStretch();
+  cl->addLayout(left, 2, 0);
   cl->addWidget(csv, 2, 1, Qt::AlignRight);
   views_->addTab(curves, tr("Curves"));
 
@@ -628,6 +638,17 @@ void CompressPage::add_curves(const QVector<QJsonObject>& events, const QString&
   }
   for (const QString& k : losses_changed) losses_->set_series(k, loss_points_[k]);
   for (const QString& k : metrics_changed) (fd_keys_.contains(k) ? fd_ : prdc_)->set_series(k, metric_points_[k]);
+  if (share_y_) sync_y_ranges();
+}
+
+void CompressPage::sync_y_ranges() {
+  const std::vector<widgets::LiveChart*> charts{losses_, fd_, prdc_};
+  double lo = INFINITY, hi = -INFINITY;
+  for (auto* c : charts) {
+    const auto [a, b] = c->data_y_range();
+    lo = std::min(lo, a), hi = std::max(hi, b);
+  }
+  for (auto* c : charts) c->set_y_range(share_y_ && lo < hi ? lo : 0, share_y_ && lo < hi ? hi : 0);
 }
 
 void CompressPage::on_events(const QStringList& lines) {

@@ -72,6 +72,7 @@ private:
   void on_progress(const JobProgress& p);
   void on_events(const QStringList& lines);
   void add_curves(const QVector<QJsonObject>& events, const QString& prefix);
+  void sync_y_ranges(); // one y-range over every chart while sharing is on, each its own otherwise
   void on_samples(qint64 step, const QImage& teacher, const QImage& student);
   void on_finished(const QString& what, bool cancelled, const QString& run_dir);
   void on_failed(const QString& what, const QString& message);
@@ -101,6 +102,7 @@ private:
   QString run_dir_;
   size_t follow_offset_ = 0;
   int interpolation_seed_ = 0;
+  bool share_y_ = false;
   QString followed_;
   QTimer* follow_timer_;
 

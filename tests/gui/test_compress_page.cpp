@@ -9,6 +9,7 @@
 #include "widgets/region_picker.h"
 #include "widgets/sample_view.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QJsonArray>
 #include <QLabel>
@@ -132,6 +133,13 @@ private Q_SLOTS:
     // One row of eight 16-px images (the training grids before it had two rows).
     QTRY_VERIFY_WITH_TIMEOUT(child<gs::widgets::SampleView>(page, "sampleView")->teacher().height() < 2 * 16, 20000);
     QVERIFY(!child<gs::widgets::SampleView>(page, "sampleView")->student().isNull());
+
+    // One y-range over every chart on request.
+    child<QCheckBox>(page, "shareYRange")->setChecked(true);
+    auto* losses = child<gs::widgets::LiveChart>(page, "lossChart");
+    QCOMPARE(losses->y_range(), fd->y_range());
+    child<QCheckBox>(page, "shareYRange")->setChecked(false);
+    QVERIFY(losses->y_range() != fd->y_range());
 
     // Another run's curves can be laid over these.
     page.overlay_run(page.run_dir());
