@@ -97,7 +97,7 @@ void MainWindow::create_docks() {
   model_dock_ = new QDockWidget(tr("Model"), this);
   model_dock_->setObjectName(QStringLiteral("modelDock"));
   model_dock_->setWidget(model_panel_);
-  model_dock_->setMinimumWidth(220);
+  model_dock_->setMinimumWidth(270);
   model_dock_->setAllowedAreas(Qt::LeftDockWidgetArea | Qt::RightDockWidgetArea);
   addDockWidget(Qt::LeftDockWidgetArea, model_dock_);
 
