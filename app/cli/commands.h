@@ -20,6 +20,7 @@ int run_score(const std::vector<std::string>& args);
 int run_prune(const std::vector<std::string>& args);
 int run_compress(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
+int run_cache(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands();
 

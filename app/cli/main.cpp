@@ -22,6 +22,7 @@ const std::vector<Command>& commands() {
       {"score", "channel importance scores and a pruning plan (scores.json)", run_score},
       {"prune", "remove channels: a physically smaller generator", run_prune},
       {"compress", "score, prune, fine-tune and report into a run directory", run_compress},
+      {"cache", "decode a dataset once into a uint8 tensor file (for machines without OpenCV)", run_cache},
       {"eval", "FID / KID / precision / recall / density / coverage of a generator against real images", run_eval},
   };
   return list;

@@ -203,6 +203,20 @@ private Q_SLOTS:
     QCOMPARE(again["fd"].toDouble(), j["fd"].toDouble());
   }
 
+  // A cache made by `cache` is data for every command, and Python's torch.load reads it.
+  void cache_then_use() {
+    QTemporaryDir dir;
+    const QString cache = dir.filePath("fm.pt");
+    Run r = cli({"cache", "--data", "fashion-mnist:test", "--size", "32", "--limit", "40", "--out", cache});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.contains(QStringLiteral("40 images 1x32x32")));
+    r = cli(
+        {"eval", "--model", fixture("models/dcgan/netG32.pt"), "--data", cache, "--n", "40", "--no-cache", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = cli({"cache", "--data", "fashion-mnist", "--channels", "2", "--out", cache});
+    QCOMPARE(r.code, 2);
+  }
+
   void help_and_version() {
     Run r = cli({"--version"});
     QCOMPARE(r.code, 0);
