@@ -544,19 +544,14 @@ void CompressPage::start_score() {
 void CompressPage::start_compress() {
   if (model_.path.isEmpty() || busy_) return;
   follow_timer_->stop();
+  followed_.clear(); // this job's samples come from the worker, not from a followed directory
   const QString root = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/runs");
   QDir().mkpath(root);
   run_dir_ = root + QStringLiteral("/%1-%2-s%3-%4")
                         .arg(model_.arch, method_->currentData(Qt::UserRole).toString())
                         .arg(sparsity_->value())
                         .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
-  loss_points_.clear();
-  metric_points_.clear();
-  fd_keys_.clear();
-  prdc_keys_.clear();
-  losses_->clear();
-  fd_->clear();
-  prdc_->clear();
+  clear_curves();
   const QString json = QString::fromUtf8(QJsonDocument(config()).toJson(QJsonDocument::Compact));
   set_busy(true, tr("compressing"));
   views_->setCurrentIndex(1);
@@ -722,10 +717,7 @@ void CompressPage::on_failed(const QString& what, const QString& message) {
   Q_EMIT status(tr("%1 failed: %2").arg(what, message));
 }
 
-void CompressPage::follow_run(const QString& run_dir) {
-  followed_ = run_dir;
-  run_dir_ = run_dir;
-  follow_offset_ = 0;
+void CompressPage::clear_curves() {
   loss_points_.clear();
   metric_points_.clear();
   fd_keys_.clear();
@@ -733,6 +725,13 @@ void CompressPage::follow_run(const QString& run_dir) {
   losses_->clear();
   fd_->clear();
   prdc_->clear();
+}
+
+void CompressPage::follow_run(const QString& run_dir) {
+  followed_ = run_dir;
+  run_dir_ = run_dir;
+  follow_offset_ = 0;
+  clear_curves();
   views_->setCurrentIndex(1);
   show_plan(run_dir + QStringLiteral("/scores.json"));
   poll_run();

@@ -73,6 +73,7 @@ private:
   void on_events(const QStringList& lines);
   void add_curves(const QVector<QJsonObject>& events, const QString& prefix);
   void sync_y_ranges(); // one y-range over every chart while sharing is on, each its own otherwise
+  void clear_curves();
   void on_samples(qint64 step, const QImage& teacher, const QImage& student);
   void on_finished(const QString& what, bool cancelled, const QString& run_dir);
   void on_failed(const QString& what, const QString& message);
