@@ -4,6 +4,10 @@
 
 namespace gs::data {
 
+// `n` images of `dataset` from position `first` on, wrapping around its end, each read at most once; unreadable ones
+// are skipped. Float [n', C, H, W] in [-1, 1]; std::runtime_error when none can be read.
+at::Tensor input_batch(const Dataset& dataset, int64_t first, int64_t n);
+
 class InputImages {
 public:
   // Opens `spec` (see open_dataset) resized and centre-cropped to size x size with `channels` channels.

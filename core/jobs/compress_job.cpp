@@ -1,6 +1,6 @@
 #include "core/jobs/compress_job.h"
 
-#include "core/data/dataset.h"
+#include "core/data/input_images.h"
 #include "core/io/png.h"
 #include "core/jobs/evaluator.h"
 #include "core/jobs/report.h"
@@ -60,11 +60,7 @@ prune::ScoreParams score_params(const CompressConfig& c, const models::Generator
   p.pca_samples = c.score.pca_samples;
   if (!c.score.region.empty()) p.region = prune::box_region(c.score.region);
   if (g.input_spec().kind == models::InputSpec::Kind::Image && d)
-    p.inputs = [d](int64_t index, int64_t size) {
-      std::vector<at::Tensor> images;
-      for (int64_t i = 0; i < size; ++i) images.push_back(d->get((index * size + i) % d->size()).image);
-      return torch::stack(images).to(torch::kFloat) / 127.5 - 1;
-    };
+    p.inputs = [d](int64_t index, int64_t size) { return data::input_batch(*d, index * size, size); };
   return p;
 }
 

@@ -2,6 +2,7 @@
 // R1, then a generator update on adversarial + distillation (+ DGL-GAN's teacher term in stage 2), then EMA.
 #include "core/train/finetune.h"
 
+#include "core/data/input_images.h"
 #include "core/log.h"
 #include "core/models/channel_ops.h"
 #include "core/train/objectives.h"
@@ -146,24 +147,12 @@ private:
       freeze(ema_->module());
     }
     rng_ = at::make_generator<at::CPUGeneratorImpl>(p_.seed + 1);
-    fixed_inputs_ = image_to_image_ ? first_images(p_.sample_count)
+    fixed_inputs_ = image_to_image_ ? data::input_batch(*dataset_, 0, p_.sample_count)
                                     : at::randn({p_.sample_count, spec.shape[0]},
                                                 at::make_generator<at::CPUGeneratorImpl>(p_.seed + 2));
     if (p_.resume) load();
     log::get("train")->info("fine-tune {} from step {} of {} on {}", models::arch_name(student_.arch()), step_,
                             p_.steps, device_.str());
-  }
-
-  at::Tensor first_images(int64_t n) {
-    std::vector<at::Tensor> images;
-    for (int64_t i = 0; i < dataset_->size() && static_cast<int64_t>(images.size()) < n; ++i) {
-      try {
-        images.push_back(dataset_->get(i).image);
-      } catch (const data::BadSample&) {
-      }
-    }
-    if (images.empty()) throw std::runtime_error(p_.data + ": no readable image");
-    return torch::stack(images).to(torch::kFloat) / 127.5 - 1;
   }
 
   // The generator inputs of this step: latents from the step RNG, or the step's data batch.
