@@ -287,6 +287,7 @@ private:
     fp.student = &student;
     fp.data = c_.data;
     fp.data_layout = c_.data_layout;
+    fp.dataset = data_.get(); // opened by the preflight for this model
     fp.steps = c_.steps;
     fp.batch = c_.batch;
     fp.lr = c_.lr;

@@ -112,16 +112,21 @@ private:
       probe = teacher_.forward(image_to_image_ ? torch::zeros({1, spec.shape[0], spec.shape[1], spec.shape[2]})
                                                : torch::zeros({1, spec.shape[0]}));
     }
-    if (p_.data.empty() && (use_adv_ || image_to_image_))
+    if (!p_.dataset && p_.data.empty() && (use_adv_ || image_to_image_))
       throw std::invalid_argument(image_to_image_ ? "fine-tuning an image-to-image model needs input images (data)"
                                                   : "the adversarial term needs real images (data)");
-    if (!p_.data.empty()) {
+    if (p_.dataset) {
+      dataset_ = p_.dataset;
+    } else if (!p_.data.empty()) {
       data::DatasetOptions o;
       o.layout = layout_from_name(p_.data_layout);
       o.size = image_to_image_ ? spec.shape[1] : probe.size(2);
       o.channels = static_cast<int>(image_to_image_ ? spec.shape[0] : probe.size(1));
-      dataset_ = data::open_dataset(p_.data, o);
-      if (dataset_->size() == 0) throw std::runtime_error(p_.data + ": the dataset is empty");
+      owned_dataset_ = data::open_dataset(p_.data, o);
+      dataset_ = owned_dataset_.get();
+    }
+    if (dataset_) {
+      if (dataset_->size() == 0) throw std::runtime_error(dataset_->describe() + ": the dataset is empty");
       sampler_ = std::make_unique<StepSampler>(*dataset_, p_.seed, p_.batch);
     }
 
@@ -311,7 +316,8 @@ private:
   models::Discriminator* d_teacher_;
   Adversarial adv_ = Adversarial::Logistic;
   bool image_to_image_ = false, conditional_d_ = false, use_adv_ = true;
-  std::unique_ptr<data::Dataset> dataset_;
+  std::unique_ptr<data::Dataset> owned_dataset_; // opened here when the caller passed none
+  const data::Dataset* dataset_ = nullptr;
   std::unique_ptr<StepSampler> sampler_;
   std::unique_ptr<torch::optim::Adam> opt_g_, opt_d_;
   std::unique_ptr<models::Generator> ema_;

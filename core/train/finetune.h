@@ -1,6 +1,7 @@
 // Fine-tuning a pruned student against its unpruned teacher: composable objectives, EMA, DGL-GAN's two stages, lazy
 // R1, periodic samples and evaluation through callbacks, and atomic checkpoints a killed run resumes from exactly.
 #pragma once
+#include "core/data/dataset.h"
 #include "core/models/registry.h"
 
 #include <atomic>
@@ -28,6 +29,9 @@ struct FinetuneParams {
   // output (the student learns the teacher's mapping, so unpaired data works too).
   std::string data;
   std::string data_layout = "auto"; // auto, single, paired (A|B: the A half is the input), unpaired
+  // The same data already opened by the caller at the model's resolution (as `data` would be); used instead of
+  // opening `data` again when set.
+  const data::Dataset* dataset = nullptr;
   int64_t steps = 1000, batch = 16;
   double lr = 2e-4, beta1 = 0.5, beta2 = 0.999;
   Objectives objectives;
