@@ -1,6 +1,7 @@
 #include "core/jobs/compress_job.h"
 
 #include "core/data/input_images.h"
+#include "core/dist/process_group.h"
 #include "core/io/png.h"
 #include "core/jobs/evaluator.h"
 #include "core/jobs/report.h"
@@ -80,16 +81,17 @@ public:
       : c_(c), run_(dir), resume_(resume), cb_(cb), start_(Clock::now()) {}
 
   JobResult run() {
-    preflight();
+    agree_on(&Job::preflight);
     models::Model student;
     student.arch = teacher_.arch;
     if (prune::is_learned_method(c_.method)) {
       stage("learn");
-      student.generator = learn_or_load();
-      if (!student.generator) return cancelled();
+      if (leader()) student.generator = learn_or_load();
+      if (!share_plan(leader() && !student.generator)) return cancelled();
+      if (!student.generator) student.generator = models::slice(*teacher_.generator, plan_.kept);
     } else {
       stage("score");
-      if (!score_or_load()) return cancelled();
+      if (!share_plan(!score_or_load())) return cancelled();
       student.generator = models::slice(*teacher_.generator, plan_.kept);
     }
     student.discriminator = copy_discriminator(teacher_);
@@ -99,7 +101,7 @@ public:
            {"widths", student.generator->options()["widths"]}});
 
     std::unique_ptr<Evaluator> evaluator;
-    if (c_.eval) {
+    if (c_.eval && leader()) {
       stage("evaluate");
       const at::Tensor sample = sample_images(*data_, c_.eval_n, c_.seed + 11);
       EvalSettings es;
@@ -116,6 +118,7 @@ public:
         eval_event("pruned", 0, *student.generator, *evaluator);
       }
     }
+    if (group_) group_->await_leader("evaluated");
 
     stage("finetune");
     train::FinetuneParams fp = finetune_params(teacher_, student, evaluator.get());
@@ -123,6 +126,10 @@ public:
     JobResult result;
     result.steps_done = r.steps_done;
     result.metrics = last_metrics_;
+    if (!leader()) {
+      result.cancelled = r.aborted;
+      return result;
+    }
     if (r.aborted) {
       event({{"kind", "stopped"}, {"step", r.steps_done}});
       result.cancelled = true;
@@ -145,6 +152,36 @@ public:
   }
 
 private:
+  bool leader() const { return !group_ || group_->leader(); }
+
+  // Runs `step` on every process; when it throws on any, every process throws (the one that failed with its own
+  // message), so that none waits for the others at the next collective.
+  void agree_on(void (Job::*step)()) {
+    std::exception_ptr failure;
+    try {
+      (this->*step)();
+    } catch (...) {
+      if (!group_) throw;
+      failure = std::current_exception();
+    }
+    if (group_ && group_->any(failure != nullptr)) {
+      if (failure) std::rethrow_exception(failure);
+      throw std::runtime_error("another process of the job failed before starting (see its message)");
+    }
+  }
+
+  // Rank 0's plan on every process; false on all when rank 0 or any process was cancelled.
+  bool share_plan(bool cancelled) {
+    if (!group_) return !cancelled;
+    group_->await_leader("plan");
+    if (group_->any(cancelled)) return false;
+    if (!leader())
+      plan_ = prune::plan_from_json(nlohmann::json::parse(group_->broadcast_bytes("")));
+    else
+      group_->broadcast_bytes(prune::plan_to_json(plan_).dump());
+    return true;
+  }
+
   void preflight() {
     teacher_ = models::load_model(c_.model);
     for (const auto& note : teacher_.notes) log::get("jobs")->info("{}", note);
@@ -173,6 +210,7 @@ private:
     if (c_.eval && c_.extractor.empty() && !builtin_extractor_path())
       throw std::runtime_error("evaluation is on but the built-in feature extractor is not installed; set "
                                "eval.extractor or eval.enabled = false");
+    if (!leader()) return;
     if (resume_) {
       if (!run_.exists("config.json")) throw std::runtime_error(run_.path("") + ": no run to resume (no config.json)");
       CompressConfig saved = load_config(run_.path("config.json"));
@@ -252,9 +290,13 @@ private:
     return std::move(pruned.generator);
   }
 
+  // Every process scores its share of the batches; rank 0 makes and saves the plan.
   bool score_or_load() {
     models::Generator& g = *teacher_.generator;
-    if (resume_ && run_.exists("scores.json")) {
+    bool saved = leader() && resume_ && run_.exists("scores.json");
+    if (group_) saved = group_->any(saved);
+    if (saved) {
+      if (!leader()) return true;
       plan_ = prune::load_plan(run_.path("scores.json"));
       prune::check_plan_fits(plan_, g);
       if (cb_.on_scores) cb_.on_scores(plan_.scores, 1, 1);
@@ -262,6 +304,11 @@ private:
     }
     prune::ScoreParams p = score_params(c_, g, data_.get());
     p.abort = cb_.abort;
+    if (group_) {
+      p.shard = group_->rank();
+      p.shards = group_->world();
+      p.sum_across = [this](at::Tensor& t) { group_->sum(t); };
+    }
     p.on_partial = [&](int64_t done, int64_t total, const prune::ChannelScores& partial) {
       if (cb_.on_scores) cb_.on_scores(partial, done, total);
       if (cb_.on_progress) cb_.on_progress("score", done, total);
@@ -269,6 +316,7 @@ private:
     const auto t0 = Clock::now();
     prune::ScoreResult r = prune::score(c_.method, g, p);
     if (r.cancelled) return false;
+    if (!leader()) return true;
     plan_ = prune::make_plan(g, c_.method, std::move(r.scores), c_.selection);
     plan_.info["model"] = c_.model;
     plan_.info["batches"] = r.batches;
@@ -305,6 +353,7 @@ private:
     fp.log_every = c_.log_every;
     fp.abort = cb_.abort;
     fp.pause = cb_.pause;
+    fp.group = group_;
     fp.on_progress = [this](int64_t step, int64_t total, const std::map<std::string, double>&) {
       last_step_ = step;
       if (cb_.on_progress) cb_.on_progress("finetune", step, total);
@@ -355,6 +404,7 @@ private:
   void stage(const char* name) { event({{"kind", "stage"}, {"stage", name}}); }
 
   void event(nlohmann::json e) {
+    if (!leader()) return;
     if (!e.contains("step")) e["step"] = last_step_;
     e["elapsed"] = seconds();
     run_.append_event(e);
@@ -374,6 +424,7 @@ private:
   RunDirectory run_;
   bool resume_;
   const JobCallbacks& cb_;
+  dist::Group* group_ = cb_.group;
   Clock::time_point start_;
   models::Model teacher_;
   std::unique_ptr<data::Dataset> data_;

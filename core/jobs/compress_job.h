@@ -7,6 +7,10 @@
 #include <atomic>
 #include <functional>
 
+namespace gs::dist {
+class Group;
+}
+
 namespace gs::jobs {
 
 struct JobCallbacks {
@@ -18,6 +22,9 @@ struct JobCallbacks {
       on_samples;
   const std::atomic<bool>* abort = nullptr; // stops after the current batch or step, with a checkpoint
   const std::atomic<bool>* pause = nullptr;
+  // One process of a data-parallel job: every process runs the job with the same config; they split scoring batches
+  // and every fine-tuning batch, rank 0 alone learns masks, evaluates and writes the run directory.
+  dist::Group* group = nullptr;
 };
 
 struct JobResult {

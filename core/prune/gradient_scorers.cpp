@@ -72,10 +72,14 @@ at::Device device_of(torch::nn::Module& m) {
   return params.empty() ? at::Device(at::kCPU) : params.front().device();
 }
 
+// Batch b's numbers depend on b alone, so processes that split the batches between them draw what one would.
+at::Generator batch_generator(uint64_t seed, int64_t b) {
+  return at::make_generator<at::CPUGeneratorImpl>(seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(b));
+}
+
 InputSource seeded_latents(const models::InputSpec& spec, uint64_t seed) {
-  auto gen = std::make_shared<at::Generator>(at::make_generator<at::CPUGeneratorImpl>(seed));
   const int64_t dim = spec.shape.at(0);
-  return [gen, dim](int64_t, int64_t size) { return at::randn({size, dim}, *gen); };
+  return [seed, dim](int64_t b, int64_t size) { return at::randn({size, dim}, batch_generator(seed, b)); };
 }
 
 // Pixels inside the region (weighted by it) flipped to -1 or +1 with probability `density`; the rest untouched.
@@ -137,6 +141,15 @@ public:
   void add(const std::vector<at::Tensor>& v) {
     for (size_t i = 0; i < v.size(); ++i) totals_[i] += v[i];
   }
+  void sum_across(const std::function<void(at::Tensor&)>& sum) {
+    at::Tensor all = torch::cat(totals_);
+    sum(all);
+    int64_t at = 0;
+    for (auto& t : totals_) {
+      t.copy_(all.slice(0, at, at + t.numel()));
+      at += t.numel();
+    }
+  }
   ChannelScores scores() const {
     ChannelScores out;
     for (size_t i = 0; i < groups_.size(); ++i) out[groups_[i].name] = to_vector(totals_[i]);
@@ -177,11 +190,12 @@ ScoreResult gradient_scores(const std::string& method, models::Generator& g, con
   ConsumerGradients grads(g);
   Accumulator total(grads.groups());
   const at::Tensor directions = diversity ? pca_directions(g, params, device).to(device) : at::Tensor();
-  auto noise_gen = at::make_generator<at::CPUGeneratorImpl>(params.seed + 1);
   at::Tensor region;
+  if (params.shards < 1 || params.shard < 0 || params.shard >= params.shards)
+    throw std::invalid_argument("a scoring share outside the shares");
 
   ScoreResult result;
-  for (int64_t b = 0; b < batches; ++b) {
+  for (int64_t b = params.shard; b < batches; b += params.shards) {
     if (params.abort && params.abort->load()) {
       result.cancelled = true;
       break;
@@ -208,12 +222,14 @@ ScoreResult gradient_scores(const std::string& method, models::Generator& g, con
       // CAGAN: the output with salt-and-pepper noise inside the region is a fixed target; sum |G(x) - target|.
       const at::Tensor out = g.forward(x);
       if (!region.defined()) region = region_at(params.region, out.size(2), out.size(3));
+      at::Generator noise_gen = batch_generator(params.seed + 1, b);
       const at::Tensor target = salt_and_pepper(out.detach(), region, params.noise_density, noise_gen);
       total.add(grads.per_channel((out - target).abs().sum(), false));
     }
     result.batches = b + 1;
     if (params.on_partial) params.on_partial(b + 1, batches, total.scores());
   }
+  if (params.sum_across) total.sum_across(params.sum_across);
   result.scores = total.scores();
   return result;
 }

@@ -30,6 +30,10 @@ struct ScoreParams {
   // Called after every batch with the scores accumulated so far (heatmaps converge live).
   std::function<void(int64_t done, int64_t total, const ChannelScores& partial)> on_partial;
   const std::atomic<bool>* abort = nullptr; // checked before every batch
+  // Several processes scoring together: this one takes batches shard, shard + shards, ... and `sum_across` adds the
+  // per-channel totals of all of them (every process must call score() with the same parameters).
+  int64_t shard = 0, shards = 1;
+  std::function<void(at::Tensor&)> sum_across;
 };
 
 struct ScoreResult {

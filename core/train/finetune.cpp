@@ -3,6 +3,7 @@
 #include "core/train/finetune.h"
 
 #include "core/data/input_images.h"
+#include "core/dist/process_group.h"
 #include "core/log.h"
 #include "core/models/channel_ops.h"
 #include "core/train/objectives.h"
@@ -11,6 +12,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 namespace gs::train {
@@ -57,6 +59,13 @@ public:
     if (p.objectives.dgl_alpha > 0 && !d_teacher_)
       throw std::invalid_argument("DGL-GAN needs the teacher's discriminator; the checkpoint holds none");
     if (p.objectives.relation > 0 && p.batch < 2) throw std::invalid_argument("relation distillation needs batch >= 2");
+    if (group_ && p.batch % group_->world() != 0)
+      throw std::invalid_argument("a batch of " + std::to_string(p.batch) + " does not split evenly over " +
+                                  std::to_string(group_->world()) + " processes");
+    local_batch_ = group_ ? p.batch / group_->world() : p.batch;
+    shard_first_ = group_ ? group_->rank() * local_batch_ : 0;
+    if (p.objectives.relation > 0 && local_batch_ < 2)
+      throw std::invalid_argument("relation distillation needs at least 2 samples per process");
   }
 
   FinetuneResult run() {
@@ -65,7 +74,7 @@ public:
     bool dgl_on = p_.objectives.dgl_alpha > 0 && step_ >= p_.objectives.dgl_start;
     while (step_ < p_.steps) {
       wait_while_paused();
-      if (p_.abort && p_.abort->load()) {
+      if (stop_requested()) {
         result.aborted = true;
         break;
       }
@@ -85,9 +94,13 @@ public:
         for (const auto& [name, v] : result.last) e[name] = v;
         event(e);
       }
-      if (p_.sample_every > 0 && step_ % p_.sample_every == 0) samples();
-      if (p_.eval_every > 0 && step_ % p_.eval_every == 0) evaluate();
-      if (p_.checkpoint_every > 0 && step_ % p_.checkpoint_every == 0 && step_ < p_.steps) save();
+      const bool sample = p_.sample_every > 0 && step_ % p_.sample_every == 0;
+      const bool eval = p_.eval_every > 0 && step_ % p_.eval_every == 0;
+      const bool checkpoint = p_.checkpoint_every > 0 && step_ % p_.checkpoint_every == 0 && step_ < p_.steps;
+      if (sample) samples();
+      if (eval) evaluate();
+      if (checkpoint) save();
+      if (group_ && (sample || eval || checkpoint)) group_->await_leader("step");
     }
     save();
     if (!result.aborted) {
@@ -128,6 +141,7 @@ private:
     if (dataset_) {
       if (dataset_->size() == 0) throw std::runtime_error(dataset_->describe() + ": the dataset is empty");
       sampler_ = std::make_unique<StepSampler>(*dataset_, p_.seed, p_.batch);
+      sampler_->shard(shard_first_, local_batch_);
     }
 
     freeze(teacher_.module());
@@ -155,15 +169,59 @@ private:
     fixed_inputs_ = image_to_image_ ? data::input_batch(*dataset_, 0, p_.sample_count)
                                     : at::randn({p_.sample_count, spec.shape[0]},
                                                 at::make_generator<at::CPUGeneratorImpl>(p_.seed + 2));
-    if (p_.resume) load();
+    if (p_.resume && leader()) load();
+    if (group_) share_state();
     log::get("train")->info("fine-tune {} from step {} of {} on {}", models::arch_name(student_.arch()), step_,
                             p_.steps, device_.str());
   }
 
-  // The generator inputs of this step: latents from the step RNG, or the step's data batch.
+  // This process's share of the step's generator inputs: latents from the step RNG (every process draws the whole
+  // batch, so the RNG stays in step), or the step's data batch.
   at::Tensor step_inputs() {
     if (image_to_image_) return sampler_->batch(step_).to(device_);
-    return at::randn({p_.batch, student_.input_spec().shape[0]}, rng_).to(device_);
+    const at::Tensor z = at::randn({p_.batch, student_.input_spec().shape[0]}, rng_);
+    return z.slice(0, shard_first_, shard_first_ + local_batch_).to(device_);
+  }
+
+  bool leader() const { return !group_ || group_->leader(); }
+
+  // Every process stops at the same step when any was asked to.
+  bool stop_requested() {
+    const bool local = p_.abort && p_.abort->load();
+    return group_ ? group_->any(local) : local;
+  }
+
+  void backward(const at::Tensor& loss, torch::optim::Adam& opt, torch::nn::Module& m) {
+    opt.zero_grad();
+    loss.backward();
+    if (group_) group_->average_gradients(m.parameters());
+    opt.step();
+  }
+
+  // The losses of the whole batch: each process's mean over its share, averaged.
+  void average_losses(std::map<std::string, double>& losses) {
+    if (!group_) return;
+    std::vector<double> v;
+    for (const auto& [name, x] : losses) v.push_back(x);
+    at::Tensor t = torch::tensor(v, torch::kDouble);
+    group_->sum(t);
+    t.div_(group_->world());
+    size_t i = 0;
+    for (auto& [name, x] : losses) x = t[static_cast<int64_t>(i++)].item<double>();
+  }
+
+  // Rank 0's state (fresh or resumed) on every process: the same weights, optimiser moments, RNGs and step.
+  void share_state() {
+    std::ostringstream out;
+    if (leader()) {
+      torch::serialize::OutputArchive a;
+      write_state(a);
+      a.save_to(out);
+    }
+    std::istringstream in(group_->broadcast_bytes(out.str()));
+    torch::serialize::InputArchive a;
+    a.load_from(in);
+    read_state(a);
   }
 
   // What a discriminator sees: pix2pix's is conditional on the input (concatenated along channels).
@@ -188,16 +246,12 @@ private:
         fake = student_.forward(x);
       }
       at::Tensor loss_d = discriminator_loss(adv_, d_->forward(d_input(x, real)), d_->forward(d_input(x, fake)));
-      opt_d_->zero_grad();
-      loss_d.backward();
-      opt_d_->step();
+      backward(loss_d, *opt_d_, d_->module());
       losses["d"] = loss_d.item<double>();
       if (o.r1_gamma > 0 && step_ % kR1Every == 0) {
         const at::Tensor r = real.detach().requires_grad_(true);
         const at::Tensor r1 = r1_penalty(d_->forward(d_input(x, r)), r);
-        opt_d_->zero_grad();
-        (o.r1_gamma / 2 * kR1Every * r1).backward();
-        opt_d_->step();
+        backward(o.r1_gamma / 2 * kR1Every * r1, *opt_d_, d_->module());
         losses["r1"] = r1.item<double>();
       }
     }
@@ -223,10 +277,9 @@ private:
       total = total + o.dgl_alpha * l;
       losses["dgl"] = l.item<double>();
     }
-    opt_g_->zero_grad();
-    total.backward();
-    opt_g_->step();
+    backward(total, *opt_g_, student_.module());
     losses["g"] = total.item<double>();
+    average_losses(losses);
     if (ema_) ema_update(ema_->module(), student_.module(), o.ema);
     return losses;
   }
@@ -234,7 +287,7 @@ private:
   models::Generator& shown() { return ema_ ? *ema_ : student_; }
 
   void samples() {
-    if (!p_.on_samples) return;
+    if (!p_.on_samples || !leader()) return;
     torch::NoGradGuard no_grad;
     models::Generator& s = shown();
     const bool was = s.module().is_training();
@@ -246,7 +299,7 @@ private:
   }
 
   void evaluate() {
-    if (!p_.evaluate) return;
+    if (!p_.evaluate || !leader()) return;
     models::Generator& s = shown();
     const bool was = s.module().is_training();
     s.module().eval();
@@ -258,7 +311,7 @@ private:
 
   void event(nlohmann::json e) {
     e["step"] = step_;
-    if (p_.on_event) p_.on_event(e);
+    if (p_.on_event && leader()) p_.on_event(e);
   }
 
   void wait_while_paused() {
@@ -267,8 +320,14 @@ private:
   }
 
   void save() {
-    if (p_.state_path.empty()) return;
+    if (p_.state_path.empty() || !leader()) return;
     torch::serialize::OutputArchive a;
+    write_state(a);
+    save_archive_atomic(a, p_.state_path);
+    event({{"kind", "checkpoint"}, {"path", p_.state_path}});
+  }
+
+  void write_state(torch::serialize::OutputArchive& a) {
     write_progress(a, step_, rng_);
     write_modules(a, "g.", student_.module());
     torch::serialize::OutputArchive og;
@@ -281,8 +340,6 @@ private:
       a.write("optimizer_d", od);
     }
     if (ema_) write_modules(a, "ema.", ema_->module());
-    save_archive_atomic(a, p_.state_path);
-    event({{"kind", "checkpoint"}, {"path", p_.state_path}});
   }
 
   void load() {
@@ -294,6 +351,10 @@ private:
       throw std::runtime_error(p_.state_path + ": cannot read the fine-tuning state (" +
                                std::string(e.what_without_backtrace()).substr(0, 200) + ")");
     }
+    read_state(a);
+  }
+
+  void read_state(torch::serialize::InputArchive& a) {
     step_ = read_progress(a, rng_);
     read_modules(a, "g.", student_.module());
     torch::serialize::InputArchive og;
@@ -309,6 +370,8 @@ private:
   }
 
   const FinetuneParams& p_;
+  dist::Group* group_ = p_.group;
+  int64_t local_batch_ = 0, shard_first_ = 0;
   torch::Device device_;
   models::Generator& teacher_;
   models::Generator& student_;

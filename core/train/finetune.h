@@ -9,6 +9,10 @@
 #include <map>
 #include <string>
 
+namespace gs::dist {
+class Group;
+}
+
 namespace gs::train {
 
 struct Objectives {
@@ -52,6 +56,12 @@ struct FinetuneParams {
   // Metrics of the student (EMA weights when on) at eval_every steps and at the end; the result goes into an "eval"
   // event.
   std::function<nlohmann::json(int64_t step, models::Generator& student)> evaluate;
+  // Data-parallel over the processes of `group`: each takes its share of every step's batch (which must split
+  // evenly), gradients are averaged after every backward pass, rank 0's state (weights, optimisers, RNGs, step) is
+  // everyone's at the start, and only rank 0 checkpoints, samples, evaluates and emits events. Per-sample losses then
+  // give the weights one process would reach with the whole batch; relation distillation and batch normalisation see
+  // each process's share (as PyTorch's DDP does without SyncBatchNorm).
+  dist::Group* group = nullptr;
   const std::atomic<bool>* abort = nullptr; // checked every step: stops after a checkpoint
   const std::atomic<bool>* pause = nullptr; // while set, the loop waits between steps
 };

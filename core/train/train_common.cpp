@@ -15,12 +15,19 @@ namespace gs::train {
 namespace fs = std::filesystem;
 
 StepSampler::StepSampler(const data::Dataset& dataset, uint64_t seed, int64_t batch)
-    : dataset_(dataset), seed_(seed), batch_(batch) {}
+    : dataset_(dataset), seed_(seed), batch_(batch), count_(batch) {}
 
+void StepSampler::shard(int64_t first, int64_t count) {
+  if (first < 0 || count < 1 || first + count > batch_) throw std::invalid_argument("a batch share outside the batch");
+  first_ = first;
+  count_ = count;
+}
+
+// A skipped sample shifts only this process's later positions: shares may then overlap by the number skipped.
 at::Tensor StepSampler::batch(int64_t step) {
   std::vector<at::Tensor> images;
-  for (int64_t k = 0; images.size() < static_cast<size_t>(batch_); ++k) {
-    const int64_t position = step * batch_ + k + offset_;
+  for (int64_t k = 0; images.size() < static_cast<size_t>(count_); ++k) {
+    const int64_t position = step * batch_ + first_ + k + offset_;
     try {
       images.push_back(dataset_.get(index(position)).image);
     } catch (const data::BadSample& e) {

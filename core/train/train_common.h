@@ -22,6 +22,8 @@ namespace gs::train {
 class StepSampler {
 public:
   StepSampler(const data::Dataset& dataset, uint64_t seed, int64_t batch);
+  // From now on batch() gives only `count` images starting at `first` of each step's batch (one process's share).
+  void shard(int64_t first, int64_t count);
   at::Tensor batch(int64_t step);
   int64_t skipped() const { return skipped_; }
 
@@ -29,7 +31,7 @@ private:
   int64_t index(int64_t position);
   const data::Dataset& dataset_;
   uint64_t seed_;
-  int64_t batch_, epoch_ = -1, offset_ = 0, skipped_ = 0;
+  int64_t batch_, first_ = 0, count_, epoch_ = -1, offset_ = 0, skipped_ = 0;
   at::Tensor order_;
 };
 
