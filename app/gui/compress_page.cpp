@@ -1,5 +1,7 @@
 #include "app/gui/compress_page.h"
 
+#include "app/gui/process_job.h"
+
 #include "app/gui/engine_worker.h"
 #include "core/jobs/compress_config.h"
 #include "core/jobs/run_dir.h"
@@ -91,6 +93,9 @@ CompressPage::CompressPage(QWidget* parent) : QWidget(parent), worker_(new Engin
   connect(worker_, &EngineWorker::failed, this, &CompressPage::on_failed);
   thread_.start();
 
+  process_job_ = new ProcessJob(this);
+  connect(process_job_, &ProcessJob::finished, this, &CompressPage::on_processes_finished);
+
   follow_timer_ = new QTimer(this);
   follow_timer_->setInterval(500);
   connect(follow_timer_, &QTimer::timeout, this, &CompressPage::poll_run);
@@ -120,6 +125,7 @@ void CompressPage::restore_settings() {
   device_->setCurrentIndex(std::max(0, device_->findData(s.value(QStringLiteral("compress/device"), "auto"))));
   steps_->setValue(s.value(QStringLiteral("compress/steps"), steps_->value()).toInt());
   batch_->setValue(s.value(QStringLiteral("compress/batch"), batch_->value()).toInt());
+  processes_->setValue(s.value(QStringLiteral("compress/processes"), 1).toInt());
 }
 
 void CompressPage::save_settings() const {
@@ -129,6 +135,7 @@ void CompressPage::save_settings() const {
   s.setValue(QStringLiteral("compress/device"), device_->currentData());
   s.setValue(QStringLiteral("compress/steps"), steps_->value());
   s.setValue(QStringLiteral("compress/batch"), batch_->value());
+  s.setValue(QStringLiteral("compress/processes"), processes_->value());
 }
 
 void CompressPage::stop_and_wait() {
@@ -246,6 +253,11 @@ QWidget* CompressPage::build_setup() {
   tf->addRow(tr("Eval every"), eval_every_);
   tf->addRow(tr("Features"), extractor_row);
   tf->addRow(tr("Device"), device_);
+  processes_ = int_spin(1, 64, 1, "processesSpin", tune_box);
+  processes_->setToolTip(tr("Data-parallel processes on this machine (c10d, Gloo). Above 1 the job runs through "
+                            "ganstudio-cli --nproc and this page follows its run directory; the batch must split "
+                            "evenly and Pause is not available."));
+  tf->addRow(tr("Processes"), processes_);
   auto* buttons = new QHBoxLayout;
   start_button_ = new QPushButton(tr("Start"), tune_box);
   start_button_->setObjectName(QStringLiteral("startButton"));
@@ -283,7 +295,10 @@ QWidget* CompressPage::build_setup() {
     pause_ = on;
     pause_button_->setText(on ? tr("Resume") : tr("Pause"));
   });
-  connect(stop_button_, &QPushButton::clicked, this, [this] { stop_ = true, pause_ = false; });
+  connect(stop_button_, &QPushButton::clicked, this, [this] {
+    stop_ = true, pause_ = false;
+    process_job_->stop();
+  });
   connect(save, &QPushButton::clicked, this, &CompressPage::save_config);
   connect(exp, &QPushButton::clicked, this, &CompressPage::export_student);
 
@@ -552,6 +567,17 @@ void CompressPage::start_compress() {
                         .arg(sparsity_->value())
                         .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
   clear_curves();
+  if (processes_->value() > 1) {
+    QString error;
+    if (!process_job_->start(QJsonDocument(config()).toJson(), run_dir_, processes_->value(), &error)) {
+      on_failed(QStringLiteral("compress"), error);
+      return;
+    }
+    set_busy(true, tr("compressing in %1 processes").arg(processes_->value()));
+    pause_button_->setEnabled(false);
+    follow_run(run_dir_);
+    return;
+  }
   const QString json = QString::fromUtf8(QJsonDocument(config()).toJson(QJsonDocument::Compact));
   set_busy(true, tr("compressing"));
   views_->setCurrentIndex(1);
@@ -566,7 +592,7 @@ void CompressPage::set_busy(bool busy, const QString& what) {
   for (QWidget* w : std::initializer_list<QWidget*>{
            method_,    sparsity_,     policy_, min_width_, data_,       score_batches_, device_,
            extractor_, score_button_, steps_,  batch_,     lr_,         pixel_,         relation_,
-           dgl_alpha_, dgl_start_,    ema_,    eval_n_,    eval_every_, start_button_})
+           dgl_alpha_, dgl_start_,    ema_,    eval_n_,    eval_every_, start_button_,  processes_})
     w->setEnabled(!busy && have_model);
   if (!busy) on_method_changed();
   pause_button_->setEnabled(busy);
@@ -655,6 +681,11 @@ void CompressPage::on_events(const QStringList& lines) {
     const double step = e.value(QStringLiteral("step")).toDouble();
     if (kind == QStringLiteral("stage")) {
       Q_EMIT status(tr("stage: %1").arg(e.value(QStringLiteral("stage")).toString()));
+    } else if (kind == QStringLiteral("loss") && process_job_->running()) {
+      progress_->setRange(0, steps_->value());
+      progress_->setValue(static_cast<int>(step));
+      progress_->setFormat(
+          tr("fine-tune %1 / %2 (%3 processes)").arg(step).arg(steps_->value()).arg(processes_->value()));
     } else if (kind == QStringLiteral("scored") && !followed_.isEmpty()) {
       show_plan(followed_ + QStringLiteral("/scores.json"));
     } else if (kind == QStringLiteral("samples") && !followed_.isEmpty()) {
@@ -715,6 +746,15 @@ void CompressPage::on_failed(const QString& what, const QString& message) {
   box->setAttribute(Qt::WA_DeleteOnClose);
   box->open();
   Q_EMIT status(tr("%1 failed: %2").arg(what, message));
+}
+
+void CompressPage::on_processes_finished(int code, const QString& message) {
+  poll_run();
+  follow_timer_->stop();
+  if (code == 0 || code == 130)
+    on_finished(QStringLiteral("compress"), code == 130, run_dir_);
+  else
+    on_failed(QStringLiteral("compress"), message);
 }
 
 void CompressPage::clear_curves() {

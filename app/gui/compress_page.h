@@ -33,6 +33,7 @@ class SampleView;
 namespace gs::gui {
 
 class EngineWorker;
+class ProcessJob;
 
 class CompressPage : public QWidget {
   Q_OBJECT
@@ -77,6 +78,7 @@ private:
   void on_samples(qint64 step, const QImage& teacher, const QImage& student);
   void on_finished(const QString& what, bool cancelled, const QString& run_dir);
   void on_failed(const QString& what, const QString& message);
+  void on_processes_finished(int code, const QString& message);
   void on_method_changed();
   void update_selection(); // kept channels and cost estimate for the current scores, sparsity and overrides
   void start_score();
@@ -131,6 +133,8 @@ private:
   QSpinBox* eval_n_;
   QSpinBox* eval_every_;
   QComboBox* device_;
+  QSpinBox* processes_;
+  ProcessJob* process_job_;
   QLineEdit* extractor_;
   QPushButton* start_button_;
   QPushButton* pause_button_;

@@ -185,6 +185,27 @@ private Q_SLOTS:
     QVERIFY(!fs::exists((page.run_dir() + QStringLiteral("/student.pt")).toStdString()));
   }
 
+  void multi_process_job_runs_through_the_cli_and_is_followed() {
+    CompressPage page;
+    page.show();
+    load(page);
+    child<QSpinBox>(page, "stepsSpin")->setValue(1000000);
+    child<QSpinBox>(page, "evalEvery")->setValue(0);
+    child<QSpinBox>(page, "processesSpin")->setValue(2);
+    QTest::mouseClick(child<QPushButton>(page, "startButton"), Qt::LeftButton);
+    QVERIFY(page.busy());
+    QVERIFY(!child<QPushButton>(page, "pauseButton")->isEnabled());
+    auto* progress = child<QProgressBar>(page, "jobProgress");
+    QTRY_VERIFY_WITH_TIMEOUT(progress->format().contains(QStringLiteral("(2 processes)")), 60000);
+    auto* losses = child<gs::widgets::LiveChart>(page, "lossChart");
+    QTRY_VERIFY_WITH_TIMEOUT(!losses->series_names().isEmpty(), 20000);
+    QTest::mouseClick(child<QPushButton>(page, "stopButton"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(!page.busy(), 30000);
+    QVERIFY2(progress->format().contains(QStringLiteral("stopped")), qPrintable(progress->format()));
+    QVERIFY(fs::exists((page.run_dir() + QStringLiteral("/checkpoints/state.pt")).toStdString()));
+    QVERIFY(page.findChild<QMessageBox*>(QStringLiteral("workerErrorDialog")) == nullptr);
+  }
+
   void worker_error_shows_a_dialog_and_the_page_survives() {
     CompressPage page;
     page.show();
