@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -47,6 +48,10 @@ pid_t spawn(const std::vector<std::string>& args, int rank, int world, int port)
   ::setenv("WORLD_SIZE", std::to_string(world).c_str(), 1);
   ::setenv("MASTER_ADDR", "127.0.0.1", 1);
   ::setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
+  // The cores shared out between the ranks (unless the user chose): N processes of all-core thread pools on the
+  // same cores run slower than one.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency() / static_cast<unsigned>(world));
+  ::setenv("OMP_NUM_THREADS", std::to_string(cores).c_str(), 0);
   std::vector<char*> argv;
   static char self[] = "ganstudio-cli";
   argv.push_back(self);
