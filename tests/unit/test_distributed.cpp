@@ -144,13 +144,13 @@ private Q_SLOTS:
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.count("done:") == 1, qPrintable(r.out)); // rank 0 alone reports
 
-    // Scoring split over the ranks keeps every channel: the same plan.
+    // Scoring split over the ranks gives the same scores (float gradients summed in another order) and plan.
     const prune::Plan a = prune::load_plan((one + "/scores.json").toStdString());
     const prune::Plan b = prune::load_plan((two + "/scores.json").toStdString());
     QVERIFY(a.kept == b.kept);
     for (const auto& [group, scores] : a.scores)
       for (size_t i = 0; i < scores.size(); ++i)
-        QVERIFY(std::abs(scores[i] - b.scores.at(group)[i]) <= 1e-9 * (1 + std::abs(scores[i])));
+        QVERIFY(std::abs(scores[i] - b.scores.at(group)[i]) <= 1e-5 * (1 + std::abs(scores[i])));
 
     const models::Model m1 = models::load_model((one + "/student.pt").toStdString());
     const models::Model m2 = models::load_model((two + "/student.pt").toStdString());
