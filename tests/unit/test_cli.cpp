@@ -1,4 +1,6 @@
 // ganstudio-cli as a user runs it: every fixture kind through `info`, JSON output, and one-line errors.
+#include "run_cli.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -8,17 +10,10 @@
 
 namespace {
 
-struct Run {
-  int code;
-  QString out, err;
-};
+using Run = gs::test::CliRun;
 
 Run cli(const QStringList& args) {
-  QProcess p;
-  p.start(GANSTUDIO_CLI, args);
-  if (!p.waitForFinished(120000)) return {-1, {}, "timed out"};
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-          p.readAllStandardError()};
+  return gs::test::run_cli(args);
 }
 
 QString fixture(const char* name) {

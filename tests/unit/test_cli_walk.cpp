@@ -1,23 +1,18 @@
 // Walks every ganstudio-cli command and every option its --help lists, with nonsense: an unknown option, stray
 // words, each option without its value, each numeric option with a word. Every one must exit non-zero with one line
 // on stderr that names the problem. Commands and options come from the help texts, so new ones are walked too.
+#include "run_cli.h"
+
 #include <QProcess>
 #include <QRegularExpression>
 #include <QtTest>
 
 namespace {
 
-struct Run {
-  int code;
-  QString out, err;
-};
+using Run = gs::test::CliRun;
 
 Run cli(const QStringList& args) {
-  QProcess p;
-  p.start(GANSTUDIO_CLI, args);
-  if (!p.waitForFinished(60000)) return {-1, {}, "timed out"};
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-          p.readAllStandardError()};
+  return gs::test::run_cli(args);
 }
 
 QStringList commands() {

@@ -1,6 +1,8 @@
 // Data-parallel compress jobs on c10d/Gloo over loopback, run as a user would: `ganstudio-cli compress --nproc 2`.
 // Two processes give the weights one process gets with the combined batch (deterministic CPU mode, per-sample losses,
 // instance norm); a rank that dies or hangs ends the job on every rank, and the run resumes with another process count.
+#include "run_cli.h"
+
 #include "core/jobs/run_dir.h"
 #include "core/models/registry.h"
 #include "core/prune/plan.h"
@@ -28,17 +30,10 @@ namespace {
 // effect on any output.
 constexpr double kTolerance = 1e-5;
 
-struct Run {
-  int code;
-  QString out, err;
-};
+using Run = gs::test::CliRun;
 
-Run cli(const QStringList& args, int timeout_ms = 120000) {
-  QProcess p;
-  p.start(GANSTUDIO_CLI, args);
-  if (!p.waitForFinished(timeout_ms)) return {-1, {}, "timed out"};
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-          p.readAllStandardError()};
+Run cli(const QStringList& args) {
+  return gs::test::run_cli(args);
 }
 
 // A CycleGAN teacher with its PatchGAN, instance norm throughout, for 16x16 grey inputs; squares as input images.
