@@ -18,13 +18,12 @@ for target in checkpoint safetensors npy; do
   log=build/fuzz/$target.log
   set +e
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    "build/fuzz/bin/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \
+    "build/fuzz/bin/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="build/fuzz/crashes/$target-" "$work" > "$log" 2>&1
   rc=$?
   set -e
-  execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo "?")
-  [[ "$execs" == "?" ]] && execs=$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#')
-  crashes=$(ls build/fuzz/crashes/$target-* 2> /dev/null | wc -l)
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+  crashes=$(find build/fuzz/crashes -name "$target-*" | wc -l)
   printf '| %s | %s | %s | %s |\n' "$target" "$seconds" "$execs" "$crashes" >> build/fuzz/summary.md
   [[ $rc -ne 0 ]] && { status=1; echo "fuzz_$target stopped with $rc; see $log" >&2; }
 done

@@ -12,7 +12,10 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <sys/resource.h>
 
 using namespace gs;
 namespace fs = std::filesystem;
@@ -141,6 +144,45 @@ private Q_SLOTS:
     jobs::CompressConfig other = c;
     other.steps = 9;
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, jobs::run_compress(other, parts, true)); // not its config
+  }
+
+  // A disk that fills up while checkpointing (simulated with a file-size limit: write() fails with EFBIG as it does
+  // with ENOSPC) ends the job with an error naming the checkpoint; the previous checkpoint stays intact and resumes.
+  void a_full_disk_keeps_the_previous_checkpoint() {
+    QTemporaryDir dir;
+    const jobs::CompressConfig c = tiny_job(dir, 7);
+    const std::string run = dir.filePath("run").toStdString(), state = run + "/checkpoints/state.pt";
+    std::atomic<bool> stop{false};
+    jobs::JobCallbacks cb;
+    cb.abort = &stop;
+    cb.on_progress = [&](const std::string& stage, int64_t done, int64_t) {
+      if (stage == "finetune" && done == 3) stop = true;
+    };
+    QVERIFY(jobs::run_compress(c, run, false, cb).cancelled);
+    const auto before = fs::file_size(state);
+    std::ifstream in(state, std::ios::binary);
+    const std::string saved((std::istreambuf_iterator<char>(in)), {});
+
+    rlimit old{};
+    ::getrlimit(RLIMIT_FSIZE, &old);
+    rlimit small = old;
+    small.rlim_cur = before / 2; // every other file of the run is smaller than this
+    auto* previous = std::signal(SIGXFSZ, SIG_IGN);
+    ::setrlimit(RLIMIT_FSIZE, &small);
+    std::string error;
+    try {
+      jobs::run_compress(c, run, true);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, previous);
+    QVERIFY2(error.find("state.pt") != std::string::npos && error.find("write failed") != std::string::npos,
+             error.c_str());
+    std::ifstream again(state, std::ios::binary);
+    QVERIFY(std::string((std::istreambuf_iterator<char>(again)), {}) == saved);
+    QVERIFY(!fs::exists(state + ".tmp"));
+    QCOMPARE(jobs::run_compress(c, run, true).steps_done, int64_t{7}); // room again: it resumes and finishes
   }
 
   void dgl_switches_on_at_its_step() {
