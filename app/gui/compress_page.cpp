@@ -213,6 +213,9 @@ QWidget* CompressPage::build_setup() {
   lr_ = real_spin(1e-6, 1, 2e-4, 6, "lrSpin", tune_box);
   pixel_ = real_spin(0, 1000, 3, 2, "pixelWeight", tune_box);
   relation_ = real_spin(0, 1000, 30, 2, "relationWeight", tune_box);
+  feature_ = real_spin(0, 1000, 0, 2, "featureWeight", tune_box);
+  feature_->setToolTip(tr("Feature distillation: L1 between the student's intermediate activations and the teacher's "
+                          "at the channels the student kept"));
   dgl_alpha_ = real_spin(0, 10, 0, 2, "dglAlpha", tune_box);
   dgl_start_ = int_spin(0, 10000000, 0, "dglStart", tune_box);
   ema_ = real_spin(0, 0.9999, 0.999, 4, "emaSpin", tune_box);
@@ -227,6 +230,7 @@ QWidget* CompressPage::build_setup() {
   tf->addRow(tr("Learning rate"), lr_);
   tf->addRow(tr("Pixel distillation"), pixel_);
   tf->addRow(tr("Relation distillation"), relation_);
+  tf->addRow(tr("Feature distillation"), feature_);
   tf->addRow(tr("DGL-GAN \u03b1"), dgl_alpha_);
   tf->addRow(tr("DGL-GAN from step"), dgl_start_);
   tf->addRow(tr("EMA decay"), ema_);
@@ -531,6 +535,7 @@ QJsonObject CompressPage::config() const {
   c.lr = lr_->value();
   c.objectives.pixel = pixel_->value();
   c.objectives.relation = relation_->value();
+  c.objectives.feature = feature_->value();
   c.objectives.dgl_alpha = dgl_alpha_->value();
   c.objectives.dgl_start = dgl_start_->value();
   c.objectives.ema = ema_->value();
@@ -590,9 +595,9 @@ void CompressPage::set_busy(bool busy, const QString& what) {
   if (busy) stop_ = false;
   const bool have_model = !model_.path.isEmpty();
   for (QWidget* w : std::initializer_list<QWidget*>{
-           method_,    sparsity_,     policy_, min_width_, data_,       score_batches_, device_,
-           extractor_, score_button_, steps_,  batch_,     lr_,         pixel_,         relation_,
-           dgl_alpha_, dgl_start_,    ema_,    eval_n_,    eval_every_, start_button_,  processes_})
+           method_,       sparsity_, policy_, min_width_,  data_,         score_batches_, device_,  extractor_,
+           score_button_, steps_,    batch_,  lr_,         pixel_,        relation_,      feature_, dgl_alpha_,
+           dgl_start_,    ema_,      eval_n_, eval_every_, start_button_, processes_})
     w->setEnabled(!busy && have_model);
   if (!busy) on_method_changed();
   pause_button_->setEnabled(busy);

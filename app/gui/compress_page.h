@@ -127,6 +127,7 @@ private:
   QDoubleSpinBox* lr_;
   QDoubleSpinBox* pixel_;
   QDoubleSpinBox* relation_;
+  QDoubleSpinBox* feature_;
   QDoubleSpinBox* dgl_alpha_;
   QSpinBox* dgl_start_;
   QDoubleSpinBox* ema_;

@@ -4,9 +4,9 @@
 
 #include <torch/torch.h>
 
-// Debian's LibTorch is built with Gloo but does not export the switch that exposes its process group.
+// Torch's CMake config passes USE_C10D_GLOO when its LibTorch has Gloo (Debian's and the official builds do).
 #ifndef USE_C10D_GLOO
-#define USE_C10D_GLOO 1
+#error "this LibTorch was built without Gloo (USE_C10D_GLOO): distributed jobs need it"
 #endif
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>

@@ -82,6 +82,7 @@ nlohmann::json to_json(const CompressConfig& c) {
             {"adversarial_weight", o.adversarial_weight},
             {"pixel", o.pixel},
             {"relation", o.relation},
+            {"feature", o.feature},
             {"dgl_alpha", o.dgl_alpha},
             {"dgl_start", o.dgl_start},
             {"r1_gamma", o.r1_gamma},
@@ -136,6 +137,7 @@ CompressConfig config_from_json(const nlohmann::json& j) {
     f.get("adversarial_weight", o.adversarial_weight);
     f.get("pixel", o.pixel);
     f.get("relation", o.relation);
+    f.get("feature", o.feature);
     f.get("dgl_alpha", o.dgl_alpha);
     f.get("dgl_start", o.dgl_start);
     f.get("r1_gamma", o.r1_gamma);

@@ -342,6 +342,7 @@ private:
     fp.beta1 = c_.beta1;
     fp.beta2 = c_.beta2;
     fp.objectives = c_.objectives;
+    fp.kept = plan_.kept;
     fp.seed = c_.seed;
     fp.device = c_.device;
     fp.deterministic = c_.deterministic;

@@ -1,5 +1,6 @@
 // ResnetGenerator: reflect-pad 7x7 stem, two stride-2 downs, residual blocks on a tied trunk, two transposed ups.
 #include "core/models/cyclegan.h"
+#include "core/models/feature_tap.h"
 
 #include "core/models/cost.h"
 #include "core/models/norm_layers.h"
@@ -75,10 +76,12 @@ struct ResnetBlockImpl : torch::nn::Module {
   at::Tensor forward(const at::Tensor& x) {
     auto pad = [](const at::Tensor& t) { return F::pad(t, F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReflect)); };
     at::Tensor h = torch::relu(norm1.forward(conv1->forward(pad(x))));
+    tap(tap_name, h);
     if (dropout) h = F::dropout(h, F::DropoutFuncOptions().p(0.5).training(is_training()));
     return x + norm2.forward(conv2->forward(pad(h)));
   }
-  int second; // index of the second conv inside conv_block (after the optional dropout)
+  std::string tap_name; // the block's inner channel group
+  int second;           // index of the second conv inside conv_block (after the optional dropout)
   bool dropout = false;
   torch::nn::ModuleList conv_block{nullptr};
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
@@ -117,6 +120,7 @@ public:
     norms_.push_back(norm(c_.trunk));
     for (int64_t b = 0; b < c_.n_blocks; ++b) {
       blocks_.push_back(ResnetBlock(c_.trunk, c_.blocks[b], c_.norm, c_.dropout));
+      blocks_.back()->tap_name = block_name(b);
       list_->push_back(blocks_.back());
     }
     up0_ = up(c_.trunk, c_.up0);
@@ -147,11 +151,16 @@ public:
   at::Tensor forward(const at::Tensor& input, const GenerateOptions&) override {
     auto pad3 = [](const at::Tensor& t) { return F::pad(t, F::PadFuncOptions({3, 3, 3, 3}).mode(torch::kReflect)); };
     at::Tensor x = torch::relu(norms_[0].forward(stem_->forward(pad3(input))));
+    tap("stem", x);
     x = torch::relu(norms_[1].forward(down0_->forward(x)));
+    tap("down.0", x);
     x = torch::relu(norms_[2].forward(down1_->forward(x)));
     for (auto& b : blocks_) x = b->forward(x);
+    tap("trunk", x);
     x = torch::relu(norms_[3].forward(up0_->forward(x)));
+    tap("up.0", x);
     x = torch::relu(norms_[4].forward(up1_->forward(x)));
+    tap("up.1", x);
     return torch::tanh(out_->forward(pad3(x)));
   }
 

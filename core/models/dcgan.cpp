@@ -1,5 +1,6 @@
 // DCGAN as in pytorch/examples, generalised to any power-of-two size and per-layer widths.
 #include "core/models/dcgan.h"
+#include "core/models/feature_tap.h"
 
 #include "core/models/cost.h"
 
@@ -101,7 +102,16 @@ public:
   torch::nn::Module& module() override { return *root_; }
 
   at::Tensor forward(const at::Tensor& input, const GenerateOptions&) override {
-    return main_->forward(input.reshape({input.size(0), c_.nz, 1, 1}));
+    at::Tensor x = input.reshape({input.size(0), c_.nz, 1, 1});
+    if (!tapping()) return main_->forward(x);
+    // Conv, norm, ReLU per hidden layer: group main.<conv index> is complete after its ReLU.
+    size_t i = 0;
+    for (auto& layer : *main_) {
+      x = layer.forward(x);
+      if (i % 3 == 2 && i / 3 < c_.widths.size()) tap("main." + std::to_string(i - 2), x);
+      ++i;
+    }
+    return x;
   }
 
   std::optional<std::string> torchscript_forward() const override {

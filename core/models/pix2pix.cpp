@@ -1,5 +1,6 @@
 // U-Net as nested UnetSkipConnectionBlocks, each a ModuleList `model` with upstream's indices.
 #include "core/models/pix2pix.h"
+#include "core/models/feature_tap.h"
 
 #include "core/models/cost.h"
 #include "core/models/norm_layers.h"
@@ -82,15 +83,22 @@ struct UnetBlockImpl : torch::nn::Module {
   torch::nn::AnyModule down_norm, up_norm;
   std::shared_ptr<UnetBlockImpl> sub;
   bool outermost = false, innermost = false;
+  std::string down_group, up_group; // the channel groups this block produces
   double dropout = 0;
 
   at::Tensor forward(const at::Tensor& x) {
-    if (outermost) return torch::tanh(up->forward(torch::relu(sub->forward(down->forward(x)))));
+    if (outermost) {
+      const at::Tensor d = down->forward(x);
+      tap(down_group, d);
+      return torch::tanh(up->forward(torch::relu(sub->forward(d))));
+    }
     const at::Tensor xa = F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2));
     at::Tensor d = down->forward(xa);
     if (!innermost) d = down_norm.forward(d);
+    tap(down_group, d);
     const at::Tensor s = innermost ? d : sub->forward(d);
     at::Tensor u = up_norm.forward(up->forward(torch::relu(s)));
+    tap(up_group, u);
     if (dropout > 0) u = F::dropout(u, F::DropoutFuncOptions().p(dropout).training(is_training()));
     return torch::cat({xa, u}, 1);
   }
@@ -105,6 +113,8 @@ public:
       auto b = std::make_shared<UnetBlockImpl>();
       b->outermost = k == 0;
       b->innermost = k == last;
+      b->down_group = down_name(k);
+      b->up_group = up_name(k);
       b->model = b->register_module("model", torch::nn::ModuleList());
       const int64_t in = k == 0 ? c_.input_nc : c_.down[k - 1];
       const int64_t up_in = k == last ? c_.down[k] : c_.down[k] + c_.up[k + 1];

@@ -1,5 +1,6 @@
 // SSD generator and discriminator; see ssd.h for the layout.
 #include "core/models/ssd.h"
+#include "core/models/feature_tap.h"
 
 #include "core/models/cost.h"
 
@@ -99,6 +100,7 @@ public:
       const at::Tensor scale = scales_[i]->as<torch::nn::Linear>()->forward(w).unsqueeze(2).unsqueeze(3);
       const at::Tensor bias = biases_[i]->as<torch::nn::Linear>()->forward(w).unsqueeze(2).unsqueeze(3);
       x = torch::relu(scale * x + bias);
+      tap(conv_name(i), x);
     }
     return torch::tanh(convs_[hidden]->as<torch::nn::ConvTranspose2d>()->forward(x));
   }

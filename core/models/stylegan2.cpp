@@ -1,5 +1,6 @@
 // StyleGAN2 in LibTorch: modulated convolutions, FIR filtering with plain convolutions, upstream's parameter names.
 #include "core/models/stylegan2.h"
+#include "core/models/feature_tap.h"
 
 #include "core/models/cost.h"
 #include "core/models/state_loading.h"
@@ -317,10 +318,13 @@ struct SynthesisImpl : torch::nn::Module {
     auto noise = [&](size_t i) { return randomize_noise ? at::Tensor() : noises->noise[i]; };
     at::Tensor out = input->input.repeat({style.size(0), 1, 1, 1});
     out = conv1->forward(out, style, noise(0));
+    tap("conv1", out);
     at::Tensor skip = to_rgb1->forward(out, style, {});
     for (size_t j = 0; j < to_rgbs.size(); ++j) {
       out = convs[2 * j]->forward(out, style, noise(2 * j + 1));
+      tap(GeneratorConfig::conv_name(static_cast<int64_t>(2 * j)), out);
       out = convs[2 * j + 1]->forward(out, style, noise(2 * j + 2));
+      tap(GeneratorConfig::conv_name(static_cast<int64_t>(2 * j + 1)), out);
       skip = to_rgbs[j]->forward(out, style, skip);
     }
     return skip;

@@ -6,12 +6,14 @@
 #include "core/dist/process_group.h"
 #include "core/log.h"
 #include "core/models/channel_ops.h"
+#include "core/models/feature_tap.h"
 #include "core/train/objectives.h"
 #include "core/train/train_common.h"
 
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -165,6 +167,7 @@ private:
       ema_->module().to(device_);
       freeze(ema_->module());
     }
+    for (const auto& [group, channels] : p_.kept) kept_[group] = torch::tensor(channels, torch::kLong).to(device_);
     rng_ = at::make_generator<at::CPUGeneratorImpl>(p_.seed + 1);
     fixed_inputs_ = image_to_image_ ? data::input_batch(*dataset_, 0, p_.sample_count)
                                     : at::randn({p_.sample_count, spec.shape[0]},
@@ -234,9 +237,13 @@ private:
     const Objectives& o = p_.objectives;
     const at::Tensor x = step_inputs();
     at::Tensor teacher_out;
+    std::map<std::string, at::Tensor> teacher_features, student_features;
     {
       torch::NoGradGuard no_grad;
+      std::optional<models::FeatureTap> tap;
+      if (o.feature > 0) tap.emplace();
       teacher_out = teacher_.forward(x);
+      if (tap) teacher_features = tap->features();
     }
     if (use_adv_) {
       const at::Tensor real = image_to_image_ ? teacher_out : sampler_->batch(step_).to(device_);
@@ -255,7 +262,13 @@ private:
         losses["r1"] = r1.item<double>();
       }
     }
-    const at::Tensor out = student_.forward(x);
+    at::Tensor out;
+    {
+      std::optional<models::FeatureTap> tap;
+      if (o.feature > 0) tap.emplace();
+      out = student_.forward(x);
+      if (tap) student_features = tap->features();
+    }
     at::Tensor total = torch::zeros({}, out.options());
     if (use_adv_) {
       const at::Tensor adv = generator_loss(adv_, d_->forward(d_input(x, out)));
@@ -266,6 +279,11 @@ private:
       const at::Tensor l = pixel_distillation(out, teacher_out);
       total = total + o.pixel * l;
       losses["pixel"] = l.item<double>();
+    }
+    if (o.feature > 0) {
+      const at::Tensor l = feature_distillation(student_features, teacher_features, kept_);
+      total = total + o.feature * l;
+      losses["feature"] = l.item<double>();
     }
     if (o.relation > 0) {
       const at::Tensor l = relation_distillation(out, teacher_out);
@@ -384,6 +402,7 @@ private:
   std::unique_ptr<StepSampler> sampler_;
   std::unique_ptr<torch::optim::Adam> opt_g_, opt_d_;
   std::unique_ptr<models::Generator> ema_;
+  std::map<std::string, at::Tensor> kept_; // feature distillation's teacher channels, on the device
   at::Generator rng_ = at::make_generator<at::CPUGeneratorImpl>(0);
   at::Tensor fixed_inputs_;
   int64_t step_ = 0;

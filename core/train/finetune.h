@@ -20,6 +20,7 @@ struct Objectives {
   double adversarial_weight = 1;        // 0: no discriminator is trained (pure distillation)
   double pixel = 3;                     // L1 between student and teacher outputs on the same inputs
   double relation = 30;                 // relation distillation (cosine-similarity matrices, KL)
+  double feature = 0;                   // L1 on every channel group's activations (student vs teacher's kept ones)
   double dgl_alpha = 0;                 // DGL-GAN: weight of the frozen teacher discriminator's term; 0 = off
   int64_t dgl_start = 0;                // DGL-GAN stage 2 (the teacher term) starts at this step
   double r1_gamma = 0;                  // R1 on real images, lazily every 16 steps; 0 = off
@@ -36,6 +37,9 @@ struct FinetuneParams {
   // The same data already opened by the caller at the model's resolution (as `data` would be); used instead of
   // opening `data` again when set.
   const data::Dataset* dataset = nullptr;
+  // The teacher channels each student group kept (the pruning plan); feature distillation compares those. A group
+  // without an entry kept all its channels.
+  models::KeptChannels kept;
   int64_t steps = 1000, batch = 16;
   double lr = 2e-4, beta1 = 0.5, beta2 = 0.999;
   Objectives objectives;

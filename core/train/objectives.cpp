@@ -51,6 +51,27 @@ at::Tensor pixel_distillation(const at::Tensor& student, const at::Tensor& teach
   return (student - teacher).abs().mean();
 }
 
+at::Tensor feature_distillation(const std::map<std::string, at::Tensor>& student,
+                                const std::map<std::string, at::Tensor>& teacher,
+                                const std::map<std::string, at::Tensor>& kept) {
+  at::Tensor total;
+  int64_t groups = 0;
+  for (const auto& [group, s] : student) {
+    const auto t = teacher.find(group);
+    if (t == teacher.end()) continue;
+    const auto k = kept.find(group);
+    const at::Tensor target = k == kept.end() ? t->second : t->second.index_select(1, k->second);
+    if (target.sizes() != s.sizes())
+      throw std::invalid_argument("feature distillation: group " + group + " has " + std::to_string(s.size(1)) +
+                                  " student channels for " + std::to_string(target.size(1)) + " teacher channels");
+    const at::Tensor l = (s - target).abs().mean();
+    total = total.defined() ? total + l : l;
+    ++groups;
+  }
+  if (!groups) throw std::invalid_argument("feature distillation: the generators report no common channel group");
+  return total / static_cast<double>(groups);
+}
+
 at::Tensor relation_distillation(const at::Tensor& student, const at::Tensor& teacher, int scales) {
   if (student.size(0) < 2) throw std::invalid_argument("relation distillation needs a batch of at least 2");
   namespace F = torch::nn::functional;

@@ -2,6 +2,9 @@
 #pragma once
 #include <ATen/core/Tensor.h>
 
+#include <map>
+#include <string>
+
 #include <optional>
 #include <string>
 
@@ -28,6 +31,14 @@ at::Tensor pixel_distillation(const at::Tensor& student, const at::Tensor& teach
 // similarity matrix of the batch's flattened outputs, turned into row-wise distributions by a softmax, matched with
 // KL(teacher || student); summed over scales. Needs a batch of at least 2.
 at::Tensor relation_distillation(const at::Tensor& student, const at::Tensor& teacher, int scales = 3);
+
+// Feature distillation: per channel group present in both maps, the mean absolute difference between the student's
+// activations and the teacher's at the student's kept channels (`kept[group]`, as long indices on the activations'
+// device; a group without an entry keeps all its channels); averaged over groups. Throws std::invalid_argument when a
+// group's widths do not match its kept channels.
+at::Tensor feature_distillation(const std::map<std::string, at::Tensor>& student,
+                                const std::map<std::string, at::Tensor>& teacher,
+                                const std::map<std::string, at::Tensor>& kept);
 
 // R1: mean over the batch of |d D(real) / d real|^2 (the caller scales by gamma / 2 and the lazy interval).
 at::Tensor r1_penalty(const at::Tensor& real_logits, const at::Tensor& real_images);

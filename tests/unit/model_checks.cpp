@@ -1,6 +1,7 @@
 // Shared model checks; see model_checks.h.
 #include "model_checks.h"
 
+#include "core/models/feature_tap.h"
 #include "core/models/channel_ops.h"
 #include "core/models/registry.h"
 #include "core/models/state_loading.h"
@@ -47,11 +48,27 @@ std::string slice_equals_mask(models::Generator& g, int trials, uint64_t seed, d
     const at::Tensor x = sample_inputs(g, 2, seed + trial);
     auto small = models::slice(g, kept);
     small->module().eval();
+    models::FeatureTap sliced_tap;
     const at::Tensor sliced = small->forward(x);
     auto masked_model = models::clone(g);
     masked_model->module().eval();
     models::mask(*masked_model, kept);
+    models::FeatureTap masked_tap;
     const at::Tensor masked = masked_model->forward(x);
+    // Every group computed inside the network reports its activations, and the sliced one's equal the masked one's
+    // at the kept channels (what feature distillation relies on). Learned constant inputs are parameters, not taps.
+    for (const auto& group : groups) {
+      const auto s = sliced_tap.features().find(group.name), m = masked_tap.features().find(group.name);
+      if (s == sliced_tap.features().end() || m == masked_tap.features().end()) {
+        if (group.name == "const" || group.name == "input") continue;
+        return "group " + group.name + " reports no activations";
+      }
+      const at::Tensor index = torch::tensor(kept[group.name], torch::kLong);
+      const at::Tensor expected = m->second.index_select(1, index);
+      if (expected.sizes() != s->second.sizes()) return "group " + group.name + ": activation shapes differ";
+      if (!(relative_max_diff(s->second, expected) <= tolerance + 1e-6))
+        return "group " + group.name + ": sliced activations differ from the masked ones at the kept channels";
+    }
     if (sliced.sizes() != masked.sizes()) return "trial " + std::to_string(trial) + ": output shapes differ";
     const double d = relative_max_diff(sliced, masked);
     if (!(d <= tolerance)) {

@@ -2,6 +2,7 @@
 // deterministic mode, DGL-GAN's stage switch, the objectives, and bad configs refused before any file is written.
 #include "core/jobs/compress_job.h"
 #include "core/jobs/run_dir.h"
+#include "core/models/feature_tap.h"
 #include "core/models/registry.h"
 #include "core/prune/plan.h"
 #include "core/train/objectives.h"
@@ -183,6 +184,34 @@ private Q_SLOTS:
     QVERIFY(std::string((std::istreambuf_iterator<char>(again)), {}) == saved);
     QVERIFY(!fs::exists(state + ".tmp"));
     QCOMPARE(jobs::run_compress(c, run, true).steps_done, int64_t{7}); // room again: it resumes and finishes
+  }
+
+  // Feature distillation compares each group's activations with the teacher's at the kept channels: zero for an
+  // unpruned copy, positive and falling in a pruned job, an error naming the group for mismatched widths.
+  void feature_distillation_uses_the_kept_channels() {
+    QTemporaryDir dir;
+    jobs::CompressConfig c = tiny_job(dir, 12);
+    c.objectives.feature = 1;
+    c.objectives.relation = 0;
+    const models::Model teacher = models::load_model(c.model);
+    {
+      models::FeatureTap a;
+      torch::NoGradGuard no_grad;
+      teacher.generator->module().eval();
+      const at::Tensor z = torch::randn({2, 8});
+      teacher.generator->forward(z);
+      const auto features = a.features();
+      QCOMPARE(train::feature_distillation(features, features, {}).item<double>(), 0.0);
+      std::map<std::string, at::Tensor> kept{{"main.0", torch::tensor({0, 1}, torch::kLong)}};
+      QVERIFY_THROWS_EXCEPTION(std::invalid_argument, train::feature_distillation(features, features, kept));
+    }
+    const std::string run = dir.filePath("run").toStdString();
+    jobs::run_compress(c, run, false);
+    const auto losses = events_of(run, "loss");
+    QVERIFY(losses.size() >= 2);
+    QVERIFY(losses.front().contains("feature"));
+    QVERIFY(losses.front()["feature"].get<double>() > 0);
+    QVERIFY(std::isfinite(losses.back()["feature"].get<double>()));
   }
 
   void dgl_switches_on_at_its_step() {
