@@ -1,11 +1,15 @@
 // StyleGAN2 in LibTorch: modulated convolutions, FIR filtering with plain convolutions, upstream's parameter names.
 #include "core/models/stylegan2.h"
-#include "core/models/feature_tap.h"
 
 #include "core/models/cost.h"
+#include "core/models/feature_tap.h"
+#include "core/models/norm_layers.h"
 #include "core/models/state_loading.h"
 
 #include <torch/torch.h>
+
+#include <iomanip>
+#include <sstream>
 
 #include <algorithm>
 #include <cmath>
@@ -385,6 +389,89 @@ public:
       groups.push_back(std::move(g));
     }
     return groups;
+  }
+
+  // Mapping, then synthesis with the stored noise buffers (truncation 1): forward() in eval mode. The helper methods
+  // follow the C++ layers above line for line; scales and pads are read from the built modules.
+  std::optional<std::string> torchscript_forward() const override {
+    const Synthesis& n = net_;
+    auto t = [](const std::string& name) { return torchscript_tensor(name); };
+    auto num = [](double v) {
+      std::ostringstream os;
+      os << std::setprecision(17) << v;
+      std::string out = os.str();
+      if (out.find_first_of(".e") == std::string::npos) out += ".0";
+      return out;
+    };
+    auto modconv = [&](const std::string& prefix, const ModulatedConvImpl& m, const std::string& x) {
+      return "self.modconv(" + x + ", style, " + t(prefix + ".weight") + ", " + t(prefix + ".modulation.weight") +
+             ", " + t(prefix + ".modulation.bias") + ", " + num(m.scale) + ", " + num(m.modulation->scale) + ", " +
+             (m.demodulate ? "True" : "False") + ", " + (m.upsample ? "True" : "False") + ", " +
+             (m.upsample ? t(prefix + ".blur.kernel") : t(prefix + ".weight")) + ", " + std::to_string(m.pad0) + ", " +
+             std::to_string(m.pad1) + ")";
+    };
+    auto styled = [&](const std::string& prefix, const StyledConvImpl& c, int64_t noise) {
+      return "    out = " + modconv(prefix + ".conv", *c.conv, "out") + "\n    out = self.lrelu(out + " +
+             t(prefix + ".noise.weight") + " * " + t("noises.noise_" + std::to_string(noise)) + ", " +
+             t(prefix + ".activate.bias") + ")\n";
+    };
+    auto rgb = [&](const std::string& prefix, const ToRGBImpl& r, bool skip) {
+      std::string line = "    rgb = " + modconv(prefix + ".conv", *r.conv, "out") + " + " + t(prefix + ".bias") + "\n";
+      if (skip)
+        line += "    rgb = rgb + self.upfir2d(skip, " + t(prefix + ".upsample.kernel") + ", 2, " +
+                std::to_string(r.pad0) + ", " + std::to_string(r.pad1) + ")\n";
+      return line + "    skip = rgb\n";
+    };
+    std::string src =
+        "def upfir2d(self, x, kernel, up: int, pad0: int, pad1: int):\n"
+        "    n = x.size(0)\n    c = x.size(1)\n    h = x.size(2)\n    w = x.size(3)\n"
+        "    out = x.reshape([n * c, 1, h, w])\n"
+        "    if up > 1:\n"
+        "        out = torch.constant_pad_nd(out.view([n * c, 1, h, 1, w, 1]), [0, up - 1, 0, 0, 0, up - 1])\n"
+        "        out = out.view([n * c, 1, h * up, w * up])\n"
+        "    out = torch.constant_pad_nd(out, [pad0, pad1, pad0, pad1])\n"
+        "    out = torch.conv2d(out, kernel.flip([0, 1]).view([1, 1, kernel.size(0), kernel.size(1)]))\n"
+        "    return out.view([n, c, out.size(2), out.size(3)])\n\n"
+        "def lrelu(self, x, bias):\n"
+        "    shape = [1, bias.size(0)]\n"
+        "    for _ in range(x.dim() - 2):\n        shape.append(1)\n"
+        "    return torch.leaky_relu(x + bias.view(shape), 0.2) * 1.4142135623730951\n\n"
+        "def modconv(self, x, style, weight, mod_w, mod_b, scale: float, mod_scale: float, demodulate: bool,\n"
+        "            upsample: bool, blur, pad0: int, pad1: int):\n"
+        "    b = x.size(0)\n    cin = x.size(1)\n    h = x.size(2)\n    w = x.size(3)\n"
+        "    k = weight.size(3)\n    cout = weight.size(1)\n"
+        "    wt = weight * scale * torch.linear(style, mod_w * mod_scale, mod_b).view([b, 1, cin, 1, 1])\n"
+        "    if demodulate:\n"
+        "        wt = wt * torch.rsqrt(wt.pow(2).sum([2, 3, 4]) + 1e-8).view([b, cout, 1, 1, 1])\n"
+        "    xin = x.reshape([1, b * cin, h, w])\n"
+        "    if upsample:\n"
+        "        wt = wt.transpose(1, 2).reshape([b * cin, cout, k, k])\n"
+        "        out = torch.conv_transpose2d(xin, wt, None, [2, 2], [0, 0], [0, 0], b)\n"
+        "        out = out.view([b, cout, out.size(2), out.size(3)])\n"
+        "        return self.upfir2d(out, blur, 1, pad0, pad1)\n"
+        "    out = torch.conv2d(xin, wt.reshape([b * cout, cin, k, k]), None, [1, 1], [k // 2, k // 2], [1, 1], b)\n"
+        "    return out.view([b, cout, out.size(2), out.size(3)])\n\n"
+        "def forward(self, z):\n"
+        "    x = z.reshape([z.size(0), " +
+        std::to_string(config_.style_dim) +
+        "])\n"
+        "    x = x * torch.rsqrt(x.pow(2).mean(1, True) + 1e-8)\n";
+    for (size_t i = 0; i < n->mapping.size(); ++i) {
+      const auto& l = *n->mapping[i];
+      const std::string name = "style." + std::to_string(i + 1);
+      src += "    x = self.lrelu(torch.linear(x, " + t(name + ".weight") + " * " + num(l.scale) + "), " +
+             t(name + ".bias") + " * " + num(l.lr_mul) + ")\n";
+    }
+    src += "    style = x\n    out = " + t("input.input") + ".repeat([z.size(0), 1, 1, 1])\n";
+    src += styled("conv1", *n->conv1, 0) + rgb("to_rgb1", *n->to_rgb1, false);
+    for (size_t j = 0; j < n->to_rgbs.size(); ++j) {
+      src += styled(GeneratorConfig::conv_name(static_cast<int64_t>(2 * j)), *n->convs[2 * j],
+                    static_cast<int64_t>(2 * j + 1));
+      src += styled(GeneratorConfig::conv_name(static_cast<int64_t>(2 * j + 1)), *n->convs[2 * j + 1],
+                    static_cast<int64_t>(2 * j + 2));
+      src += rgb("to_rgbs." + std::to_string(j), *n->to_rgbs[j], true);
+    }
+    return src + "    return skip\n";
   }
 
   std::unique_ptr<Generator> with_widths(const std::map<std::string, int64_t>& widths) const override {
