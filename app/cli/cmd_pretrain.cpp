@@ -28,18 +28,20 @@ void merge_json(nlohmann::json& into, const Args& args, const std::string& name)
 
 int run_pretrain(const std::vector<std::string>& argv) {
   Args args("pretrain",
-            "Trains an unconditional GAN (dcgan, ssd, stylegan2) from scratch. Losses: non-saturating logistic\n"
-            "(= BCE with logits) for both networks; StyleGAN2 adds R1 (gamma 10) every 16 steps. Writes the model\n"
+            "Trains a GAN from scratch: unconditional (dcgan, ssd, stylegan2) on images, or pix2pix on paired A|B\n"
+            "images (`ganstudio-cli edges` makes them). Losses: non-saturating logistic (= BCE with logits) for both\n"
+            "networks; StyleGAN2 adds R1 (gamma 10) every 16 steps; pix2pix's discriminator sees (A, image) pairs\n"
+            "and its generator adds 100 x L1 to the target, as upstream. Writes the model\n"
             "(torch.load-able, loadable by info/generate) and OUT.state (weights, optimisers, RNGs, step) every\n"
             "--checkpoint-every steps, atomically; --resume continues from OUT.state. Ctrl-C stops after the current\n"
             "step and saves. --deterministic: CPU, one thread, deterministic kernels, identical weights on every run\n"
             "and across resumes.",
             {},
-            {{"--arch", "A", "dcgan, ssd or stylegan2"},
+            {{"--arch", "A", "dcgan, ssd, stylegan2 or pix2pix"},
              {"--data", "D", "dataset: fashion-mnist, an image folder, a tensor cache .pt"},
              {"--out", "M.pt", "model file to write"},
              {"--steps", "N", "training steps (default 2000)"},
-             {"--batch", "B", "batch size (default per architecture: 64 dcgan, 32 ssd/stylegan2)"},
+             {"--batch", "B", "batch size (default per architecture: 64 dcgan, 32 ssd/stylegan2, 16 pix2pix)"},
              {"--size", "S", "image size (default 32)"},
              {"--channels", "C", "1 or 3 (default 1 for fashion-mnist, else 3; stylegan2 is always 3)"},
              {"--lr", "X", "Adam learning rate (default per architecture)"},
@@ -55,7 +57,7 @@ int run_pretrain(const std::vector<std::string>& argv) {
   if (!args.parse(argv)) return 0;
   const std::string arch_text = args.required("--arch"), data = args.required("--data"), out = args.required("--out");
   const auto arch = models::arch_from_name(arch_text);
-  if (!arch) throw UsageError("unknown architecture '" + arch_text + "' (dcgan, ssd, stylegan2)");
+  if (!arch) throw UsageError("unknown architecture '" + arch_text + "' (dcgan, ssd, stylegan2, pix2pix)");
   const int64_t size = args.integer("--size", 32, 8);
   const int64_t channels = args.integer("--channels", data.rfind("fashion-mnist", 0) == 0 ? 1 : 3, 1);
   if (channels != 1 && channels != 3) throw UsageError("--channels must be 1 or 3");
@@ -79,7 +81,10 @@ int run_pretrain(const std::vector<std::string>& argv) {
   Progress progress("pretrain " + arch_text, p.steps);
   p.on_progress = [&](int64_t step, int64_t, const train::StepLosses& l) {
     char detail[96];
-    std::snprintf(detail, sizeof detail, "loss D %.3f G %.3f", l.d, l.g);
+    if (l.l1 > 0)
+      std::snprintf(detail, sizeof detail, "loss D %.3f G %.3f L1 %.3f", l.d, l.g, l.l1);
+    else
+      std::snprintf(detail, sizeof detail, "loss D %.3f G %.3f", l.d, l.g);
     progress.update(step, detail);
   };
   p.abort = interrupt_flag();

@@ -23,6 +23,7 @@ const std::vector<Command>& commands() {
       {"prune", "remove channels: a physically smaller generator", run_prune},
       {"compress", "score, prune, fine-tune and report into a run directory", run_compress},
       {"cache", "decode a dataset once into a uint8 tensor file (for machines without OpenCV)", run_cache},
+      {"edges", "a paired edges -> image dataset (Canny) from a folder of images, for pix2pix", run_edges},
       {"eval", "FID / KID / precision / recall / density / coverage of a generator against real images", run_eval},
   };
   return list;

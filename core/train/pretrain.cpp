@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <tuple>
 #include <unistd.h>
 
 namespace gs::train {
@@ -29,7 +30,9 @@ struct Trainer {
   models::Model model;
   std::unique_ptr<torch::optim::Adam> opt_g, opt_d;
   at::Generator rng = at::make_generator<at::CPUGeneratorImpl>(0);
-  at::Tensor fixed_z;
+  at::Tensor fixed_z;       // latents, or pix2pix's input images
+  at::Tensor fixed_targets; // pix2pix: the targets of those inputs
+  bool paired = false;
   int64_t step = 0;
 
   std::string state_path() const { return p.out + ".state"; }
@@ -69,16 +72,47 @@ struct Trainer {
     torch::NoGradGuard no_grad;
     auto& g = *model.generator;
     g.module().eval();
-    const at::Tensor images = g.forward(fixed_z.to(device));
+    at::Tensor images = g.forward(fixed_z.to(device)).cpu();
     g.module().train();
+    int64_t columns = 8;
+    if (paired) { // input | output | target triplets
+      images = torch::stack({fixed_z, images, fixed_targets}, 1).flatten(0, 1);
+      columns = 6;
+    }
     char name[64];
     std::snprintf(name, sizeof name, "step-%06lld.png", static_cast<long long>(step));
     const std::string path = (fs::path(p.samples_dir) / name).string();
-    io::write_png(path, io::make_grid(images));
+    io::write_png(path, io::make_grid(images, columns));
     if (p.on_event) p.on_event({{"step", step}, {"kind", "samples"}, {"path", path}});
   }
 
+  // pix2pix: D sees (input, image) pairs; G minimises the conditional GAN loss plus l1_weight x L1 to the target.
+  StepLosses paired_step(StepSampler& sampler) {
+    StepLosses losses;
+    auto& g = *model.generator;
+    auto& d = *model.discriminator;
+    auto [a, b] = sampler.pairs(step);
+    a = a.to(device);
+    b = b.to(device);
+    const at::Tensor fake = g.forward(a);
+    at::Tensor loss_d = 0.5 * (torch::softplus(-d.forward(torch::cat({a, b}, 1))).mean() +
+                               torch::softplus(d.forward(torch::cat({a, fake.detach()}, 1))).mean());
+    opt_d->zero_grad();
+    loss_d.backward();
+    opt_d->step();
+    const at::Tensor l1 = (fake - b).abs().mean();
+    at::Tensor loss_g = torch::softplus(-d.forward(torch::cat({a, fake}, 1))).mean() + p.l1_weight * l1;
+    opt_g->zero_grad();
+    loss_g.backward();
+    opt_g->step();
+    losses.d = loss_d.item<double>();
+    losses.g = loss_g.item<double>();
+    losses.l1 = l1.item<double>();
+    return losses;
+  }
+
   StepLosses train_step(StepSampler& sampler) {
+    if (paired) return paired_step(sampler);
     StepLosses losses;
     auto& g = *model.generator;
     auto& d = *model.discriminator;
@@ -141,17 +175,26 @@ PretrainParams default_params(models::Arch arch, int64_t size, int64_t channels)
     p.beta2 = 0.99;
     p.batch = 32;
     break;
+  case models::Arch::Pix2Pix: { // upstream's U-Net and 70x70 PatchGAN, narrower for small data
+    int64_t downs = 0;
+    while ((int64_t{1} << downs) < size) ++downs;
+    p.generator_options = {{"num_downs", downs}, {"ngf", 32}, {"input_nc", channels}, {"output_nc", channels}};
+    p.discriminator_options = {{"input_nc", 2 * channels}, {"ndf", 32}, {"n_layers", 3}};
+    p.batch = 16;
+    break;
+  }
   default:
     throw std::invalid_argument(std::string("pretrain does not train ") + models::arch_name(arch) +
-                                " models yet (image-to-image training needs paired/unpaired objectives)");
+                                " models yet (unpaired training needs CycleGAN's cycle objectives)");
   }
   return p;
 }
 
 PretrainResult pretrain(const PretrainParams& p) {
   if (p.steps < 1 || p.batch < 1) throw std::invalid_argument("steps and batch must be positive");
-  if (p.arch == models::Arch::Pix2Pix || p.arch == models::Arch::CycleGAN)
-    throw std::invalid_argument(std::string("pretrain does not train ") + models::arch_name(p.arch) + " models yet");
+  if (p.arch == models::Arch::CycleGAN)
+    throw std::invalid_argument("pretrain does not train cyclegan models yet (unpaired training needs CycleGAN's "
+                                "cycle objectives)");
   check_writable(p.out);
   if (!p.samples_dir.empty()) fs::create_directories(p.samples_dir);
   if (p.deterministic) make_deterministic();
@@ -162,19 +205,21 @@ PretrainResult pretrain(const PretrainParams& p) {
   auto& g = *t.model.generator;
   auto& d = *t.model.discriminator;
   const models::InputSpec spec = g.input_spec();
-  if (spec.kind != models::InputSpec::Kind::Latent)
-    throw std::invalid_argument("pretrain trains unconditional generators only");
+  t.paired = spec.kind == models::InputSpec::Kind::Image;
 
-  // The images the generator makes decide how the data is read.
-  at::Tensor probe;
-  {
+  // The images the generator makes (or, image-to-image, reads) decide how the data is read.
+  data::DatasetOptions data_opts;
+  if (t.paired) {
+    data_opts.size = spec.shape.at(1);
+    data_opts.channels = static_cast<int>(spec.shape.at(0));
+    data_opts.layout = data::Layout::Paired;
+  } else {
     torch::NoGradGuard no_grad;
     g.module().eval();
-    probe = g.forward(torch::zeros({1, spec.shape.at(0)}));
+    const at::Tensor probe = g.forward(torch::zeros({1, spec.shape.at(0)}));
+    data_opts.size = probe.size(2);
+    data_opts.channels = static_cast<int>(probe.size(1));
   }
-  data::DatasetOptions data_opts;
-  data_opts.size = probe.size(2);
-  data_opts.channels = static_cast<int>(probe.size(1));
   auto dataset = data::open_dataset(p.data, data_opts);
   if (dataset->size() == 0) throw std::runtime_error(p.data + ": the dataset is empty");
   StepSampler sampler(*dataset, p.seed, p.batch);
@@ -187,7 +232,12 @@ PretrainResult pretrain(const PretrainParams& p) {
   t.opt_g = std::make_unique<torch::optim::Adam>(g.module().parameters(), adam);
   t.opt_d = std::make_unique<torch::optim::Adam>(d.module().parameters(), adam);
   t.rng = at::make_generator<at::CPUGeneratorImpl>(p.seed + 1);
-  t.fixed_z = at::randn({64, spec.shape.at(0)}, at::make_generator<at::CPUGeneratorImpl>(p.seed + 2));
+  if (t.paired) {
+    StepSampler first(*dataset, p.seed, std::min<int64_t>(16, dataset->size()));
+    std::tie(t.fixed_z, t.fixed_targets) = first.pairs(0);
+  } else {
+    t.fixed_z = at::randn({64, spec.shape.at(0)}, at::make_generator<at::CPUGeneratorImpl>(p.seed + 2));
+  }
   if (p.resume) t.load();
   log::get("train")->info("pretrain {} on {} ({} images), {} on {}, from step {}", models::arch_name(p.arch),
                           dataset->describe(), dataset->size(), p.steps, t.device.str(), t.step);

@@ -1,4 +1,6 @@
 // Training a GAN from scratch: the `pretrain` command, the demo-model recipes and (later) uniform-width students.
+// Unconditional models (dcgan, ssd, stylegan2) learn from images; pix2pix from paired A|B images (conditional GAN +
+// L1, as upstream).
 #pragma once
 #include "core/models/generator.h"
 
@@ -12,6 +14,7 @@ struct StepLosses {
   double d = 0;  // discriminator loss (without R1)
   double g = 0;  // generator loss
   double r1 = 0; // last R1 penalty (StyleGAN2), 0 elsewhere
+  double l1 = 0; // pix2pix: mean absolute difference to the target images
 };
 
 struct PretrainParams {
@@ -25,7 +28,8 @@ struct PretrainParams {
   int64_t batch = 64;
   double lr = 2e-4; // Adam, both networks
   double beta1 = 0.5, beta2 = 0.999;
-  double r1_gamma = 10; // StyleGAN2 only, applied lazily every 16 steps
+  double r1_gamma = 10;   // StyleGAN2 only, applied lazily every 16 steps
+  double l1_weight = 100; // pix2pix only: weight of L1 to the target beside the conditional GAN loss
   uint64_t seed = 0;
   std::string device = "auto"; // auto (CUDA when available), cpu, cuda
   bool deterministic = false;  // CPU, one thread, deterministic kernels: same weights on every run and on resume

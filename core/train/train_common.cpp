@@ -24,12 +24,12 @@ void StepSampler::shard(int64_t first, int64_t count) {
 }
 
 // A skipped sample shifts only this process's later positions: shares may then overlap by the number skipped.
-at::Tensor StepSampler::batch(int64_t step) {
-  std::vector<at::Tensor> images;
-  for (int64_t k = 0; images.size() < static_cast<size_t>(count_); ++k) {
+std::vector<data::Sample> StepSampler::samples(int64_t step) {
+  std::vector<data::Sample> out;
+  for (int64_t k = 0; out.size() < static_cast<size_t>(count_); ++k) {
     const int64_t position = step * batch_ + first_ + k + offset_;
     try {
-      images.push_back(dataset_.get(index(position)).image);
+      out.push_back(dataset_.get(index(position)));
     } catch (const data::BadSample& e) {
       // Skip it for good: later batches shift by one, identically on every run.
       if (++skipped_ == 1) log::get("train")->warn("skipping unreadable samples: {}", e.what());
@@ -38,7 +38,31 @@ at::Tensor StepSampler::batch(int64_t step) {
       --k;
     }
   }
+  return out;
+}
+
+namespace {
+at::Tensor to_float(const std::vector<at::Tensor>& images) {
   return torch::stack(images).to(torch::kFloat).div_(127.5).sub_(1);
+}
+} // namespace
+
+at::Tensor StepSampler::batch(int64_t step) {
+  std::vector<at::Tensor> images;
+  for (auto& s : samples(step)) images.push_back(s.image);
+  return to_float(images);
+}
+
+std::pair<at::Tensor, at::Tensor> StepSampler::pairs(int64_t step) {
+  std::vector<at::Tensor> inputs, targets;
+  for (auto& s : samples(step)) {
+    if (!s.target.defined())
+      throw std::invalid_argument(dataset_.describe() +
+                                  ": image-to-image training needs paired data (A|B side by side, layout paired)");
+    inputs.push_back(s.image);
+    targets.push_back(s.target);
+  }
+  return {to_float(inputs), to_float(targets)};
 }
 
 int64_t StepSampler::index(int64_t position) {

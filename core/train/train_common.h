@@ -6,6 +6,8 @@
 #include <c10/core/Device.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace torch::nn {
 class Module;
@@ -25,9 +27,13 @@ public:
   // From now on batch() gives only `count` images starting at `first` of each step's batch (one process's share).
   void shard(int64_t first, int64_t count);
   at::Tensor batch(int64_t step);
+  // Paired data (pix2pix "aligned"): the step's inputs and targets, each float [B, C, H, W] in [-1, 1]. Throws
+  // std::invalid_argument when the dataset has no targets.
+  std::pair<at::Tensor, at::Tensor> pairs(int64_t step);
   int64_t skipped() const { return skipped_; }
 
 private:
+  std::vector<data::Sample> samples(int64_t step);
   int64_t index(int64_t position);
   const data::Dataset& dataset_;
   uint64_t seed_;
