@@ -132,6 +132,18 @@ void MainWindow::create_menus() {
   // Rebuilt each time it opens, so files deleted meanwhile never show up.
   connect(recent_menu_, &QMenu::aboutToShow, this, &MainWindow::fill_recent_menu);
   fill_recent_menu();
+  // The models bundled in resources/demo, whatever their number.
+  QMenu* demos = file->addMenu(tr("Open &Demo Model"));
+  demos->setObjectName(QStringLiteral("demoMenu"));
+  connect(demos, &QMenu::aboutToShow, this, [this, demos] {
+    demos->clear();
+    if (const auto any = find_resource("demo/dcgan-fashion-mnist.pt")) {
+      const QDir dir = QFileInfo(QString::fromStdString(*any)).dir();
+      for (const QString& f : dir.entryList({QStringLiteral("*.pt")}, QDir::Files, QDir::Name))
+        demos->addAction(f, this, [this, path = dir.filePath(f)] { open_checkpoint(path); });
+    }
+    if (demos->isEmpty()) demos->addAction(tr("(no demo models installed)"))->setEnabled(false);
+  });
   QAction* open_run = file->addAction(tr("Open &Run Directory…"), this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Run Directory"), compress_->run_dir());
     if (dir.isEmpty()) return;

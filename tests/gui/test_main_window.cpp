@@ -119,6 +119,22 @@ private Q_SLOTS:
     QVERIFY(!window.loading());
   }
 
+  // File -> Open Demo Model lists the bundled models and opens the one picked.
+  void demo_menu_opens_a_bundled_model() {
+    MainWindow window;
+    window.show();
+    auto* demos = window.findChild<QMenu*>(QStringLiteral("demoMenu"));
+    QVERIFY(demos);
+    Q_EMIT demos->aboutToShow();
+    QStringList names;
+    for (QAction* a : demos->actions()) names << a->text();
+    QVERIFY2(names.contains(QStringLiteral("dcgan-fashion-mnist.pt")), qPrintable(names.join(", ")));
+    QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
+    demos->actions().at(names.indexOf(QStringLiteral("dcgan-fashion-mnist.pt")))->trigger();
+    QVERIFY(loaded.wait(load_timeout_ms));
+    QVERIFY(loaded.takeFirst().at(0).toString().endsWith(QStringLiteral("demo/dcgan-fashion-mnist.pt")));
+  }
+
   void opening_fills_tensor_table() {
     MainWindow window;
     window.show();
