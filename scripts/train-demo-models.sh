@@ -42,10 +42,10 @@ for m in $MODELS; do
       case "$f" in *1f3f[b-f]*) ;; *) cp "$f" "$EMOJI/subset/" ;; esac
     done
     "$CLI" edges --images "$EMOJI/subset" --out "$EMOJI/pairs" --size 64
-    "$CLI" pretrain --arch pix2pix --data "$EMOJI/pairs" --size 64 --channels 3 --steps 1500 --batch 8 --seed 1 \
+    "$CLI" pretrain --arch pix2pix --data "$EMOJI/pairs" --size 64 --channels 3 --steps 5000 --batch 8 --seed 1 \
       --options '{"ngf": 16}' --d-options '{"ndf": 16}' --deterministic \
-      --samples "$SAMPLES/pix2pix" --sample-every 250 --checkpoint-every 250 --out "$OUT/pix2pix-emoji-edges.pt"
-    cp "$SAMPLES/pix2pix/step-001500.png" docs/demo/pix2pix-emoji-edges.png
+      --samples "$SAMPLES/pix2pix" --sample-every 500 --checkpoint-every 500 --out "$OUT/pix2pix-emoji-edges.pt"
+    cp "$SAMPLES/pix2pix/step-005000.png" docs/demo/pix2pix-emoji-edges.png
     ;;
   *) echo "unknown demo model '$m' (dcgan, pix2pix, stylegan2)" >&2; exit 2 ;;
   esac
