@@ -46,6 +46,10 @@ for m in $MODELS; do
       --options '{"ngf": 16}' --d-options '{"ndf": 16}' --deterministic \
       --samples "$SAMPLES/pix2pix" --sample-every 500 --checkpoint-every 500 --out "$OUT/pix2pix-emoji-edges.pt"
     cp "$SAMPLES/pix2pix/step-005000.png" docs/demo/pix2pix-emoji-edges.png
+    # Its inputs for fine-tuning in the GUI (File -> Open Demo Model fills them in): 256 edge drawings.
+    mkdir -p resources/data
+    "$CLI" cache --data "$EMOJI/pairs" --layout paired --size 64 --channels 3 --limit 256 \
+      --out resources/data/pix2pix-emoji-edges.pt
     ;;
   *) echo "unknown demo model '$m' (dcgan, pix2pix, stylegan2)" >&2; exit 2 ;;
   esac

@@ -429,6 +429,10 @@ void CompressPage::on_model_ready(const ModelInfo& info) {
   Q_EMIT status(tr("%1 ready to compress").arg(info.arch));
 }
 
+void CompressPage::set_data(const QString& spec) {
+  data_->setText(spec);
+}
+
 void CompressPage::choose_method(const QString& name) {
   for (int i = 0; i < method_->count(); ++i)
     if (method_->itemData(i, Qt::UserRole).toString() == name) method_->setCurrentIndex(i);

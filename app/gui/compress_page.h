@@ -56,6 +56,8 @@ public:
 
   // What the guided tour drives.
   void choose_method(const QString& name);
+  // The data the job reads (real images, or an image-to-image model's inputs): a dataset spec as the CLI takes.
+  void set_data(const QString& spec);
   void set_sparsity_percent(int percent);
   void score() { start_score(); }
   void start(int steps);

@@ -140,7 +140,12 @@ void MainWindow::create_menus() {
     if (const auto any = find_resource("demo/dcgan-fashion-mnist.pt")) {
       const QDir dir = QFileInfo(QString::fromStdString(*any)).dir();
       for (const QString& f : dir.entryList({QStringLiteral("*.pt")}, QDir::Files, QDir::Name))
-        demos->addAction(f, this, [this, path = dir.filePath(f)] { open_checkpoint(path); });
+        demos->addAction(f, this, [this, path = dir.filePath(f), f] {
+          open_checkpoint(path);
+          // A demo whose data ships beside it (resources/data/<same name>) brings it along.
+          if (const auto data = find_resource("data/" + f.toStdString()))
+            compress_->set_data(QString::fromStdString(*data));
+        });
     }
     if (demos->isEmpty()) demos->addAction(tr("(no demo models installed)"))->setEnabled(false);
   });
