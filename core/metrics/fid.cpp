@@ -13,10 +13,19 @@ double frechet_distance(const at::Tensor& mu1, const at::Tensor& sigma1, const a
     throw std::invalid_argument("feature dimensions differ: " + std::to_string(d) + " vs " +
                                 std::to_string(mu2.size(0)));
   at::Tensor s1 = sigma1.to(torch::kDouble), s2 = sigma2.to(torch::kDouble);
-  // √Σ₁ from its eigendecomposition (symmetric PSD, so eigh applies).
-  auto [l1, v1] = torch::linalg::eigh(s1, "L");
-  at::Tensor sqrt_s1 = (v1 * l1.clamp_min(0).sqrt()).mm(v1.t());
-  at::Tensor m = sqrt_s1.mm(s2).mm(sqrt_s1);
+  // Tr((Σ₁Σ₂)^½) is the sum of the square roots of Σ₁Σ₂'s eigenvalues, which every symmetric product similar to it
+  // shares. With Σ₁ = L Lᵀ positive definite, Lᵀ Σ₂ L = L⁻¹ (Σ₁Σ₂) L is one, and a Cholesky factor costs a tenth of
+  // an eigendecomposition. A rank-deficient Σ₁ (fewer samples than dimensions) has no Cholesky factor: then √Σ₁ from
+  // its eigendecomposition and √Σ₁ Σ₂ √Σ₁.
+  at::Tensor m;
+  auto [chol, info] = at::linalg_cholesky_ex(s1);
+  if (info.item<int64_t>() == 0) {
+    m = chol.t().mm(s2).mm(chol);
+  } else {
+    auto [l1, v1] = torch::linalg::eigh(s1, "L");
+    const at::Tensor sqrt_s1 = (v1 * l1.clamp_min(0).sqrt()).mm(v1.t());
+    m = sqrt_s1.mm(s2).mm(sqrt_s1);
+  }
   m = (m + m.t()) * 0.5; // symmetric up to round-off; make it exactly so for eigvalsh
   at::Tensor lambdas = torch::linalg::eigvalsh(m, "L").clamp_min(0);
   const double trace_sqrt = lambdas.sqrt().sum().item<double>();
