@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git clang-format
   # engine
   # OpenBLAS takes over libblas.so.3 (Debian otherwise leaves LibTorch and NumPy on the slow reference BLAS)
-  libtorch-dev libopenblas0-pthread libgloo-dev libspdlog-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libopencv-dev
+  libtorch-dev libopenblas0-pthread libblas-dev libgloo-dev libspdlog-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libopencv-dev
   # GUI
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev libgl-dev libxkbcommon-dev fonts-dejavu-core
   # tests, fixtures, screenshots and demo data

@@ -8,8 +8,9 @@ namespace gs::metrics {
 
 class FeatureStats {
 public:
-  // Adds a batch of features [n, d]. Batches are merged with Chan's parallel update in double precision, which
-  // stays accurate where summing x and x·xᵀ separately would cancel.
+  // Adds a batch of features [n, d]. Sums of x - K and (x - K)(x - K)ᵀ are accumulated in double precision with K the
+  // first batch's mean (the shifted-data algorithm): as accurate as merging centred batches, since K is close to the
+  // mean, without a d x d temporary per batch.
   void add(const at::Tensor& features);
   int64_t count() const { return n_; }
   int64_t dim() const;
@@ -18,8 +19,9 @@ public:
 
 private:
   int64_t n_ = 0;
-  at::Tensor mean_;    // double [d]
-  at::Tensor scatter_; // double [d, d]: Σ (x - mean)(x - mean)ᵀ
+  at::Tensor shift_;   // double [d]: K
+  at::Tensor sum_;     // double [d]: Σ (x - K)
+  at::Tensor scatter_; // double [d, d]: Σ (x - K)(x - K)ᵀ
 };
 
 // Features as a double [n, d] matrix, after checking they are 2-D, non-empty and finite; `what` names them in errors.
