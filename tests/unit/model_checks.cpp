@@ -1,11 +1,13 @@
 // Shared model checks; see model_checks.h.
 #include "model_checks.h"
 
-#include "core/models/feature_tap.h"
 #include "core/models/channel_ops.h"
+#include "core/models/feature_tap.h"
 #include "core/models/registry.h"
 #include "core/models/state_loading.h"
+#include "core/models/torchscript_export.h"
 
+#include <torch/script.h>
 #include <torch/torch.h>
 
 #include <random>
@@ -109,6 +111,24 @@ std::string load_error_after_edit(const std::string& path, const std::string& pr
     models::load_model(io::make_state_dict(arena, tensors), "edited");
   } catch (const models::ModelError& e) {
     return e.what();
+  }
+  return {};
+}
+
+std::string torchscript_matches(models::Generator& g, const std::string& path, double tolerance) {
+  models::KeptChannels kept;
+  for (const auto& group : g.channel_groups())
+    for (int64_t c = 0; c < group.width; c += 2) kept[group.name].push_back(c);
+  auto small = models::slice(g, kept);
+  for (models::Generator* m : {&g, small.get()}) {
+    m->module().eval();
+    models::export_torchscript(*m, path);
+    torch::jit::Module ts = torch::jit::load(path);
+    torch::NoGradGuard no_grad;
+    const at::Tensor x = sample_inputs(*m, 3, 3);
+    const double d = relative_max_diff(ts.forward({x}).toTensor(), m->forward(x));
+    if (!(d <= tolerance))
+      return std::string(m == &g ? "full" : "sliced") + " generator: TorchScript differs by " + std::to_string(d);
   }
   return {};
 }

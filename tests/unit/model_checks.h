@@ -13,6 +13,10 @@ namespace gs::test {
 // Inputs matching the generator's input spec: standard-normal latents or images in [-1, 1].
 at::Tensor sample_inputs(const models::Generator& g, int64_t n, uint64_t seed);
 
+// Exports `g` and a copy sliced to every other channel as TorchScript (to `path`), runs both under torch::jit and
+// compares with the C++ forward in eval mode: "" when both agree to `tolerance` (relative), else what differs.
+std::string torchscript_matches(models::Generator& g, const std::string& path, double tolerance = 1e-5);
+
 // For `trials` random kept sets (every group keeps a random non-empty subset), the sliced model's output equals the
 // masked full model's to `tolerance` (relative to the output's largest magnitude). Returns an empty string on
 // success, otherwise what differed.

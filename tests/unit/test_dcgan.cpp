@@ -88,6 +88,16 @@ private Q_SLOTS:
              err.c_str());
   }
 
+  // The TorchScript export runs without this project's code and equals the generator, also after slicing.
+  void torchscript_export_matches() {
+    QTemporaryDir dir;
+    for (const char* size : {"32", "64"}) {
+      models::Model m = models::load_model(fixture(std::string("netG") + size + ".pt"));
+      const std::string err = test::torchscript_matches(*m.generator, dir.filePath("g.ts").toStdString());
+      QVERIFY2(err.empty(), err.c_str());
+    }
+  }
+
   void slicing_equals_masking() {
     for (const char* f : {"netG64.pt", "netG32.pt"}) {
       models::Model m = models::load_model(fixture(f));

@@ -134,19 +134,8 @@ private Q_SLOTS:
     const std::string path = dir.filePath("g.ts").toStdString();
     for (const char* file : {"unet_batch.pt", "unet_instance.pt", "resnet.pt", "resnet_batch.pt"}) {
       models::Model m = models::load_model(fixture(file));
-      models::KeptChannels kept;
-      for (const auto& g : m.generator->channel_groups())
-        for (int64_t c = 0; c < g.width; c += 2) kept[g.name].push_back(c);
-      auto small = models::slice(*m.generator, kept);
-      for (models::Generator* g : {m.generator.get(), small.get()}) {
-        g->module().eval();
-        models::export_torchscript(*g, path);
-        torch::jit::Module ts = torch::jit::load(path);
-        torch::NoGradGuard no_grad;
-        const at::Tensor x = test::sample_inputs(*g, 2, 3);
-        const double d = test::relative_max_diff(ts.forward({x}).toTensor(), g->forward(x));
-        QVERIFY2(d <= 1e-5, file);
-      }
+      const std::string err = test::torchscript_matches(*m.generator, path);
+      QVERIFY2(err.empty(), (std::string(file) + ": " + err).c_str());
     }
   }
 };
