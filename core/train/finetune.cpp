@@ -270,31 +270,19 @@ private:
       if (tap) student_features = tap->features();
     }
     at::Tensor total = torch::zeros({}, out.options());
-    if (use_adv_) {
-      const at::Tensor adv = generator_loss(adv_, d_->forward(d_input(x, out)));
-      total = total + o.adversarial_weight * adv;
-      losses["g_adv"] = adv.item<double>();
-    }
-    if (o.pixel > 0) {
-      const at::Tensor l = pixel_distillation(out, teacher_out);
-      total = total + o.pixel * l;
-      losses["pixel"] = l.item<double>();
-    }
-    if (o.feature > 0) {
-      const at::Tensor l = feature_distillation(student_features, teacher_features, kept_);
-      total = total + o.feature * l;
-      losses["feature"] = l.item<double>();
-    }
-    if (o.relation > 0) {
-      const at::Tensor l = relation_distillation(out, teacher_out);
-      total = total + o.relation * l;
-      losses["relation"] = l.item<double>();
-    }
-    if (dgl_on) {
-      const at::Tensor l = generator_loss(adv_, d_teacher_->forward(d_input(x, out)));
-      total = total + o.dgl_alpha * l;
-      losses["dgl"] = l.item<double>();
-    }
+    // Each term with a positive weight: added to the generator's loss and logged under its name.
+    auto term = [&](const char* name, double weight, const auto& loss) {
+      if (weight <= 0) return;
+      const at::Tensor l = loss();
+      total = total + weight * l;
+      losses[name] = l.item<double>();
+    };
+    term("g_adv", use_adv_ ? o.adversarial_weight : 0,
+         [&] { return generator_loss(adv_, d_->forward(d_input(x, out))); });
+    term("pixel", o.pixel, [&] { return pixel_distillation(out, teacher_out); });
+    term("feature", o.feature, [&] { return feature_distillation(student_features, teacher_features, kept_); });
+    term("relation", o.relation, [&] { return relation_distillation(out, teacher_out); });
+    term("dgl", dgl_on ? o.dgl_alpha : 0, [&] { return generator_loss(adv_, d_teacher_->forward(d_input(x, out))); });
     backward(total, *opt_g_, student_.module());
     losses["g"] = total.item<double>();
     average_losses(losses);
