@@ -82,9 +82,12 @@ public:
     for (size_t i = 0; i < generated_.size(); ++i) generated_[i].param.copy_(weights[i]);
   }
 
-  std::vector<at::Tensor> trainable() const {
-    std::vector<at::Tensor> out(z_.begin(), z_.end());
-    for (const auto& w : generated_) out.push_back(w.a), out.push_back(w.e);
+  // The hypernetwork's tensors, each with the teacher weight whose scale its learning rate follows (undefined: the
+  // unit-scale latents z and embeddings e).
+  std::vector<std::pair<at::Tensor, at::Tensor>> trainable_scaled() const {
+    std::vector<std::pair<at::Tensor, at::Tensor>> out;
+    for (const auto& z : z_) out.emplace_back(z, at::Tensor());
+    for (const auto& w : generated_) out.emplace_back(w.a, w.param), out.emplace_back(w.e, at::Tensor());
     return out;
   }
   const std::vector<at::Tensor>& free_params() const { return free_; }
@@ -174,9 +177,21 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
   };
 
   Hypernet net(g, p);
-  std::vector<at::Tensor> params = net.trainable();
-  for (const auto& f : net.free_params()) params.push_back(f);
-  torch::optim::Adam opt(params, torch::optim::AdamOptions(p.lr));
+  // Adam moves every element by about lr per step whatever its gradient, so each tensor's rate is scaled to its own
+  // magnitude: weights of 0.02 with the latents' rate of 1e-3 would drift by their whole size in a few dozen steps
+  // and wreck the generator (as on the pix2pix demo) before the sparsity pressure has done anything.
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  auto add = [&](const at::Tensor& t, double scale) {
+    auto o = std::make_unique<torch::optim::AdamOptions>(p.lr * scale);
+    groups.emplace_back(std::vector<at::Tensor>{t}, std::move(o));
+  };
+  auto magnitude = [](const at::Tensor& t) {
+    const double rms = t.detach().pow(2).mean().sqrt().item<double>();
+    return std::max(rms, 1e-2); // zero-initialised biases still move
+  };
+  for (const auto& [tensor, weight] : net.trainable_scaled()) add(tensor, weight.defined() ? magnitude(weight) : 1.0);
+  for (const auto& f : net.free_params()) add(f, magnitude(f));
+  torch::optim::Adam opt(groups, torch::optim::AdamOptions(p.lr));
   // Running statistics stay the teacher's: the loss compares like with like while channels disappear.
   const bool was_training = g.module().is_training();
   g.module().eval();
