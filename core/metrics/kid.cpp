@@ -1,6 +1,7 @@
 #include "core/metrics/kid.h"
 
 #include "core/metrics/feature_stats.h"
+#include "core/metrics/gram.h"
 
 #include <torch/torch.h>
 
@@ -25,9 +26,11 @@ KidResult kernel_inception_distance(const at::Tensor& real_in, const at::Tensor&
   for (int s = 0; s < opt.subsets; ++s) {
     at::Tensor x = fake.index_select(0, torch::randperm(fake.size(0), gen, torch::kLong).narrow(0, 0, m));
     at::Tensor y = real.index_select(0, torch::randperm(real.size(0), gen, torch::kLong).narrow(0, 0, m));
-    at::Tensor a = (x.mm(x.t()) / d + 1).pow(3) + (y.mm(y.t()) / d + 1).pow(3);
-    at::Tensor b = (x.mm(y.t()) / d + 1).pow(3);
-    const double within = (a.sum() - a.diagonal().sum()).item<double>() / static_cast<double>(m - 1);
+    // Off-diagonal kernel sums of a symmetric matrix: twice its strict upper triangle, which is all the symmetric
+    // products compute.
+    auto off_diagonal = [&](const at::Tensor& z) { return 2 * (gram_rows_upper(z) / d + 1).pow(3).triu(1).sum(); };
+    const at::Tensor b = (x.mm(y.t()) / d + 1).pow(3);
+    const double within = (off_diagonal(x) + off_diagonal(y)).item<double>() / static_cast<double>(m - 1);
     const double across = b.sum().item<double>() * 2.0 / static_cast<double>(m);
     values.push_back((within - across) / static_cast<double>(m));
   }

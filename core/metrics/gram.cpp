@@ -1,0 +1,54 @@
+#include "core/metrics/gram.h"
+
+#include <torch/torch.h>
+
+#ifdef GANSTUDIO_HAVE_BLAS
+extern "C" void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
+                       const double* a, const int* lda, const double* beta, double* c, const int* ldc);
+#endif
+
+namespace gs::metrics {
+namespace {
+
+#ifdef GANSTUDIO_HAVE_BLAS
+bool blas_fits(const at::Tensor& x) {
+  return x.is_cpu() && x.scalar_type() == at::kDouble && x.is_contiguous() && x.size(0) < (int64_t{1} << 31) &&
+         x.size(1) < (int64_t{1} << 31);
+}
+#endif
+
+} // namespace
+
+void add_gram_upper(at::Tensor& c, const at::Tensor& x) {
+#ifdef GANSTUDIO_HAVE_BLAS
+  if (blas_fits(x) && c.is_contiguous()) {
+    // Row-major x [n, d] is column-major A = xᵀ [d, n]: A Aᵀ into the column-major lower triangle, which is the
+    // row-major upper one.
+    const int d = static_cast<int>(x.size(1)), n = static_cast<int>(x.size(0));
+    const double one = 1;
+    dsyrk_("L", "N", &d, &n, &one, x.data_ptr<double>(), &d, &one, c.data_ptr<double>(), &d);
+    return;
+  }
+#endif
+  c.addmm_(x.t(), x);
+}
+
+at::Tensor gram_rows_upper(const at::Tensor& x) {
+#ifdef GANSTUDIO_HAVE_BLAS
+  if (blas_fits(x)) {
+    // Column-major A = xᵀ [d, n]: Aᵀ A = x xᵀ into the column-major lower triangle = row-major upper one.
+    const int n = static_cast<int>(x.size(0)), d = static_cast<int>(x.size(1));
+    const double one = 1, zero = 0;
+    at::Tensor c = at::zeros({n, n}, x.options());
+    dsyrk_("L", "T", &n, &d, &one, x.data_ptr<double>(), &d, &zero, c.data_ptr<double>(), &n);
+    return c;
+  }
+#endif
+  return x.mm(x.t()).triu();
+}
+
+at::Tensor symmetric_from_upper(const at::Tensor& c) {
+  return c.triu() + c.triu(1).t();
+}
+
+} // namespace gs::metrics
