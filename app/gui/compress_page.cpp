@@ -571,10 +571,14 @@ void CompressPage::start_compress() {
   followed_.clear(); // this job's samples come from the worker, not from a followed directory
   const QString root = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/runs");
   QDir().mkpath(root);
-  run_dir_ = root + QStringLiteral("/%1-%2-s%3-%4")
-                        .arg(model_.arch, method_->currentData(Qt::UserRole).toString())
-                        .arg(sparsity_->value())
-                        .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+  const QString base = root + QStringLiteral("/%1-%2-s%3-%4")
+                                  .arg(model_.arch, method_->currentData(Qt::UserRole).toString())
+                                  .arg(sparsity_->value())
+                                  .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+  // Two jobs started within the same second must not share a directory (the second would be refused).
+  run_dir_ = base;
+  for (int i = 2; QFileInfo::exists(run_dir_) || QFileInfo::exists(run_dir_ + QStringLiteral(".json")); ++i)
+    run_dir_ = base + QStringLiteral("-%1").arg(i);
   clear_curves();
   if (processes_->value() > 1) {
     QString error;
