@@ -49,7 +49,7 @@ const QList<QColor>& colours() {
 } // namespace
 
 LiveChart::LiveChart(const QString& title, const QString& x_title, QWidget* parent)
-    : QWidget(parent), chart_(new QChart), view_(new QChartView(chart_, this)) {
+    : QWidget(parent), chart_(new QChart), view_(new QChartView(chart_, this)), x_title_(x_title) {
   chart_->setTitle(title);
   chart_->legend()->setAlignment(Qt::AlignBottom);
   chart_->setMargins(QMargins(4, 4, 4, 4));
@@ -168,6 +168,11 @@ QPair<double, double> LiveChart::y_range() const {
   return {0, 0};
 }
 
+void LiveChart::set_x_title(const QString& title) {
+  x_title_ = title;
+  for (QAbstractAxis* a : chart_->axes(Qt::Horizontal)) a->setTitleText(title);
+}
+
 void LiveChart::rebuild_axes() {
   for (QAbstractAxis* a : chart_->axes()) {
     chart_->removeAxis(a);
@@ -184,6 +189,7 @@ void LiveChart::rebuild_axes() {
     return a;
   };
   QAbstractAxis* x = make(log_x_);
+  x->setTitleText(x_title_);
   QAbstractAxis* y = make(log_y_);
   chart_->addAxis(x, Qt::AlignBottom);
   chart_->addAxis(y, Qt::AlignLeft);

@@ -30,6 +30,8 @@ public:
 
   void set_log_y(bool on);
   void set_log_x(bool on);
+  // The x axis's title ("step", "seconds", ...).
+  void set_x_title(const QString& title);
   // 0 = raw only; otherwise the EMA weight of the past (0.6 .. 0.99).
   void set_smoothing(double weight);
   // Fixes the y range (sharing one range across charts); an empty range returns to automatic.
@@ -61,6 +63,7 @@ private:
   QMap<QString, QVector<QPointF>> data_;
   QMap<QString, QPair<QLineSeries*, QLineSeries*>> lines_; // raw (faint), smoothed
   bool log_x_ = false, log_y_ = false, following_ = true;
+  QString x_title_;
   double smoothing_weight_ = 0.0;
   bool fixed_y_ = false;
   double fixed_min_ = 0, fixed_max_ = 1;

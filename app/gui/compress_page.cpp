@@ -365,9 +365,18 @@ QWidget* CompressPage::build_views() {
     share_y_ = on;
     sync_y_ranges();
   });
+  auto* wall = new QCheckBox(tr("Against wall time"), curves);
+  wall->setObjectName(QStringLiteral("wallTimeAxis"));
+  wall->setToolTip(tr("Plot against seconds since the job started instead of training steps"));
+  connect(wall, &QCheckBox::toggled, this, [this](bool on) {
+    wall_time_ = on;
+    for (auto* c : {losses_, fd_, prdc_}) c->set_x_title(on ? tr("seconds") : tr("step"));
+    redraw_curves();
+  });
   auto* left = new QHBoxLayout;
   left->addWidget(overlay);
   left->addWidget(share);
+  left->addWidget(wall);
   left->addStretch();
   cl->addLayout(left, 2, 0);
   cl->addWidget(csv, 2, 1, Qt::AlignRight);
@@ -649,7 +658,8 @@ void CompressPage::add_curves(const QVector<QJsonObject>& events, const QString&
   QSet<QString> losses_changed, metrics_changed;
   for (const QJsonObject& e : events) {
     const QString kind = e.value(QStringLiteral("kind")).toString();
-    const double step = e.value(QStringLiteral("step")).toDouble();
+    if (kind == QStringLiteral("loss") || kind == QStringLiteral("eval")) curve_events_.push_back({e, prefix});
+    const double step = e.value(wall_time_ ? QStringLiteral("elapsed") : QStringLiteral("step")).toDouble();
     if (kind == QStringLiteral("loss")) {
       for (auto it = e.begin(); it != e.end(); ++it) {
         if (!it.value().isDouble() || it.key() == QStringLiteral("step") || it.key() == QStringLiteral("time") ||
@@ -770,7 +780,20 @@ void CompressPage::on_processes_finished(int code, const QString& message) {
     on_failed(QStringLiteral("compress"), message);
 }
 
+void CompressPage::redraw_curves() {
+  const auto events = curve_events_;
+  clear_curves();
+  // Overlays keep their prefixes: replay each run's events under its own.
+  for (int i = 0; i < events.size();) {
+    QVector<QJsonObject> same;
+    const QString prefix = events[i].second;
+    for (; i < events.size() && events[i].second == prefix; ++i) same.push_back(events[i].first);
+    add_curves(same, prefix);
+  }
+}
+
 void CompressPage::clear_curves() {
+  curve_events_.clear();
   loss_points_.clear();
   metric_points_.clear();
   fd_keys_.clear();

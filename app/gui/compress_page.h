@@ -77,6 +77,7 @@ private:
   void add_curves(const QVector<QJsonObject>& events, const QString& prefix);
   void sync_y_ranges(); // one y-range over every chart while sharing is on, each its own otherwise
   void clear_curves();
+  void redraw_curves(); // after the x axis changed: every plotted event again
   void on_samples(qint64 step, const QImage& teacher, const QImage& student);
   void on_finished(const QString& what, bool cancelled, const QString& run_dir);
   void on_failed(const QString& what, const QString& message);
@@ -108,6 +109,8 @@ private:
   size_t follow_offset_ = 0;
   int interpolation_seed_ = 0;
   bool share_y_ = false;
+  bool wall_time_ = false;                            // curves against elapsed seconds instead of steps
+  QVector<QPair<QJsonObject, QString>> curve_events_; // every event plotted (with its overlay prefix), to redraw
   QString followed_;
   QTimer* follow_timer_;
 

@@ -134,6 +134,19 @@ private Q_SLOTS:
     QTRY_VERIFY_WITH_TIMEOUT(child<gs::widgets::SampleView>(page, "sampleView")->teacher().height() < 2 * 16, 20000);
     QVERIFY(!child<gs::widgets::SampleView>(page, "sampleView")->student().isNull());
 
+    // Curves against wall time and back: the same events, another x.
+    {
+      auto* chart = child<gs::widgets::LiveChart>(page, "lossChart");
+      const QString name = chart->series_names().front();
+      QCOMPARE(chart->points(name).back().x(), 6.0);
+      child<QCheckBox>(page, "wallTimeAxis")->setChecked(true);
+      QCOMPARE(chart->series_names().front(), name);
+      QVERIFY(chart->points(name).back().x() != 6.0);
+      QVERIFY(chart->points(name).back().x() > 0);
+      child<QCheckBox>(page, "wallTimeAxis")->setChecked(false);
+      QCOMPARE(chart->points(name).back().x(), 6.0);
+    }
+
     // One y-range over every chart on request.
     child<QCheckBox>(page, "shareYRange")->setChecked(true);
     auto* losses = child<gs::widgets::LiveChart>(page, "lossChart");
