@@ -10,7 +10,7 @@ steps=${3:-1000}
 model=resources/demo/dcgan-fashion-mnist.pt
 mkdir -p "$out"
 for sparsity in 0.5 0.7; do
-  for method in random l1 norm content diversity coronet; do
+  for method in random l1 norm content diversity coronet density; do
     run="$out/$method-$sparsity"
     [ -f "$run/report.md" ] && continue
     rm -rf "$run"

@@ -23,6 +23,13 @@ def latency(run):
     return rows
 
 
+def method_label(config):
+    """The method, telling the density runs that prune the generator alone from those that prune both networks."""
+    if config["method"] == "density" and not config.get("learn", {}).get("prune_discriminator", True):
+        return "density (G only)"
+    return config["method"]
+
+
 def main(runs):
     print("| method | sparsity | params | MACs | MAC cut | latency b16 teacher / student (ms, 1 thread) | speed-up"
           " | speed-up / MAC cut | FD before → after | precision | recall | density | coverage |")
@@ -54,7 +61,7 @@ def main(runs):
         speed = t16 / s16
         def pair(k):
             return f"{before[k]:.3f} → {after[k]:.3f}"
-        print(f"| {config['method']} | {config['selection']['sparsity']} | {params.group(2).strip()} |"
+        print(f"| {method_label(config)} | {config['selection']['sparsity']} | {params.group(2).strip()} |"
               f" {macs.group(2).strip()} | {cut:.2f}x | {t16:.2f} / {s16:.2f} | {speed:.2f}x | {speed / cut:.2f} |"
               f" {before['fd']:.1f} → {after['fd']:.1f} | {pair('precision')} | {pair('recall')} |"
               f" {pair('density')} | {pair('coverage')} |")

@@ -91,9 +91,10 @@ void EngineWorker::inspect(const QString& path) {
                        .arg(info.groups.size());
     for (const auto* list : {&prune::scorers(), &prune::learned_methods()})
       for (const auto& s : *list)
-        info.methods.push_back(
-            {QString::fromStdString(s.name), QString::fromStdString(s.label), QString::fromStdString(s.summary),
-             QString::fromStdString(prune::not_applicable(s.name, g)), prune::is_learned_method(s.name)});
+        info.methods.push_back({QString::fromStdString(s.name), QString::fromStdString(s.label),
+                                QString::fromStdString(s.summary),
+                                QString::fromStdString(prune::not_applicable(s.name, g, info.has_discriminator)),
+                                prune::is_learned_method(s.name)});
     if (!info.image_to_image) {
       torch::NoGradGuard no_grad;
       g.module().eval();

@@ -69,7 +69,16 @@ nlohmann::json to_json(const CompressConfig& c) {
            {{"max_steps", c.learn.max_steps},
             {"lr", c.learn.lr},
             {"sparsity_weight", c.learn.sparsity_weight},
-            {"threshold", c.learn.threshold}}},
+            {"threshold", c.learn.threshold},
+            {"prune_discriminator", c.learn.prune_discriminator},
+            {"min_steps", c.learn.min_steps},
+            {"batch", c.learn.batch},
+            {"centres", c.learn.centres},
+            {"neighbours", c.learn.neighbours},
+            {"temperature", c.learn.temperature},
+            {"agent_lr", c.learn.agent_lr},
+            {"kernel_weight", c.learn.kernel_weight},
+            {"budget_weight", c.learn.budget_weight}}},
           {"data", c.data},
           {"data_layout", c.data_layout},
           {"finetune",
@@ -94,6 +103,27 @@ nlohmann::json to_json(const CompressConfig& c) {
           {"seed", c.seed},
           {"device", c.device},
           {"deterministic", c.deterministic}};
+}
+
+void check_config(const CompressConfig& c) {
+  if (c.model.empty()) throw std::invalid_argument("the config names no model");
+  if (!(c.selection.sparsity >= 0 && c.selection.sparsity < 1))
+    throw std::invalid_argument("selection.sparsity must be in [0, 1), got " + std::to_string(c.selection.sparsity));
+  if (!c.score.region.empty()) prune::box_region(c.score.region);
+  positive(c.steps, "finetune.steps");
+  positive(c.batch, "finetune.batch");
+  positive(c.eval_n, "eval.n");
+  positive(c.learn.max_steps, "learn.max_steps");
+  positive(c.learn.batch, "learn.batch");
+  if (c.learn.min_steps < 0) throw std::invalid_argument("learn.min_steps must be >= 0");
+  positive(c.learn.centres, "learn.centres");
+  positive(c.learn.neighbours, "learn.neighbours");
+  if (c.learn.centres > c.learn.batch || c.learn.neighbours >= c.learn.batch)
+    throw std::invalid_argument("learn.batch must hold the centres and, for each, its neighbours plus itself");
+  if (!(c.learn.temperature > 0)) throw std::invalid_argument("learn.temperature must be positive");
+  if (!(c.learn.agent_lr > 0)) throw std::invalid_argument("learn.agent_lr must be positive");
+  if (!(c.lr > 0)) throw std::invalid_argument("finetune.lr must be positive");
+  if (c.objectives.ema < 0 || c.objectives.ema >= 1) throw std::invalid_argument("finetune.ema must be in [0, 1)");
 }
 
 CompressConfig config_from_json(const nlohmann::json& j) {
@@ -121,6 +151,15 @@ CompressConfig config_from_json(const nlohmann::json& j) {
     l.get("lr", c.learn.lr);
     l.get("sparsity_weight", c.learn.sparsity_weight);
     l.get("threshold", c.learn.threshold);
+    l.get("prune_discriminator", c.learn.prune_discriminator);
+    l.get("min_steps", c.learn.min_steps);
+    l.get("batch", c.learn.batch);
+    l.get("centres", c.learn.centres);
+    l.get("neighbours", c.learn.neighbours);
+    l.get("temperature", c.learn.temperature);
+    l.get("agent_lr", c.learn.agent_lr);
+    l.get("kernel_weight", c.learn.kernel_weight);
+    l.get("budget_weight", c.learn.budget_weight);
     l.finish();
   }
   r.get("data", c.data);
@@ -160,16 +199,7 @@ CompressConfig config_from_json(const nlohmann::json& j) {
   r.get("deterministic", c.deterministic);
   r.finish();
 
-  if (c.model.empty()) throw std::invalid_argument("the config names no model");
-  if (!(c.selection.sparsity >= 0 && c.selection.sparsity < 1))
-    throw std::invalid_argument("selection.sparsity must be in [0, 1), got " + std::to_string(c.selection.sparsity));
-  if (!c.score.region.empty()) prune::box_region(c.score.region);
-  positive(c.steps, "finetune.steps");
-  positive(c.batch, "finetune.batch");
-  positive(c.eval_n, "eval.n");
-  positive(c.learn.max_steps, "learn.max_steps");
-  if (!(c.lr > 0)) throw std::invalid_argument("finetune.lr must be positive");
-  if (c.objectives.ema < 0 || c.objectives.ema >= 1) throw std::invalid_argument("finetune.ema must be in [0, 1)");
+  check_config(c);
   return c;
 }
 

@@ -16,12 +16,17 @@ struct ScoreSettings {
   int64_t pca_samples = 10000;
 };
 
-// Learned-mask methods (coronet): how long and how hard to push towards the MAC budget of `selection.sparsity`.
+// Learned-mask methods: how long and how hard to push towards the MAC budget of `selection.sparsity`.
 struct LearnSettings {
   int64_t max_steps = 3000;
+  // coronet
   double lr = 1e-3;
   double sparsity_weight = 0.5;
   double threshold = 1e-2;
+  // density (core/prune/agents.h)
+  bool prune_discriminator = true;
+  int64_t min_steps = 200, batch = 16, centres = 4, neighbours = 4;
+  double temperature = 0.4, agent_lr = 2e-3, kernel_weight = 1, budget_weight = 2;
 };
 
 struct CompressConfig {
@@ -49,6 +54,9 @@ nlohmann::json to_json(const CompressConfig& c);
 // Fills defaults for absent keys. Throws std::invalid_argument naming the first unknown key ("finetune.lrr"), wrong
 // type or out-of-range value, so a typo never runs silently with a default.
 CompressConfig config_from_json(const nlohmann::json& j);
+// The range checks config_from_json makes, for configs built in code (the GUI, tests): std::invalid_argument naming
+// the first value out of range.
+void check_config(const CompressConfig& c);
 CompressConfig load_config(const std::string& path); // std::runtime_error naming the file
 
 } // namespace gs::jobs

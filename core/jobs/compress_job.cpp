@@ -10,6 +10,7 @@
 #include "core/models/channel_ops.h"
 #include "core/models/registry.h"
 #include "core/models/torchscript_export.h"
+#include "core/prune/agents.h"
 #include "core/prune/hypernet.h"
 #include "core/prune/plan.h"
 #include "core/train/objectives.h"
@@ -86,7 +87,7 @@ public:
     student.arch = teacher_.arch;
     if (prune::is_learned_method(c_.method)) {
       stage("learn");
-      if (leader()) student.generator = learn_or_load();
+      if (leader()) student = learn_or_load();
       if (!share_plan(leader() && !student.generator)) return cancelled();
       if (!student.generator) student.generator = models::slice(*teacher_.generator, plan_.kept);
     } else {
@@ -94,11 +95,17 @@ public:
       if (!share_plan(!score_or_load())) return cancelled();
       student.generator = models::slice(*teacher_.generator, plan_.kept);
     }
-    student.discriminator = copy_discriminator(teacher_);
-    event({{"kind", "pruned"},
-           {"params", student.generator->cost().params},
-           {"macs", student.generator->cost().macs},
-           {"widths", student.generator->options()["widths"]}});
+    student.arch = teacher_.arch;
+    if (!student.discriminator && plan_.discriminator_kept.empty())
+      student.discriminator = copy_discriminator(teacher_);
+    if (!student.discriminator) // a process that did not learn: the shape of rank 0's, whose weights finetune shares
+      student.discriminator = models::slice(*teacher_.discriminator, plan_.discriminator_kept);
+    nlohmann::json pruned{{"kind", "pruned"},
+                          {"params", student.generator->cost().params},
+                          {"macs", student.generator->cost().macs},
+                          {"widths", student.generator->options()["widths"]}};
+    if (!plan_.discriminator_kept.empty()) pruned["discriminator_widths"] = student.discriminator->options()["widths"];
+    event(pruned);
 
     std::unique_ptr<Evaluator> evaluator;
     if (c_.eval && leader()) {
@@ -183,10 +190,12 @@ private:
   }
 
   void preflight() {
+    check_config(c_);
     teacher_ = models::load_model(c_.model);
     for (const auto& note : teacher_.notes) log::get("jobs")->info("{}", note);
     models::Generator& g = *teacher_.generator;
-    if (const std::string why = prune::not_applicable(c_.method, g); !why.empty()) throw std::invalid_argument(why);
+    if (const std::string why = prune::not_applicable(c_.method, g, teacher_.discriminator != nullptr); !why.empty())
+      throw std::invalid_argument(c_.model + ": " + why);
     prune::ChannelScores zeros;
     for (const auto& group : g.channel_groups()) zeros[group.name].assign(group.width, 0.0);
     prune::select_channels(g.channel_groups(), zeros, c_.selection); // impossible selections fail here
@@ -226,24 +235,66 @@ private:
     event({{"kind", resume_ ? "resumed" : "started"}, {"model", c_.model}, {"method", c_.method}});
   }
 
-  // CoroNetGAN-style: train gates on a copy of the teacher down to the MAC budget a uniform selection at the
-  // configured sparsity would have, then slice. The materialised generator is kept in checkpoints/pruned.pt so that
-  // a resumed run fine-tunes the same student.
-  std::unique_ptr<models::Generator> learn_or_load() {
+  // Learned methods train on copies of the teacher down to the MAC budget a uniform selection at the configured
+  // sparsity would have, then slice. The materialised model is kept in checkpoints/pruned.pt so that a resumed run
+  // fine-tunes the same student. A null generator: cancelled.
+  models::Model learn_or_load() {
     models::Generator& t = *teacher_.generator;
     const std::string saved = run_.path("checkpoints/pruned.pt");
     if (resume_ && run_.exists("scores.json") && run_.exists("checkpoints/pruned.pt")) {
       plan_ = prune::load_plan(run_.path("scores.json"));
       prune::check_plan_fits(plan_, t);
-      return std::move(models::load_model(saved).generator);
+      return models::load_model(saved);
     }
     prune::ChannelScores zeros;
     for (const auto& group : t.channel_groups()) zeros[group.name].assign(group.width, 0.0);
     prune::Selection uniform = c_.selection;
     uniform.policy = prune::Policy::Uniform;
     uniform.overrides.clear();
+    const int64_t target = prune::cost_after(t, prune::select_channels(t.channel_groups(), zeros, uniform)).macs;
+    models::Model pruned;
+    pruned.arch = teacher_.arch;
+    plan_.method = c_.method;
+    plan_.arch = models::arch_name(t.arch());
+    for (const auto& group : t.channel_groups()) plan_.widths[group.name] = group.width;
+    plan_.selection = c_.selection;
+    plan_.info = {{"model", c_.model}, {"target_macs", target}};
+    nlohmann::json learned{{"kind", "learned"}, {"target_macs", target}};
+    if (c_.method == "density") {
+      std::unique_ptr<models::Discriminator> d = copy_discriminator(teacher_);
+      const prune::AgentResult r = prune::agent_prune(t, *teacher_.discriminator, *d, agent_params(target));
+      if (r.cancelled) return {};
+      for (const auto& note : r.notes) event({{"kind", "note"}, {"text", note}});
+      plan_.scores = r.scores;
+      plan_.kept = r.kept;
+      plan_.discriminator_kept = r.d_kept;
+      plan_.info.update({{"learn_steps", r.steps}, {"macs", r.g_macs}, {"reached", r.reached}});
+      if (!r.d_kept.empty())
+        plan_.info.update({{"discriminator_macs", r.d_macs}, {"discriminator_target", r.d_target}});
+      learned.update({{"steps", r.steps}, {"macs", r.g_macs}, {"reached", r.reached}});
+      if (!r.d_kept.empty()) learned.update({{"discriminator_macs", r.d_macs}, {"discriminator_target", r.d_target}});
+      pruned.generator = models::slice(t, r.kept);
+      pruned.discriminator = r.d_kept.empty() ? std::move(d) : models::slice(*d, r.d_kept);
+    } else {
+      std::unique_ptr<models::Generator> work = models::clone(t);
+      const prune::HypernetResult r = prune::hypernet_prune(*work, t, hypernet_params(target));
+      if (r.cancelled) return {};
+      plan_.scores = r.scores;
+      plan_.kept = r.kept;
+      plan_.info.update({{"learn_steps", r.steps}, {"macs", r.macs}, {"reached", r.reached}});
+      learned.update({{"steps", r.steps}, {"macs", r.macs}, {"reached", r.reached}});
+      pruned.generator = models::slice(*work, r.kept);
+    }
+    prune::save_plan(run_.path("scores.json"), plan_);
+    models::save_model(saved, pruned);
+    event(learned);
+    return pruned;
+  }
+
+  prune::HypernetParams hypernet_params(int64_t target) {
+    models::Generator& t = *teacher_.generator;
     prune::HypernetParams hp;
-    hp.target_macs = prune::cost_after(t, prune::select_channels(t.channel_groups(), zeros, uniform)).macs;
+    hp.target_macs = target;
     hp.max_steps = c_.learn.max_steps;
     hp.batch = std::max<int64_t>(2, c_.batch);
     hp.lr = c_.learn.lr;
@@ -254,40 +305,43 @@ private:
     hp.seed = c_.seed;
     hp.inputs = score_params(c_, t, data_.get()).inputs;
     hp.abort = cb_.abort;
-    hp.on_progress = [&](int64_t step, int64_t macs, double loss, const prune::ChannelScores& z) {
-      if (cb_.on_scores) cb_.on_scores(z, step, hp.max_steps);
-      if (cb_.on_progress) cb_.on_progress("learn", step, hp.max_steps);
-      event({{"kind", "learn"},
-             {"learn_step", step},
-             {"macs", macs},
-             {"target_macs", hp.target_macs},
-             {"distillation", loss}});
+    hp.on_progress = [this, target, total = hp.max_steps](int64_t step, int64_t macs, double loss,
+                                                          const prune::ChannelScores& z) {
+      if (cb_.on_scores) cb_.on_scores(z, step, total);
+      if (cb_.on_progress) cb_.on_progress("learn", step, total);
+      event({{"kind", "learn"}, {"learn_step", step}, {"macs", macs}, {"target_macs", target}, {"distillation", loss}});
     };
-    std::unique_ptr<models::Generator> work = models::clone(t);
-    const prune::HypernetResult r = prune::hypernet_prune(*work, t, hp);
-    if (r.cancelled) return nullptr;
-    plan_.method = c_.method;
-    plan_.arch = models::arch_name(t.arch());
-    for (const auto& group : t.channel_groups()) plan_.widths[group.name] = group.width;
-    plan_.scores = r.scores;
-    plan_.selection = c_.selection;
-    plan_.kept = r.kept;
-    plan_.info = {{"model", c_.model},
-                  {"learn_steps", r.steps},
-                  {"macs", r.macs},
-                  {"target_macs", hp.target_macs},
-                  {"reached", r.reached}};
-    prune::save_plan(run_.path("scores.json"), plan_);
-    models::Model pruned;
-    pruned.arch = teacher_.arch;
-    pruned.generator = models::slice(*work, r.kept);
-    models::save_model(saved, pruned);
-    event({{"kind", "learned"},
-           {"steps", r.steps},
-           {"macs", r.macs},
-           {"target_macs", hp.target_macs},
-           {"reached", r.reached}});
-    return std::move(pruned.generator);
+    return hp;
+  }
+
+  prune::AgentParams agent_params(int64_t target) {
+    const auto& l = c_.learn;
+    prune::AgentParams ap;
+    ap.target_macs = target;
+    ap.prune_discriminator = l.prune_discriminator;
+    ap.max_steps = l.max_steps;
+    ap.min_steps = l.min_steps;
+    ap.batch = l.batch;
+    ap.centres = l.centres;
+    ap.neighbours = l.neighbours;
+    ap.temperature = l.temperature;
+    ap.lr = l.agent_lr;
+    ap.d_lr = c_.lr;
+    ap.kernel = l.kernel_weight;
+    ap.budget = l.budget_weight;
+    ap.loss = *train::adversarial_from_name(c_.objectives.adversarial);
+    ap.seed = c_.seed;
+    ap.inputs = score_params(c_, *teacher_.generator, data_.get()).inputs;
+    ap.abort = cb_.abort;
+    ap.on_progress = [this, target, total = ap.max_steps](const prune::AgentProgress& pr) {
+      if (cb_.on_scores) cb_.on_scores(pr.keep, pr.step, total);
+      if (cb_.on_progress) cb_.on_progress("learn", pr.step, total);
+      nlohmann::json e{{"kind", "learn"},     {"learn_step", pr.step}, {"macs", pr.g_macs},  {"target_macs", target},
+                       {"d_loss", pr.d_loss}, {"g_adv", pr.g_adv},     {"kernel", pr.kernel}};
+      if (pr.d_macs > 0) e["discriminator_macs"] = pr.d_macs;
+      event(e);
+    };
+    return ap;
   }
 
   // Every process scores its share of the batches; rank 0 makes and saves the plan.

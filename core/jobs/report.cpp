@@ -137,11 +137,18 @@ void write_report(RunDirectory& run, const CompressConfig& c, models::Model& tea
     md << "\n";
   }
 
-  std::map<std::string, io::Series> losses;
+  std::map<std::string, io::Series> losses, learning;
   std::vector<io::Series> metric_series(kMetrics.size());
   for (const auto& e : events) {
     const std::string kind = e.value("kind", "");
     const double step = e.value("step", 0.0);
+    if (kind == "learn")
+      for (const auto& [k, v] : e.items())
+        if (v.is_number_float() && k != "elapsed") {
+          learning[k].name = k;
+          learning[k].x.push_back(e.value("learn_step", 0.0));
+          learning[k].y.push_back(v.get<double>());
+        }
     if (kind == "loss")
       for (const auto& [k, v] : e.items())
         if (v.is_number() && k != "step" && k != "time" && k != "elapsed") {
@@ -158,6 +165,13 @@ void write_report(RunDirectory& run, const CompressConfig& c, models::Model& tea
   }
   std::vector<io::Series> loss_list;
   for (auto& [k, v] : losses) loss_list.push_back(v);
+  if (!learning.empty()) {
+    std::vector<io::Series> list;
+    for (auto& [k, v] : learning) list.push_back(v);
+    md << "## Pruning dynamics\n\nLosses while " << c.method
+       << " learned which channels to keep, against its steps.\n\n"
+       << plot(run, "learn.png", list, false);
+  }
   md << "## Fine-tuning losses\n\n" << plot(run, "losses.png", loss_list, false);
   if (!metric_series[0].x.empty()) {
     md << "## Metrics during fine-tuning\n\n"
@@ -167,6 +181,11 @@ void write_report(RunDirectory& run, const CompressConfig& c, models::Model& tea
   md << "## Kept channels\n\n| group | kept / width |\n|---|---:|\n";
   for (const auto& [group, width] : plan.widths)
     md << "| " << group << " | " << plan.kept.at(group).size() << " / " << width << " |\n";
+  if (!plan.discriminator_kept.empty()) {
+    md << "\nThe discriminator was pruned with the generator:\n\n| discriminator group | kept / width |\n|---|---:|\n";
+    for (const auto& g : teacher.discriminator->channel_groups())
+      md << "| " << g.name << " | " << plan.discriminator_kept.at(g.name).size() << " / " << g.width << " |\n";
+  }
   io::write_file_atomic(run.path("report.md"), md.str());
 }
 

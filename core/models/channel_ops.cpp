@@ -79,12 +79,14 @@ std::map<std::string, int64_t> widths_after(const std::vector<ChannelGroup>& gro
   return widths;
 }
 
-std::unique_ptr<Generator> slice(Generator& full, const KeptChannels& kept) {
-  const auto groups = full.channel_groups();
-  auto small = full.with_widths(widths_after(groups, kept));
-  const TensorMap src = state_dict(full.module());
+namespace {
+
+// Copies every tensor of `full` into `small` (built at the narrowed widths), each slot narrowed to the kept indices.
+void copy_sliced(torch::nn::Module& full, const std::vector<ChannelGroup>& groups, const KeptChannels& kept,
+                 torch::nn::Module& small) {
+  const TensorMap src = state_dict(full);
   const Survivors keep = survivors(groups, kept, src);
-  TensorMap dst = state_dict(small->module());
+  TensorMap dst = state_dict(small);
   torch::NoGradGuard no_grad;
   for (auto& [name, target] : dst) {
     auto it = src.find(name);
@@ -98,21 +100,12 @@ std::unique_ptr<Generator> slice(Generator& full, const KeptChannels& kept) {
                        shape_text(target.sizes()) + ": a channel group misses this tensor");
     target.copy_(t);
   }
-  small->module().train(full.module().is_training());
-  return small;
+  small.train(full.is_training());
 }
 
-std::unique_ptr<Generator> clone(Generator& g) {
-  auto copy = g.with_widths({});
-  copy_state(g.module(), copy->module());
-  copy->module().train(g.module().is_training());
-  return copy;
-}
-
-void mask(Generator& full, const KeptChannels& kept) {
-  const auto groups = full.channel_groups();
+void mask_module(torch::nn::Module& full, const std::vector<ChannelGroup>& groups, const KeptChannels& kept) {
   validate_kept(groups, kept);
-  TensorMap tensors = state_dict(full.module());
+  TensorMap tensors = state_dict(full);
   torch::NoGradGuard no_grad;
   for (const auto& [name, indices] : kept) {
     const ChannelGroup& g = find_group(groups, name);
@@ -126,6 +119,50 @@ void mask(Generator& full, const KeptChannels& kept) {
       t.index_fill_(slot.dim, torch::tensor(pruned, torch::kLong).to(t.device()), 0);
     }
   }
+}
+
+template <class Net> std::unique_ptr<Net> slice_net(Net& full, const KeptChannels& kept) {
+  const auto groups = full.channel_groups();
+  auto small = full.with_widths(widths_after(groups, kept));
+  copy_sliced(full.module(), groups, kept, small->module());
+  return small;
+}
+
+template <class Net> std::unique_ptr<Net> clone_net(Net& net) {
+  auto copy = net.with_widths({});
+  copy_state(net.module(), copy->module());
+  copy->module().train(net.module().is_training());
+  return copy;
+}
+
+} // namespace
+
+std::unique_ptr<Generator> slice(Generator& full, const KeptChannels& kept) {
+  return slice_net(full, kept);
+}
+
+std::unique_ptr<Discriminator> slice(Discriminator& full, const KeptChannels& kept) {
+  return slice_net(full, kept);
+}
+
+std::unique_ptr<Generator> clone(Generator& g) {
+  return clone_net(g);
+}
+
+std::unique_ptr<Discriminator> clone(Discriminator& d) {
+  return clone_net(d);
+}
+
+void mask(Generator& full, const KeptChannels& kept) {
+  mask_module(full.module(), full.channel_groups(), kept);
+}
+
+void mask(Discriminator& full, const KeptChannels& kept) {
+  mask_module(full.module(), full.channel_groups(), kept);
+}
+
+std::unique_ptr<Discriminator> Discriminator::with_widths(const std::map<std::string, int64_t>&) const {
+  throw ModelError("this discriminator cannot be narrowed (it lists no channel groups)");
 }
 
 } // namespace gs::models

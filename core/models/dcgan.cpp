@@ -3,6 +3,7 @@
 #include "core/models/feature_tap.h"
 
 #include "core/models/cost.h"
+#include "core/models/norm_layers.h"
 
 #include <torch/torch.h>
 
@@ -188,7 +189,43 @@ public:
     return {{"ndf", c_.base}, {"nc", c_.nc}, {"size", c_.size}, {"widths", widths_json(c_)}};
   }
   torch::nn::Module& module() override { return *root_; }
-  at::Tensor forward(const at::Tensor& images) override { return main_->forward(images).flatten(); }
+  at::Tensor features(const at::Tensor& images) override {
+    at::Tensor x = images;
+    for (auto it = main_->begin(); it + 1 != main_->end(); ++it) x = it->forward(x);
+    return x;
+  }
+  at::Tensor head(const at::Tensor& features) override { return (main_->end() - 1)->forward(features).flatten(); }
+  // Each hidden convolution's outputs, its batch norm (all but the first have one) and the next convolution's inputs.
+  std::vector<ChannelGroup> channel_groups() const override {
+    std::vector<ChannelGroup> groups;
+    const size_t l = c_.widths.size();
+    for (size_t i = 0; i < l; ++i) {
+      ChannelGroup g;
+      g.name = c_.names[i];
+      g.width = c_.widths[i];
+      g.slots.push_back({g.name + ".weight", 0, 0, SlotRole::Producer});
+      if (i > 0) add_norm_slots(g.slots, NormKind::Batch, layer(3 * static_cast<int64_t>(i)));
+      g.slots.push_back({(i + 1 < l ? c_.names[i + 1] : layer(3 * static_cast<int64_t>(l) - 1)) + ".weight", 1, 0,
+                         SlotRole::Consumer});
+      groups.push_back(std::move(g));
+    }
+    return groups;
+  }
+  std::unique_ptr<Discriminator> with_widths(const std::map<std::string, int64_t>& widths) const override {
+    return make_dcgan_discriminator(options_with_widths(options(), widths));
+  }
+  CostReport cost(int64_t size) const override {
+    std::vector<LayerCost> layers;
+    int64_t in = c_.nc, side = size;
+    for (size_t i = 0; i < c_.widths.size(); ++i) {
+      side /= 2;
+      layers.push_back(conv2d_cost(c_.names[i], in, c_.widths[i], 4, side, side, false));
+      in = c_.widths[i];
+    }
+    layers.push_back(
+        conv2d_cost(layer(3 * static_cast<int64_t>(c_.widths.size()) - 1), in, 1, 4, side - 3, side - 3, false));
+    return make_cost_report(std::move(layers), *root_);
+  }
 
 private:
   Config c_;

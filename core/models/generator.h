@@ -120,8 +120,16 @@ public:
   virtual nlohmann::json options() const = 0;
   virtual torch::nn::Module& module() = 0;
   // Logits (any shape: one per image or a PatchGAN map). Conditional models take input and output concatenated
-  // along channels.
-  virtual at::Tensor forward(const at::Tensor& images) = 0;
+  // along channels. Equals head(features(images)).
+  virtual at::Tensor forward(const at::Tensor& images) { return head(features(images)); }
+  // The penultimate activations [N, C, H, W] (what the last layer reads) and the last layer on them.
+  virtual at::Tensor features(const at::Tensor& images) = 0;
+  virtual at::Tensor head(const at::Tensor& features) = 0;
+  // Prunable channel groups, as for generators; empty where the architecture's discriminator cannot be narrowed
+  // (then with_widths() throws and cost() is empty). cost() is for square inputs of `image_size` pixels.
+  virtual std::vector<ChannelGroup> channel_groups() const { return {}; }
+  virtual std::unique_ptr<Discriminator> with_widths(const std::map<std::string, int64_t>& widths) const;
+  virtual CostReport cost(int64_t /*image_size*/) const { return {}; }
 };
 
 } // namespace gs::models

@@ -228,13 +228,14 @@ public:
   }
   nlohmann::json options() const override { return {{"nc", nc_}, {"ndf", ndf_}, {"size", size_}}; }
   torch::nn::Module& module() override { return *root_; }
-  at::Tensor forward(const at::Tensor& images) override {
+  at::Tensor features(const at::Tensor& images) override {
     auto lrelu = [](const at::Tensor& x) { return F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2)); };
     at::Tensor x = lrelu(main_->forward(images));
     for (size_t i = 0; i < sn_->size(); ++i)
       x = lrelu(bns_[i]->as<torch::nn::BatchNorm2d>()->forward(sn_[i]->as<SnConv2d>()->forward(x)));
-    return final_->forward(x).flatten();
+    return x;
   }
+  at::Tensor head(const at::Tensor& features) override { return final_->forward(features).flatten(); }
 
 private:
   int64_t nc_, ndf_, size_;

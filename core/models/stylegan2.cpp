@@ -647,8 +647,8 @@ struct CriticImpl : torch::nn::Module {
     final_linear_list->push_back(linear2);
   }
 
-  // Minibatch standard deviation over groups of up to four images, as one extra feature map.
-  at::Tensor forward(const at::Tensor& images) {
+  // Minibatch standard deviation over groups of up to four images, as one extra feature map; the final convolution.
+  at::Tensor features(const at::Tensor& images) {
     at::Tensor out = from_rgb->forward(images);
     for (auto& block : blocks) out = block->forward(out);
     const int64_t b = out.size(0), ch = out.size(1), h = out.size(2), w = out.size(3);
@@ -659,9 +659,9 @@ struct CriticImpl : torch::nn::Module {
     at::Tensor s = out.view({group, -1, 1, ch, h, w});
     s = at::sqrt((s - s.mean(0, true)).pow(2).mean(0) + 1e-8);
     s = s.mean({2, 3, 4}, true).squeeze(2).repeat({group, 1, h, w});
-    out = final_conv->forward(at::cat({out, s}, 1));
-    return linear2->forward(linear1->forward(out.view({b, -1})));
+    return final_conv->forward(at::cat({out, s}, 1));
   }
+  at::Tensor head(const at::Tensor& features) { return linear2->forward(linear1->forward(features.flatten(1))); }
 };
 TORCH_MODULE(Critic);
 
@@ -670,12 +670,13 @@ public:
   explicit StyleGAN2Discriminator(DiscriminatorConfig config) : config_(std::move(config)), net_(config_) {}
   nlohmann::json options() const override { return config_.to_json(); }
   torch::nn::Module& module() override { return *net_; }
-  at::Tensor forward(const at::Tensor& images) override {
+  at::Tensor features(const at::Tensor& images) override {
     if (images.dim() != 4 || images.size(1) != 3 || images.size(2) != config_.size || images.size(3) != config_.size)
       throw ModelError("stylegan2 discriminator: expects [N, 3, " + std::to_string(config_.size) + ", " +
                        std::to_string(config_.size) + "] images");
-    return net_->forward(images);
+    return net_->features(images);
   }
+  at::Tensor head(const at::Tensor& features) override { return net_->head(features); }
 
 private:
   DiscriminatorConfig config_;

@@ -7,7 +7,9 @@
 #include "core/prune/hypernet.h"
 
 #include "core/models/channel_ops.h"
+#include "core/prune/gating.h"
 #include "core/prune/gradient_scorers.h"
+#include "core/prune/mac_model.h"
 #include "core/train/objectives.h"
 
 #include <torch/torch.h>
@@ -64,14 +66,7 @@ public:
     std::vector<at::Tensor> out;
     for (const auto& w : generated_) {
       at::Tensor t = w.a.mm(w.e.unsqueeze(1)).view(w.param.sizes());
-      for (const Gate& gate : w.gates) {
-        const int64_t n = t.size(gate.dim), width = groups_[gate.group].width;
-        at::Tensor scale = torch::ones({n});
-        scale = torch::cat({scale.slice(0, 0, gate.offset), z_[gate.group], scale.slice(0, gate.offset + width, n)});
-        std::vector<int64_t> shape(t.dim(), 1);
-        shape[gate.dim] = n;
-        t = t * scale.view(shape);
-      }
+      for (const Gate& gate : w.gates) t = gate_along(t, z_[gate.group], gate.dim, gate.offset);
       out.push_back(t);
     }
     return out;
@@ -134,32 +129,6 @@ private:
   std::vector<Generated> generated_;
   std::vector<at::Tensor> free_;
 };
-
-// The last step usually drops many channels at once and lands well under the budget. Channels come back, highest
-// |z| before that step first, while the budget holds: so methods compare at (nearly) equal MACs.
-models::KeptChannels fill_budget(models::Generator& g, models::KeptChannels kept, const ChannelScores& before,
-                                 int64_t target) {
-  const auto groups = g.channel_groups();
-  struct Candidate {
-    double z;
-    std::string group;
-    int64_t channel;
-  };
-  std::vector<Candidate> dropped;
-  for (const auto& group : groups) {
-    const auto& k = kept.at(group.name);
-    for (int64_t c = 0; c < group.width; ++c)
-      if (!std::binary_search(k.begin(), k.end(), c)) dropped.push_back({before.at(group.name)[c], group.name, c});
-  }
-  std::stable_sort(dropped.begin(), dropped.end(), [](const auto& a, const auto& b) { return a.z > b.z; });
-  for (const auto& d : dropped) {
-    auto& k = kept[d.group];
-    k.insert(std::upper_bound(k.begin(), k.end(), d.channel), d.channel);
-    if (g.with_widths(models::widths_after(groups, kept))->cost().macs > target)
-      k.erase(std::find(k.begin(), k.end(), d.channel));
-  }
-  return kept;
-}
 
 } // namespace
 
@@ -247,7 +216,8 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
   }
   r.kept = net.kept(p.threshold);
   if (r.reached) {
-    r.kept = fill_budget(g, r.kept, before, p.target_macs);
+    r.kept = fill_budget(MacModel(g.cost(), g.channel_groups(), named_tensors(g.module())), g.channel_groups(), r.kept,
+                         before, p.target_macs);
     net.restore(before, r.kept);
   }
   net.write(net.weights());

@@ -44,13 +44,15 @@ nlohmann::json plan_to_json(const Plan& plan) {
     g["kept"] = plan.kept.count(name) ? nlohmann::json(plan.kept.at(name)) : nlohmann::json::array();
     groups.push_back(g);
   }
-  return {{"format", kFormat},
-          {"version", 1},
-          {"method", plan.method},
-          {"arch", plan.arch},
-          {"selection", selection_to_json(plan.selection)},
-          {"groups", groups},
-          {"info", plan.info}};
+  nlohmann::json j{{"format", kFormat},
+                   {"version", 1},
+                   {"method", plan.method},
+                   {"arch", plan.arch},
+                   {"selection", selection_to_json(plan.selection)},
+                   {"groups", groups},
+                   {"info", plan.info}};
+  if (!plan.discriminator_kept.empty()) j["discriminator_kept"] = plan.discriminator_kept;
+  return j;
 }
 
 Plan plan_from_json(const nlohmann::json& j) {
@@ -73,6 +75,8 @@ Plan plan_from_json(const nlohmann::json& j) {
                                   " scores for width " + std::to_string(plan.widths[name]));
   }
   if (j.contains("info")) plan.info = j.at("info");
+  if (j.contains("discriminator_kept"))
+    plan.discriminator_kept = field<models::KeptChannels>(j, "discriminator_kept", "scores");
   return plan;
 }
 

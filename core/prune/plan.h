@@ -11,6 +11,7 @@ struct Plan {
   ChannelScores scores;
   Selection selection;
   models::KeptChannels kept;
+  models::KeptChannels discriminator_kept;        // methods that prune the discriminator too (density); empty otherwise
   nlohmann::json info = nlohmann::json::object(); // free-form: model path, costs before/after, batches, notes
 };
 

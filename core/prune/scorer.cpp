@@ -70,6 +70,10 @@ const std::vector<ScorerInfo>& learned_methods() {
       {"coronet", "Differentiable (CoroNetGAN)",
        "Learns per-channel latent vectors that gate every weight through a hypernetwork, pushing them to zero until "
        "the MAC budget of the sparsity is met; needs no scores."},
+      {"density", "Local density + G/D agents (AAAI'24)",
+       "Two agents learn which generator and discriminator channels to keep, so that the pruned generator keeps the "
+       "teacher's local density around each sample, until the MAC budget of the sparsity is met; needs the model's "
+       "discriminator."},
   };
   return list;
 }
@@ -80,7 +84,7 @@ bool is_learned_method(const std::string& name) {
   return false;
 }
 
-std::string not_applicable(const std::string& method, models::Generator& g) {
+std::string not_applicable(const std::string& method, models::Generator& g, bool has_discriminator) {
   bool known = is_learned_method(method);
   for (const auto& s : scorers()) known = known || s.name == method;
   if (!known) {
@@ -90,6 +94,8 @@ std::string not_applicable(const std::string& method, models::Generator& g) {
     throw std::invalid_argument("unknown scoring method '" + method + "' (known: " + names.str() + ")");
   }
   const char* arch = models::arch_name(g.arch());
+  if (method == "density" && !has_discriminator)
+    return "density prunes against the model's discriminator, and this checkpoint holds none";
   if (method == "diversity" && g.input_spec().kind != models::InputSpec::Kind::Latent)
     return std::string("diversity moves through latent space; ") + arch + " takes images";
   if (method == "norm") {

@@ -60,7 +60,8 @@ at::Tensor box_region(const std::vector<double>& box);
 
 // Why `method` (a scorer or a learned method) cannot prune `g` (e.g. "diversity needs a latent input; pix2pix takes
 // images"), or "" when it can. Throws std::invalid_argument for a method that does not exist, listing those that do.
-std::string not_applicable(const std::string& method, models::Generator& g);
+// `has_discriminator`: whether the model came with its discriminator (density prunes against it).
+std::string not_applicable(const std::string& method, models::Generator& g, bool has_discriminator = true);
 
 // Scores every channel group of `g`. Throws std::invalid_argument (unknown or inapplicable method, bad parameters,
 // no inputs for an image-to-image model) before any work starts. Leaves `g`'s weights and mode unchanged.

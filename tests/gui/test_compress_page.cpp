@@ -83,7 +83,7 @@ private Q_SLOTS:
     QVERIFY(estimate->text().contains(QStringLiteral("MACs")));
     // Inapplicable methods are listed but disabled, with the reason.
     auto* methods = child<QComboBox>(page, "methodCombo");
-    QCOMPARE(methods->count(), 6);
+    QCOMPARE(methods->count(), 7);
 
     // Content-aware scoring takes a region of interest drawn on a sample.
     methods->setCurrentIndex(methods->findText(QStringLiteral("Content-aware (CAGAN)")));

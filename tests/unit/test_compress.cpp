@@ -255,6 +255,44 @@ private Q_SLOTS:
     QCOMPARE(student.generator->cost().macs, learned[0]["macs"].get<int64_t>());
   }
 
+  // Local-density pruning narrows the discriminator too: the student fine-tunes against it, student.pt carries it,
+  // the run logs both networks' losses while pruning, and a resumed run neither learns again nor loses it.
+  void density_prunes_both_networks_and_resumes() {
+    QTemporaryDir dir;
+    jobs::CompressConfig c = tiny_job(dir, 4);
+    c.method = "density";
+    c.learn.max_steps = 600;
+    c.learn.batch = 8;
+    c.learn.centres = 2;
+    c.learn.neighbours = 3;
+    const std::string run = dir.filePath("run").toStdString();
+    std::atomic<bool> stop{false};
+    jobs::JobCallbacks cb;
+    cb.abort = &stop;
+    cb.on_progress = [&](const std::string& stage, int64_t done, int64_t) {
+      if (stage == "finetune" && done == 2) stop = true;
+    };
+    QVERIFY(jobs::run_compress(c, run, false, cb).cancelled);
+    const auto learned = events_of(run, "learned");
+    QCOMPARE(learned.size(), size_t{1});
+    QVERIFY(learned[0]["reached"].get<bool>());
+    QVERIFY(learned[0]["discriminator_macs"].get<int64_t>() <= learned[0]["discriminator_target"].get<int64_t>());
+    const auto curve = events_of(run, "learn");
+    QVERIFY(!curve.empty());
+    for (const auto& e : curve) QVERIFY(e.contains("d_loss") && e.contains("g_adv") && e.contains("kernel"));
+    const prune::Plan plan = prune::load_plan(run + "/scores.json");
+    QVERIFY(!plan.discriminator_kept.empty());
+    QVERIFY(!jobs::run_compress(c, run, true).cancelled);
+    QCOMPARE(events_of(run, "learned").size(), size_t{1});
+    models::Model student = models::load_model(run + "/student.pt");
+    QCOMPARE(student.generator->cost().macs, learned[0]["macs"].get<int64_t>());
+    QCOMPARE(student.discriminator->cost(16).macs, learned[0]["discriminator_macs"].get<int64_t>());
+    std::ifstream report(run + "/report.md");
+    const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+    QVERIFY(text.find("## Pruning dynamics") != std::string::npos);
+    QVERIFY(fs::exists(run + "/learn.png"));
+  }
+
   void bad_configs_fail_before_any_file_is_written() {
     QTemporaryDir dir;
     const jobs::CompressConfig good = tiny_job(dir, 2);
@@ -285,6 +323,10 @@ private Q_SLOTS:
     c.method = "coronet";
     c.selection.sparsity = 0;
     refused(c, "a learned method without a budget");
+    c = good;
+    c.method = "density";
+    c.learn.neighbours = c.learn.batch;
+    refused(c, "neighbourhoods that do not fit the batch");
     c = good;
     c.data = dir.filePath("missing").toStdString();
     refused(c, "missing data");

@@ -202,6 +202,8 @@ private Q_SLOTS:
     models::Model p2p = tiny(models::Arch::Pix2Pix), sg2 = tiny(models::Arch::StyleGAN2);
     QVERIFY(!prune::not_applicable("diversity", *p2p.generator).empty());
     QVERIFY(!prune::not_applicable("norm", *sg2.generator).empty());
+    QVERIFY(!prune::not_applicable("density", *p2p.generator, false).empty());
+    QVERIFY(prune::not_applicable("density", *p2p.generator, true).empty());
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, prune::score("diversity", *p2p.generator, {}));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, prune::score("content", *p2p.generator, {})); // no inputs
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, prune::not_applicable("magic", *sg2.generator));

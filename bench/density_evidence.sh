@@ -1,0 +1,34 @@
+#!/bin/sh
+# Issue-6 evidence for local-density pruning on the bundled pix2pix demo (sketch -> emoji): the G/D agents against
+# the generator's agent alone (the paper's comparison: pruning dynamics and the result), beside l1 and coronet, all at
+# 50% sparsity under the same fine-tuning budget. Prints the pruning-dynamics table (bench/learn_dynamics.py) and the
+# results table (bench/compress_table.py); each run's report.md has its learn.png curves.
+#   bench/density_evidence.sh [CLI] [OUT_DIR] [STEPS]
+set -eu
+cli=${1:-build/release/bin/ganstudio-cli}
+out=${2:-bench-runs-pix2pix}
+steps=${3:-300}
+model=resources/demo/pix2pix-emoji-edges.pt
+data=resources/data/pix2pix-emoji-edges.pt
+mkdir -p "$out"
+run_one() { # name method learn-json
+  run="$out/$1"
+  [ -f "$run/report.md" ] && return 0
+  rm -rf "$run"
+  cat > "$out/$1.json" <<JSON
+{"model": "$model", "method": "$2", "selection": {"sparsity": 0.5}, "learn": $3,
+ "score": {"batches": 32}, "data": "$data",
+ "finetune": {"steps": $steps, "batch": 16}, "eval": {"n": 256, "every": $((steps / 3))},
+ "sample_every": $((steps / 3)), "checkpoint_every": $((steps / 3)), "seed": 0}
+JSON
+  echo "== $1" >&2
+  "$cli" compress --config "$out/$1.json" --out "$run" > /dev/null
+}
+run_one density-gd density '{"max_steps": 600, "prune_discriminator": true}'
+run_one density-g density '{"max_steps": 600, "prune_discriminator": false}'
+run_one l1 l1 '{}'
+run_one coronet coronet '{"max_steps": 600}'
+here=$(dirname "$0")
+python3 "$here/learn_dynamics.py" "$out/density-gd" "$out/density-g"
+echo
+python3 "$here/compress_table.py" "$out/density-gd" "$out/density-g" "$out/l1" "$out/coronet"

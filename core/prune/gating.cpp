@@ -1,0 +1,19 @@
+#include "core/prune/gating.h"
+
+#include <torch/torch.h>
+
+namespace gs::prune {
+
+at::Tensor gate_along(const at::Tensor& t, const at::Tensor& gate, int64_t dim, int64_t offset) {
+  const int64_t n = t.size(dim), width = gate.numel();
+  at::Tensor scale = gate.to(t.dtype());
+  if (offset > 0 || offset + width < n) {
+    const at::Tensor ones = torch::ones({n}, t.options().requires_grad(false));
+    scale = torch::cat({ones.slice(0, 0, offset), scale, ones.slice(0, offset + width, n)});
+  }
+  std::vector<int64_t> shape(t.dim(), 1);
+  shape[dim] = n;
+  return t * scale.view(shape);
+}
+
+} // namespace gs::prune
