@@ -33,6 +33,7 @@ struct Trainer {
   at::Tensor fixed_z;       // latents, or pix2pix's input images
   at::Tensor fixed_targets; // pix2pix: the targets of those inputs
   bool paired = false;
+  models::Model reverse; // cyclegan: the B->A generator and the discriminator of A images
   int64_t step = 0;
 
   std::string state_path() const { return p.out + ".state"; }
@@ -43,6 +44,11 @@ struct Trainer {
     write_progress(a, step, rng);
     write_modules(a, "g.", model.generator->module());
     write_modules(a, "d.", model.discriminator->module());
+    if (reverse.generator) {
+      models::save_model(reverse_model_path(p.out), reverse);
+      write_modules(a, "gb.", reverse.generator->module());
+      write_modules(a, "db.", reverse.discriminator->module());
+    }
     torch::serialize::OutputArchive og, od;
     opt_g->save(og);
     opt_d->save(od);
@@ -60,6 +66,10 @@ struct Trainer {
     step = read_progress(a, rng);
     read_modules(a, "g.", model.generator->module());
     read_modules(a, "d.", model.discriminator->module());
+    if (reverse.generator) {
+      read_modules(a, "gb.", reverse.generator->module());
+      read_modules(a, "db.", reverse.discriminator->module());
+    }
     torch::serialize::InputArchive og, od;
     a.read("optimizer_g", og);
     a.read("optimizer_d", od);
@@ -75,7 +85,13 @@ struct Trainer {
     at::Tensor images = g.forward(fixed_z.to(device)).cpu();
     g.module().train();
     int64_t columns = 8;
-    if (paired) { // input | output | target triplets
+    if (reverse.generator) { // input | translation | translated back
+      reverse.generator->module().eval();
+      const at::Tensor back = reverse.generator->forward(images.to(device)).cpu();
+      reverse.generator->module().train();
+      images = torch::stack({fixed_z, images, back}, 1).flatten(0, 1);
+      columns = 6;
+    } else if (paired) { // input | output | target triplets
       images = torch::stack({fixed_z, images, fixed_targets}, 1).flatten(0, 1);
       columns = 6;
     }
@@ -111,7 +127,40 @@ struct Trainer {
     return losses;
   }
 
+  // cyclegan, as upstream's CycleGANModel.optimize_parameters: both generators on LSGAN + cycle + identity, then
+  // both discriminators on real vs this step's fakes (without upstream's pool of 50 past fakes).
+  StepLosses cycle_step(StepSampler& sampler) {
+    StepLosses losses;
+    auto& g_a = *model.generator;
+    auto& g_b = *reverse.generator;
+    auto& d_a = *model.discriminator;   // judges B images
+    auto& d_b = *reverse.discriminator; // judges A images
+    auto [a, b] = sampler.pairs(step);
+    a = a.to(device);
+    b = b.to(device);
+    auto lsgan = [](const at::Tensor& logits, double target) { return (logits - target).pow(2).mean(); };
+    const at::Tensor fake_b = g_a.forward(a), fake_a = g_b.forward(b);
+    const at::Tensor cycle = (g_b.forward(fake_b) - a).abs().mean() + (g_a.forward(fake_a) - b).abs().mean();
+    at::Tensor loss_g = lsgan(d_a.forward(fake_b), 1) + lsgan(d_b.forward(fake_a), 1) + p.cycle_weight * cycle;
+    if (p.identity_weight > 0)
+      loss_g = loss_g + p.identity_weight * p.cycle_weight *
+                            ((g_a.forward(b) - b).abs().mean() + (g_b.forward(a) - a).abs().mean());
+    opt_g->zero_grad();
+    loss_g.backward();
+    opt_g->step();
+    const at::Tensor loss_d = 0.5 * (lsgan(d_a.forward(b), 1) + lsgan(d_a.forward(fake_b.detach()), 0)) +
+                              0.5 * (lsgan(d_b.forward(a), 1) + lsgan(d_b.forward(fake_a.detach()), 0));
+    opt_d->zero_grad();
+    loss_d.backward();
+    opt_d->step();
+    losses.d = loss_d.item<double>();
+    losses.g = loss_g.item<double>();
+    losses.l1 = cycle.item<double>() / 2;
+    return losses;
+  }
+
   StepLosses train_step(StepSampler& sampler) {
+    if (reverse.generator) return cycle_step(sampler);
     if (paired) return paired_step(sampler);
     StepLosses losses;
     auto& g = *model.generator;
@@ -183,18 +232,23 @@ PretrainParams default_params(models::Arch arch, int64_t size, int64_t channels)
     p.batch = 16;
     break;
   }
-  default:
-    throw std::invalid_argument(std::string("pretrain does not train ") + models::arch_name(arch) +
-                                " models yet (unpaired training needs CycleGAN's cycle objectives)");
+  case models::Arch::CycleGAN: // upstream's ResNet generator with 6 blocks and PatchGAN, narrower for small data
+    p.generator_options = {{"ngf", 32},         {"n_blocks", 6},     {"input_nc", channels}, {"output_nc", channels},
+                           {"load_size", size}, {"norm", "instance"}};
+    p.discriminator_options = {{"input_nc", channels}, {"ndf", 32}, {"n_layers", 3}, {"norm", "instance"}};
+    p.batch = 4;
+    break;
   }
   return p;
 }
 
+std::string reverse_model_path(const std::string& out) {
+  const fs::path path(out);
+  return (path.parent_path() / (path.stem().string() + "-BtoA" + path.extension().string())).string();
+}
+
 PretrainResult pretrain(const PretrainParams& p) {
   if (p.steps < 1 || p.batch < 1) throw std::invalid_argument("steps and batch must be positive");
-  if (p.arch == models::Arch::CycleGAN)
-    throw std::invalid_argument("pretrain does not train cyclegan models yet (unpaired training needs CycleGAN's "
-                                "cycle objectives)");
   check_writable(p.out);
   if (!p.samples_dir.empty()) fs::create_directories(p.samples_dir);
   if (p.deterministic) make_deterministic();
@@ -206,13 +260,23 @@ PretrainResult pretrain(const PretrainParams& p) {
   auto& d = *t.model.discriminator;
   const models::InputSpec spec = g.input_spec();
   t.paired = spec.kind == models::InputSpec::Kind::Image;
+  const bool cycle = p.arch == models::Arch::CycleGAN;
+  if (cycle) {
+    if (g.options().value("input_nc", 3) != g.options().value("output_nc", 3))
+      throw std::invalid_argument("cyclegan pretraining needs input_nc == output_nc (both directions, identity loss)");
+    t.reverse = models::build_model(p.arch, p.generator_options, p.discriminator_options);
+    t.reverse.generator->module().to(t.device);
+    t.reverse.discriminator->module().to(t.device);
+    t.reverse.generator->module().train();
+    t.reverse.discriminator->module().train();
+  }
 
   // The images the generator makes (or, image-to-image, reads) decide how the data is read.
   data::DatasetOptions data_opts;
   if (t.paired) {
     data_opts.size = spec.shape.at(1);
     data_opts.channels = static_cast<int>(spec.shape.at(0));
-    data_opts.layout = data::Layout::Paired;
+    data_opts.layout = cycle ? data::Layout::Unpaired : data::Layout::Paired;
   } else {
     torch::NoGradGuard no_grad;
     g.module().eval();
@@ -229,8 +293,16 @@ PretrainResult pretrain(const PretrainParams& p) {
   g.module().train();
   d.module().train();
   const torch::optim::AdamOptions adam = torch::optim::AdamOptions(p.lr).betas({p.beta1, p.beta2});
-  t.opt_g = std::make_unique<torch::optim::Adam>(g.module().parameters(), adam);
-  t.opt_d = std::make_unique<torch::optim::Adam>(d.module().parameters(), adam);
+  auto both = [&](torch::nn::Module& first, torch::nn::Module* second) {
+    std::vector<at::Tensor> params = first.parameters();
+    if (second)
+      for (const auto& q : second->parameters()) params.push_back(q);
+    return params;
+  };
+  t.opt_g =
+      std::make_unique<torch::optim::Adam>(both(g.module(), cycle ? &t.reverse.generator->module() : nullptr), adam);
+  t.opt_d = std::make_unique<torch::optim::Adam>(both(d.module(), cycle ? &t.reverse.discriminator->module() : nullptr),
+                                                 adam);
   t.rng = at::make_generator<at::CPUGeneratorImpl>(p.seed + 1);
   if (t.paired) {
     StepSampler first(*dataset, p.seed, std::min<int64_t>(16, dataset->size()));

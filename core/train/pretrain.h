@@ -1,6 +1,6 @@
 // Training a GAN from scratch: the `pretrain` command, the demo-model recipes and (later) uniform-width students.
 // Unconditional models (dcgan, ssd, stylegan2) learn from images; pix2pix from paired A|B images (conditional GAN +
-// L1, as upstream).
+// L1, as upstream); cyclegan from unpaired trainA/ trainB/ folders (LSGAN, cycle and identity losses, as upstream).
 #pragma once
 #include "core/models/generator.h"
 
@@ -14,7 +14,7 @@ struct StepLosses {
   double d = 0;  // discriminator loss (without R1)
   double g = 0;  // generator loss
   double r1 = 0; // last R1 penalty (StyleGAN2), 0 elsewhere
-  double l1 = 0; // pix2pix: mean absolute difference to the target images
+  double l1 = 0; // pix2pix: mean absolute difference to the target images; cyclegan: mean cycle-consistency L1
 };
 
 struct PretrainParams {
@@ -30,6 +30,7 @@ struct PretrainParams {
   double beta1 = 0.5, beta2 = 0.999;
   double r1_gamma = 10;   // StyleGAN2 only, applied lazily every 16 steps
   double l1_weight = 100; // pix2pix only: weight of L1 to the target beside the conditional GAN loss
+  double cycle_weight = 10, identity_weight = 0.5; // cyclegan only: lambda_A = lambda_B and lambda_identity
   uint64_t seed = 0;
   std::string device = "auto"; // auto (CUDA when available), cpu, cuda
   bool deterministic = false;  // CPU, one thread, deterministic kernels: same weights on every run and on resume
@@ -49,6 +50,10 @@ struct PretrainResult {
 // Per-architecture defaults (options the architecture expects for a dataset of `channels` x `size` images, the
 // learning rate of its paper); the CLI starts from these.
 PretrainParams default_params(models::Arch arch, int64_t size, int64_t channels);
+
+// CycleGAN trains both directions: `out` holds the A->B generator with the discriminator of B images, this file the
+// B->A generator with the discriminator of A images ("M.pt" -> "M-BtoA.pt").
+std::string reverse_model_path(const std::string& out);
 
 // Throws std::invalid_argument / std::runtime_error naming the problem (unknown data, unwritable output, an
 // architecture pretrain cannot train) before any training step.
