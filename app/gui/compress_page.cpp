@@ -658,9 +658,25 @@ void CompressPage::add_curves(const QVector<QJsonObject>& events, const QString&
   QSet<QString> losses_changed, metrics_changed;
   for (const QJsonObject& e : events) {
     const QString kind = e.value(QStringLiteral("kind")).toString();
-    if (kind == QStringLiteral("loss") || kind == QStringLiteral("eval")) curve_events_.push_back({e, prefix});
+    if (kind == QStringLiteral("loss") || kind == QStringLiteral("eval") || kind == QStringLiteral("learn"))
+      curve_events_.push_back({e, prefix});
     const double step = e.value(wall_time_ ? QStringLiteral("elapsed") : QStringLiteral("step")).toDouble();
-    if (kind == QStringLiteral("loss")) {
+    if (kind == QStringLiteral("learn")) { // a learned method's losses while it prunes, against its own steps
+      static const QSet<QString> skip{QStringLiteral("step"),
+                                      QStringLiteral("time"),
+                                      QStringLiteral("elapsed"),
+                                      QStringLiteral("learn_step"),
+                                      QStringLiteral("macs"),
+                                      QStringLiteral("target_macs"),
+                                      QStringLiteral("discriminator_macs")};
+      const double x = wall_time_ ? step : e.value(QStringLiteral("learn_step")).toDouble();
+      for (auto it = e.begin(); it != e.end(); ++it) {
+        if (!it.value().isDouble() || skip.contains(it.key())) continue;
+        const QString key = prefix + tr("pruning ") + it.key();
+        loss_points_[key].push_back({x, it.value().toDouble()});
+        losses_changed.insert(key);
+      }
+    } else if (kind == QStringLiteral("loss")) {
       for (auto it = e.begin(); it != e.end(); ++it) {
         if (!it.value().isDouble() || it.key() == QStringLiteral("step") || it.key() == QStringLiteral("time") ||
             it.key() == QStringLiteral("elapsed"))

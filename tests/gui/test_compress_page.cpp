@@ -261,6 +261,31 @@ private Q_SLOTS:
     stop = true;
     writer.join();
   }
+
+  // Local-density pruning's G/D losses while it prunes are drawn beside the fine-tuning losses.
+  void pruning_losses_are_charted() {
+    gs::jobs::CompressConfig c;
+    c.model = teacher_.toStdString();
+    c.data = data_.toStdString();
+    c.method = "density";
+    c.learn.max_steps = 60;
+    c.learn.min_steps = 20;
+    c.learn.batch = 8;
+    c.learn.centres = 2;
+    c.learn.neighbours = 3;
+    c.steps = 2;
+    c.batch = 4;
+    c.eval = false;
+    const QString run = dir_.filePath(QStringLiteral("density"));
+    gs::jobs::run_compress(c, run.toStdString(), false);
+    CompressPage page;
+    page.show();
+    page.follow_run(run);
+    auto* losses = child<gs::widgets::LiveChart>(page, "lossChart");
+    QTRY_VERIFY_WITH_TIMEOUT(losses->series_names().contains(QStringLiteral("pruning d_loss")), 20000);
+    QVERIFY(losses->series_names().contains(QStringLiteral("pruning g_adv")));
+    QVERIFY(!losses->series_names().contains(QStringLiteral("pruning macs")));
+  }
 };
 
 QTEST_MAIN(TestCompressPage)
