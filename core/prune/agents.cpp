@@ -262,6 +262,9 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
     return d.head(f).reshape({f.size(0), -1}).mean(1) + (psi->forward(centre_pooled) * f.mean({2, 3})).sum(1);
   };
 
+  // Budget weights grow 10% at every check that finds the hard masks over budget, so the budget always wins in the
+  // end (like coronet's growing proximal step) while the quality terms decide which channels go.
+  double g_pressure = p.budget, d_pressure = p.budget;
   double sum_d = 0, sum_adv = 0, sum_kernel = 0;
   int64_t since = 0;
   ChannelScores last_g_keep, last_d_keep;
@@ -308,7 +311,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
                                   pair_logits(centre, d_input(xs, s.detach().index_select(0, idx))));
     at::Tensor d_budget;
     if (prune_d)
-      d_budget = p.budget * torch::relu(d_cost.macs(expected_widths(d_groups, d_logits)) / double(r.d_target) - 1);
+      d_budget = d_pressure * torch::relu(d_cost.macs(expected_widths(d_groups, d_logits)) / double(r.d_target) - 1);
     d_opt.zero_grad();
     if (d_agent_opt) d_agent_opt->zero_grad();
     d_masked.backward(d_loss, d_weights, {psi->weight}, d_budget);
@@ -327,7 +330,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
     }
     kernel = kernel / static_cast<double>(p.centres);
     const at::Tensor g_budget =
-        p.budget * torch::relu(g_cost.macs(expected_widths(g_groups, g_logits)) / double(p.target_macs) - 1);
+        g_pressure * torch::relu(g_cost.macs(expected_widths(g_groups, g_logits)) / double(p.target_macs) - 1);
     g_agent_opt.zero_grad();
     g_masked.backward(p.adversarial * adv + p.kernel * kernel, g_weights, {}, g_budget);
     g_agent_opt.step();
@@ -360,6 +363,8 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
       sum_d = sum_adv = sum_kernel = 0;
       since = 0;
       if (p.on_progress) p.on_progress(pr);
+      if (r.g_macs > p.target_macs) g_pressure *= 1.1;
+      if (prune_d && r.d_macs > r.d_target) d_pressure *= 1.1;
       if (r.steps >= p.min_steps && r.g_macs <= p.target_macs && (!prune_d || r.d_macs <= r.d_target)) {
         r.reached = true;
         break;

@@ -36,7 +36,8 @@ struct AgentParams {
   double temperature = 0.4; // Gumbel-sigmoid (choice)
   double lr = 2e-3;         // Adam on the agents (choice)
   double d_lr = 2e-4;       // Adam on the discriminator and its projection
-  double adversarial = 1, kernel = 1, budget = 2;
+  double adversarial = 1, kernel = 1;
+  double budget = 2; // initial weight of each budget term; grows 10% every 10 steps spent over budget (choice)
   train::Adversarial loss = train::Adversarial::Logistic;
   uint64_t seed = 0;
   InputSource inputs;                                    // empty: seeded latents
