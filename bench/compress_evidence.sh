@@ -3,14 +3,16 @@
 # method under the same fine-tuning budget, then prints one table (bench/compress_table.py) of parameters, MACs,
 # measured latency and metrics before and after fine-tuning.
 #   bench/compress_evidence.sh [CLI] [OUT_DIR] [STEPS]
+# MODEL (default the DCGAN demo), METHODS and SPARSITIES (space-separated) narrow or redirect the sweep, e.g.
+#   MODEL=resources/demo/stylegan2-fashion-mnist.pt METHODS="random l1 diversity" bench/compress_evidence.sh
 set -eu
 cli=${1:-build/release/bin/ganstudio-cli}
 out=${2:-bench-runs}
 steps=${3:-1000}
-model=resources/demo/dcgan-fashion-mnist.pt
+model=${MODEL:-resources/demo/dcgan-fashion-mnist.pt}
 mkdir -p "$out"
-for sparsity in 0.5 0.7; do
-  for method in random l1 norm content diversity coronet density; do
+for sparsity in ${SPARSITIES:-0.5 0.7}; do
+  for method in ${METHODS:-random l1 norm content diversity coronet density}; do
     run="$out/$method-$sparsity"
     [ -f "$run/report.md" ] && continue
     rm -rf "$run"
