@@ -55,6 +55,21 @@ std::vector<nlohmann::json> events_of(const std::string& run, const std::string&
   return out;
 }
 
+// Runs a learned-method job until its second fine-tuning step, then stops it: the "learned" events it wrote (one,
+// having reached its budget, or an empty list after a failed check).
+std::vector<nlohmann::json> learn_then_stop(const jobs::CompressConfig& c, const std::string& run) {
+  std::atomic<bool> stop{false};
+  jobs::JobCallbacks cb;
+  cb.abort = &stop;
+  cb.on_progress = [&](const std::string& stage, int64_t done, int64_t) {
+    if (stage == "finetune" && done == 2) stop = true;
+  };
+  if (!jobs::run_compress(c, run, false, cb).cancelled) return {};
+  auto learned = events_of(run, "learned");
+  if (learned.size() != 1 || !learned[0]["reached"].get<bool>()) return {};
+  return learned;
+}
+
 } // namespace
 
 class TestCompress : public QObject {
@@ -237,16 +252,8 @@ private Q_SLOTS:
     c.method = "coronet";
     c.learn.max_steps = 400;
     const std::string run = dir.filePath("run").toStdString();
-    std::atomic<bool> stop{false};
-    jobs::JobCallbacks cb;
-    cb.abort = &stop;
-    cb.on_progress = [&](const std::string& stage, int64_t done, int64_t) {
-      if (stage == "finetune" && done == 2) stop = true;
-    };
-    QVERIFY(jobs::run_compress(c, run, false, cb).cancelled);
-    const auto learned = events_of(run, "learned");
+    const auto learned = learn_then_stop(c, run);
     QCOMPARE(learned.size(), size_t{1});
-    QVERIFY(learned[0]["reached"].get<bool>());
     QVERIFY(learned[0]["macs"].get<int64_t>() <= learned[0]["target_macs"].get<int64_t>());
     QVERIFY(fs::exists(run + "/checkpoints/pruned.pt"));
     QVERIFY(!jobs::run_compress(c, run, true).cancelled);
@@ -266,16 +273,8 @@ private Q_SLOTS:
     c.learn.centres = 2;
     c.learn.neighbours = 3;
     const std::string run = dir.filePath("run").toStdString();
-    std::atomic<bool> stop{false};
-    jobs::JobCallbacks cb;
-    cb.abort = &stop;
-    cb.on_progress = [&](const std::string& stage, int64_t done, int64_t) {
-      if (stage == "finetune" && done == 2) stop = true;
-    };
-    QVERIFY(jobs::run_compress(c, run, false, cb).cancelled);
-    const auto learned = events_of(run, "learned");
+    const auto learned = learn_then_stop(c, run);
     QCOMPARE(learned.size(), size_t{1});
-    QVERIFY(learned[0]["reached"].get<bool>());
     QVERIFY(learned[0]["discriminator_macs"].get<int64_t>() <= learned[0]["discriminator_target"].get<int64_t>());
     const auto curve = events_of(run, "learn");
     QVERIFY(!curve.empty());

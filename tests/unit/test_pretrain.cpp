@@ -25,18 +25,25 @@ std::string write_dataset(const QTemporaryDir& dir) {
   return path;
 }
 
-train::PretrainParams tiny(const QTemporaryDir& dir, const std::string& out, int64_t steps) {
-  train::PretrainParams p = train::default_params(models::Arch::DCGAN, 16, 1);
-  p.generator_options.update({{"nz", 8}, {"ngf", 4}});
-  p.discriminator_options.update({{"ndf", 4}});
-  p.data = write_dataset(dir);
+// A short deterministic run of `p`'s architecture: `steps` steps of `batch` from `data`, writing dir/out, a
+// checkpoint every 2 steps and no samples.
+train::PretrainParams quick(train::PretrainParams p, const QTemporaryDir& dir, const std::string& data,
+                            const std::string& out, int64_t steps, int64_t batch) {
+  p.data = data;
   p.out = dir.filePath(QString::fromStdString(out)).toStdString();
   p.steps = steps;
-  p.batch = 8;
+  p.batch = batch;
   p.deterministic = true;
   p.sample_every = 0;
   p.checkpoint_every = 2;
   return p;
+}
+
+train::PretrainParams tiny(const QTemporaryDir& dir, const std::string& out, int64_t steps) {
+  train::PretrainParams p = train::default_params(models::Arch::DCGAN, 16, 1);
+  p.generator_options.update({{"nz", 8}, {"ngf", 4}});
+  p.discriminator_options.update({{"ndf", 4}});
+  return quick(p, dir, write_dataset(dir), out, steps, 8);
 }
 
 } // namespace
@@ -181,14 +188,7 @@ private Q_SLOTS:
       train::PretrainParams p = train::default_params(models::Arch::CycleGAN, 16, 3);
       p.generator_options.update({{"ngf", 4}, {"n_blocks", 1}});
       p.discriminator_options.update({{"ndf", 4}, {"n_layers", 2}});
-      p.data = root;
-      p.out = dir.filePath(QString::fromStdString(out)).toStdString();
-      p.steps = steps;
-      p.batch = 2;
-      p.deterministic = true;
-      p.checkpoint_every = 2;
-      p.sample_every = 0;
-      return p;
+      return quick(p, dir, root, out, steps, 2);
     };
     train::PretrainParams whole = params("whole.pt", 4);
     whole.samples_dir = dir.filePath("samples").toStdString();
