@@ -1,5 +1,6 @@
 // Generator speed, ours beside the same modules in Debian's python3-torch, in one run with the same thread count.
-// usage: bench_models [--repeats N] [--threads N] [--no-reference]
+// usage: bench_models [--repeats N] [--threads N] [--no-reference] [--only TEXT] [--profile TRACE.json]
+// --profile: one more forward pass of the first case selected, under LibTorch's profiler, as a Chrome trace.
 // forward: eval mode, no grad, median of N runs after a warm-up. train step: train mode, forward + L1 loss to a fixed
 // target + backward + Adam step (the generator's share of a fine-tuning step). ratio = Python time / ours (>= 1: we
 // are at least as fast).
@@ -7,6 +8,7 @@
 #include "core/runtime.h"
 
 #include <nlohmann/json.hpp>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -88,6 +90,20 @@ std::pair<double, double> ours(const Case& c, int repeats) {
   return {forward, train};
 }
 
+void profile_forward(const Case& c, const std::string& path) {
+  torch::manual_seed(0);
+  models::Model m = models::build_model(c.arch, c.options);
+  models::Generator& g = *m.generator;
+  std::vector<int64_t> shape{c.batch};
+  for (int64_t d : g.input_spec().shape) shape.push_back(d);
+  const at::Tensor x = torch::randn(shape);
+  g.module().eval();
+  torch::NoGradGuard no_grad;
+  g.forward(x);
+  torch::autograd::profiler::RecordProfile guard(path);
+  g.forward(x);
+}
+
 nlohmann::json reference(const std::vector<Case>& list, int threads, int repeats) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& c : list)
@@ -106,6 +122,8 @@ nlohmann::json reference(const std::vector<Case>& list, int threads, int repeats
 int main(int argc, char** argv) {
   int repeats = 5, threads = gs::init_threads();
   bool with_reference = true;
+  std::string only;    // run only the cases whose label contains it
+  std::string profile; // Chrome trace of one forward pass of the first case
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc)
       repeats = std::atoi(argv[++i]);
@@ -113,13 +131,21 @@ int main(int argc, char** argv) {
       threads = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--no-reference"))
       with_reference = false;
+    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc)
+      only = argv[++i];
+    else if (!std::strcmp(argv[i], "--profile") && i + 1 < argc)
+      profile = argv[++i];
     else {
-      std::fprintf(stderr, "usage: bench_models [--repeats N] [--threads N] [--no-reference]\n");
+      std::fprintf(stderr, "usage: bench_models [--repeats N] [--threads N] [--no-reference] [--only TEXT] "
+                           "[--profile TRACE.json]\n");
       return 2;
     }
   }
   at::set_num_threads(threads);
-  const auto list = cases();
+  std::vector<Case> list;
+  for (const auto& c : cases())
+    if (c.label.find(only) != std::string::npos) list.push_back(c);
+  if (!profile.empty() && !list.empty()) profile_forward(list.front(), profile);
   std::vector<std::pair<double, double>> mine;
   for (const auto& c : list) mine.push_back(ours(c, repeats));
   const nlohmann::json ref = with_reference ? reference(list, threads, repeats) : nlohmann::json::array();
