@@ -144,7 +144,7 @@ void write_report(RunDirectory& run, const CompressConfig& c, models::Model& tea
     const double step = e.value("step", 0.0);
     if (kind == "learn")
       for (const auto& [k, v] : e.items())
-        if (v.is_number_float() && k != "elapsed") {
+        if (v.is_number_float() && k != "elapsed" && k != "time") {
           learning[k].name = k;
           learning[k].x.push_back(e.value("learn_step", 0.0));
           learning[k].y.push_back(v.get<double>());
