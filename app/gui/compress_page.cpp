@@ -342,8 +342,12 @@ QWidget* CompressPage::build_views() {
 
   auto* curves = new QWidget;
   auto* cl = new QGridLayout(curves);
+  curves_layout_ = cl;
   losses_ = new widgets::LiveChart(tr("Losses"), tr("step"), curves);
   losses_->setObjectName(QStringLiteral("lossChart"));
+  pruning_ = new widgets::LiveChart(tr("While pruning (learned methods)"), tr("pruning step"), curves);
+  pruning_->setObjectName(QStringLiteral("pruningChart"));
+  pruning_->hide();
   fd_ = new widgets::LiveChart(tr("Fr\u00e9chet distance"), tr("step"), curves);
   fd_->setObjectName(QStringLiteral("fdChart"));
   prdc_ = new widgets::LiveChart(tr("Precision / recall / density / coverage"), tr("step"), curves);
@@ -357,6 +361,7 @@ QWidget* CompressPage::build_views() {
   auto* csv = new QPushButton(tr("Export Curves (CSV)\u2026"), curves);
   connect(csv, &QPushButton::clicked, this, &CompressPage::export_curves);
   cl->addWidget(losses_, 0, 0, 1, 2);
+  cl->addWidget(pruning_, 0, 1);
   cl->addWidget(fd_, 1, 0);
   cl->addWidget(prdc_, 1, 1);
   auto* share = new QCheckBox(tr("Same y-range on every chart"), curves);
@@ -371,6 +376,7 @@ QWidget* CompressPage::build_views() {
   connect(wall, &QCheckBox::toggled, this, [this](bool on) {
     wall_time_ = on;
     for (auto* c : {losses_, fd_, prdc_}) c->set_x_title(on ? tr("seconds") : tr("step"));
+    pruning_->set_x_title(on ? tr("seconds") : tr("pruning step"));
     redraw_curves();
   });
   auto* left = new QHBoxLayout;
@@ -655,7 +661,7 @@ void CompressPage::on_progress(const JobProgress& p) {
 }
 
 void CompressPage::add_curves(const QVector<QJsonObject>& events, const QString& prefix) {
-  QSet<QString> losses_changed, metrics_changed;
+  QSet<QString> losses_changed, metrics_changed, pruning_changed;
   for (const QJsonObject& e : events) {
     const QString kind = e.value(QStringLiteral("kind")).toString();
     if (kind == QStringLiteral("loss") || kind == QStringLiteral("eval") || kind == QStringLiteral("learn"))
@@ -672,9 +678,9 @@ void CompressPage::add_curves(const QVector<QJsonObject>& events, const QString&
       const double x = wall_time_ ? step : e.value(QStringLiteral("learn_step")).toDouble();
       for (auto it = e.begin(); it != e.end(); ++it) {
         if (!it.value().isDouble() || skip.contains(it.key())) continue;
-        const QString key = prefix + tr("pruning ") + it.key();
-        loss_points_[key].push_back({x, it.value().toDouble()});
-        losses_changed.insert(key);
+        const QString key = prefix + it.key();
+        pruning_points_[key].push_back({x, it.value().toDouble()});
+        pruning_changed.insert(key);
       }
     } else if (kind == QStringLiteral("loss")) {
       for (auto it = e.begin(); it != e.end(); ++it) {
@@ -697,6 +703,8 @@ void CompressPage::add_curves(const QVector<QJsonObject>& events, const QString&
     }
   }
   for (const QString& k : losses_changed) losses_->set_series(k, loss_points_[k]);
+  for (const QString& k : pruning_changed) pruning_->set_series(k, pruning_points_[k]);
+  if (!pruning_changed.isEmpty() && pruning_->isHidden()) show_pruning_chart(true);
   for (const QString& k : metrics_changed) (fd_keys_.contains(k) ? fd_ : prdc_)->set_series(k, metric_points_[k]);
   if (share_y_) sync_y_ranges();
 }
@@ -808,9 +816,18 @@ void CompressPage::redraw_curves() {
   }
 }
 
+// The pruning chart takes the right half of the top row when a learned method has drawn into it.
+void CompressPage::show_pruning_chart(bool on) {
+  curves_layout_->addWidget(losses_, 0, 0, 1, on ? 1 : 2);
+  pruning_->setVisible(on);
+}
+
 void CompressPage::clear_curves() {
   curve_events_.clear();
   loss_points_.clear();
+  pruning_points_.clear();
+  pruning_->clear();
+  show_pruning_chart(false);
   metric_points_.clear();
   fd_keys_.clear();
   prdc_keys_.clear();
@@ -895,6 +912,7 @@ void CompressPage::export_curves() {
   f.write(losses_->to_csv().toUtf8());
   f.write(fd_->to_csv().section('\n', 1).toUtf8());
   f.write(prdc_->to_csv().section('\n', 1).toUtf8());
+  if (!pruning_->series_names().isEmpty()) f.write(pruning_->to_csv().section('\n', 1).toUtf8());
 }
 
 } // namespace gs::gui

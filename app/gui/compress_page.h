@@ -14,6 +14,7 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QGridLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -77,6 +78,7 @@ private:
   void add_curves(const QVector<QJsonObject>& events, const QString& prefix);
   void sync_y_ranges(); // one y-range over every chart while sharing is on, each its own otherwise
   void clear_curves();
+  void show_pruning_chart(bool on);
   void redraw_curves(); // after the x axis changed: every plotted event again
   void on_samples(qint64 step, const QImage& teacher, const QImage& student);
   void on_finished(const QString& what, bool cancelled, const QString& run_dir);
@@ -102,7 +104,7 @@ private:
   ModelInfo model_;
   QVector<widgets::HeatmapRow> rows_; // scores in channel-group order
   std::map<std::string, std::map<int64_t, bool>> overrides_;
-  QMap<QString, QVector<QPointF>> loss_points_, metric_points_;
+  QMap<QString, QVector<QPointF>> loss_points_, metric_points_, pruning_points_;
   QSet<QString> fd_keys_, prdc_keys_;                             // which metric chart each series belongs to
   std::map<std::string, std::pair<int64_t, int64_t>> cost_cache_; // widths (JSON) -> params, MACs
   QString run_dir_;
@@ -150,6 +152,8 @@ private:
   widgets::ChannelHeatmap* heatmap_;
   QCheckBox* sorted_;
   widgets::LiveChart* losses_;
+  widgets::LiveChart* pruning_; // a learned method's losses while it prunes; shown once it has any
+  QGridLayout* curves_layout_;
   widgets::LiveChart* fd_;
   widgets::LiveChart* prdc_;
   widgets::SampleView* samples_;

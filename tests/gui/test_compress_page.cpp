@@ -262,7 +262,7 @@ private Q_SLOTS:
     writer.join();
   }
 
-  // Local-density pruning's G/D losses while it prunes are drawn beside the fine-tuning losses.
+  // Local-density pruning's G/D losses while it prunes get their own chart beside the fine-tuning losses.
   void pruning_losses_are_charted() {
     gs::jobs::CompressConfig c;
     c.model = teacher_.toStdString();
@@ -281,10 +281,12 @@ private Q_SLOTS:
     CompressPage page;
     page.show();
     page.follow_run(run);
-    auto* losses = child<gs::widgets::LiveChart>(page, "lossChart");
-    QTRY_VERIFY_WITH_TIMEOUT(losses->series_names().contains(QStringLiteral("pruning d_loss")), 20000);
-    QVERIFY(losses->series_names().contains(QStringLiteral("pruning g_adv")));
-    QVERIFY(!losses->series_names().contains(QStringLiteral("pruning macs")));
+    auto* pruning = child<gs::widgets::LiveChart>(page, "pruningChart");
+    QTRY_VERIFY_WITH_TIMEOUT(pruning->series_names().contains(QStringLiteral("d_loss")), 20000);
+    QVERIFY(pruning->isVisible());
+    QVERIFY(pruning->series_names().contains(QStringLiteral("g_adv")));
+    QVERIFY(!pruning->series_names().contains(QStringLiteral("macs")));
+    QVERIFY(!child<gs::widgets::LiveChart>(page, "lossChart")->series_names().contains(QStringLiteral("d_loss")));
   }
 };
 
