@@ -550,8 +550,11 @@ struct EqualConv2dImpl : torch::nn::Module {
   at::Tensor weight, bias;
   double scale;
   int64_t stride, padding;
-  EqualConv2dImpl(int64_t in, int64_t out, int64_t k, int64_t stride_, int64_t padding_, bool with_bias)
-      : scale(1.0 / std::sqrt(static_cast<double>(in * k * k))), stride(stride_), padding(padding_) {
+  // `fan_in` (0: `in`) fixes the equalised learning-rate scale, which a narrowed layer keeps from its full width.
+  EqualConv2dImpl(int64_t in, int64_t out, int64_t k, int64_t stride_, int64_t padding_, bool with_bias,
+                  int64_t fan_in = 0)
+      : scale(1.0 / std::sqrt(static_cast<double>((fan_in > 0 ? fan_in : in) * k * k))), stride(stride_),
+        padding(padding_) {
     weight = register_parameter("weight", torch::randn({out, in, k, k}));
     if (with_bias) bias = register_parameter("bias", torch::zeros({out}));
   }
@@ -567,7 +570,7 @@ struct ConvLayerImpl : torch::nn::Module {
   bool activation;
   int64_t pad0 = 0, pad1 = 0;
   ConvLayerImpl(int64_t in, int64_t out, int64_t k, bool downsample, const std::vector<double>& blur_kernel,
-                bool bias = true, bool activate_ = true)
+                bool bias = true, bool activate_ = true, int64_t fan_in = 0)
       : activation(activate_) {
     int index = 0;
     if (downsample) {
@@ -576,8 +579,8 @@ struct ConvLayerImpl : torch::nn::Module {
       pad1 = floor_div(p, 2);
       blur = register_module(std::to_string(index++), FirKernel(blur_kernel, 1.0));
     }
-    conv = register_module(std::to_string(index++),
-                           EqualConv2d(in, out, k, downsample ? 2 : 1, downsample ? 0 : k / 2, bias && !activation));
+    conv = register_module(std::to_string(index++), EqualConv2d(in, out, k, downsample ? 2 : 1, downsample ? 0 : k / 2,
+                                                                bias && !activation, fan_in));
     if (activation && bias) activate = register_module(std::to_string(index), Bias(out));
   }
   at::Tensor forward(at::Tensor x) {
@@ -591,10 +594,10 @@ TORCH_MODULE(ConvLayer);
 
 struct ResBlockImpl : torch::nn::Module {
   ConvLayer conv1{nullptr}, conv2{nullptr}, skip{nullptr};
-  ResBlockImpl(int64_t in, int64_t out, const std::vector<double>& blur_kernel) {
-    conv1 = register_module("conv1", ConvLayer(in, in, 3, false, blur_kernel));
-    conv2 = register_module("conv2", ConvLayer(in, out, 3, true, blur_kernel));
-    skip = register_module("skip", ConvLayer(in, out, 1, true, blur_kernel, false, false));
+  ResBlockImpl(int64_t in, int64_t out, const std::vector<double>& blur_kernel, int64_t fan_in) {
+    conv1 = register_module("conv1", ConvLayer(in, in, 3, false, blur_kernel, true, true, fan_in));
+    conv2 = register_module("conv2", ConvLayer(in, out, 3, true, blur_kernel, true, true, fan_in));
+    skip = register_module("skip", ConvLayer(in, out, 1, true, blur_kernel, false, false, fan_in));
   }
   at::Tensor forward(const at::Tensor& x) { return (conv2->forward(conv1->forward(x)) + skip->forward(x)) / kSqrt2; }
 };
@@ -604,6 +607,7 @@ struct DiscriminatorConfig {
   int64_t size = 256, channel_multiplier = 2;
   std::vector<double> blur_kernel{1, 3, 3, 1};
   std::map<std::string, int64_t> widths; // resolution -> channels
+  std::map<std::string, int64_t> fan_in; // resolution -> the width the blocks reading it were trained at
 
   int64_t width(int64_t res) const { return widths.at(std::to_string(res)); }
 
@@ -615,11 +619,16 @@ struct DiscriminatorConfig {
     for (int64_t res = 4; res <= c.size; res *= 2)
       c.widths[std::to_string(res)] = default_width(res, c.channel_multiplier);
     override_widths(c.widths, j, "widths", "discriminator");
+    c.fan_in = c.widths;
+    override_widths(c.fan_in, j, "fan_in", "discriminator");
     return c;
   }
   nlohmann::json to_json() const {
-    return {
-        {"size", size}, {"channel_multiplier", channel_multiplier}, {"blur_kernel", blur_kernel}, {"widths", widths}};
+    return {{"size", size},
+            {"channel_multiplier", channel_multiplier},
+            {"blur_kernel", blur_kernel},
+            {"widths", widths},
+            {"fan_in", fan_in}};
   }
 };
 
@@ -635,7 +644,7 @@ struct CriticImpl : torch::nn::Module {
     convs_list->push_back(from_rgb);
     int64_t in = c.width(c.size);
     for (int64_t res = c.size; res > 4; res /= 2) {
-      blocks.push_back(ResBlock(in, c.width(res / 2), c.blur_kernel));
+      blocks.push_back(ResBlock(in, c.width(res / 2), c.blur_kernel, c.fan_in.at(std::to_string(res))));
       convs_list->push_back(blocks.back());
       in = c.width(res / 2);
     }
@@ -677,6 +686,56 @@ public:
     return net_->features(images);
   }
   at::Tensor head(const at::Tensor& features) override { return net_->head(features); }
+
+  // One group per resolution above 4x4: the channels a block reads (from_rgb's or the previous block's conv2 and skip
+  // outputs) tied with the same block's conv1 outputs, which have the same width in this layout. The 4x4 channels
+  // stay: the minibatch standard deviation averages over them, so removing one is not the same as zeroing it.
+  std::vector<ChannelGroup> channel_groups() const override {
+    std::vector<ChannelGroup> groups;
+    int64_t block = 1;
+    for (int64_t res = config_.size; res > 4; res /= 2, ++block) {
+      const std::string b = "convs." + std::to_string(block);
+      ChannelGroup g{std::to_string(res), config_.width(res), {}};
+      if (block == 1) {
+        g.slots.push_back({"convs.0.0.weight", 0, 0, SlotRole::Producer});
+        g.slots.push_back({"convs.0.1.bias", 0, 0});
+      } else {
+        const std::string prev = "convs." + std::to_string(block - 1);
+        g.slots.push_back({prev + ".conv2.1.weight", 0, 0, SlotRole::Producer});
+        g.slots.push_back({prev + ".conv2.2.bias", 0, 0});
+        g.slots.push_back({prev + ".skip.1.weight", 0, 0, SlotRole::Producer});
+      }
+      g.slots.push_back({b + ".conv1.0.weight", 1, 0, SlotRole::Consumer});
+      g.slots.push_back({b + ".skip.1.weight", 1, 0, SlotRole::Consumer});
+      g.slots.push_back({b + ".conv1.0.weight", 0, 0, SlotRole::Producer});
+      g.slots.push_back({b + ".conv1.1.bias", 0, 0});
+      g.slots.push_back({b + ".conv2.1.weight", 1, 0, SlotRole::Consumer});
+      groups.push_back(std::move(g));
+    }
+    return groups;
+  }
+  std::unique_ptr<Discriminator> with_widths(const std::map<std::string, int64_t>& widths) const override {
+    return make_stylegan2_discriminator(options_with_widths(options(), widths));
+  }
+  // Its own resolution, whatever `image_size` says; the fixed blur filters are not counted.
+  CostReport cost(int64_t) const override {
+    std::vector<LayerCost> layers;
+    const int64_t size = config_.size;
+    layers.push_back(conv2d_cost("convs.0", 3, config_.width(size), 1, size, size, true));
+    int64_t block = 1;
+    for (int64_t res = size; res > 4; res /= 2, ++block) {
+      const std::string b = "convs." + std::to_string(block);
+      const int64_t in = config_.width(res), out = config_.width(res / 2);
+      layers.push_back(conv2d_cost(b + ".conv1", in, in, 3, res, res, true));
+      layers.push_back(conv2d_cost(b + ".conv2", in, out, 3, res / 2, res / 2, true));
+      layers.push_back(conv2d_cost(b + ".skip", in, out, 1, res / 2, res / 2, false));
+    }
+    const int64_t w4 = config_.width(4);
+    layers.push_back(conv2d_cost("final_conv", w4 + 1, w4, 3, 4, 4, true));
+    layers.push_back(linear_cost("final_linear.0", w4 * 16, w4, true));
+    layers.push_back(linear_cost("final_linear.1", w4, 1, false));
+    return make_cost_report(std::move(layers), *net_);
+  }
 
 private:
   DiscriminatorConfig config_;

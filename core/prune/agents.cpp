@@ -233,9 +233,11 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   Agent gen_g(g_groups, prune_d ? static_cast<int64_t>(d_groups.size()) : 0, gen);
   Agent gen_d{nullptr};
   if (prune_d) gen_d = Agent(d_groups, static_cast<int64_t>(g_groups.size()), gen);
+  // A batch of as many samples as there are pairs: discriminators that take fixed batch multiples (StyleGAN2's
+  // minibatch deviation) refuse a bad centres x neighbours here, before any learning.
   const int64_t feature_width = [&] {
     torch::NoGradGuard no_grad;
-    const at::Tensor x = inputs(0, 1);
+    const at::Tensor x = inputs(0, p.centres * p.neighbours);
     return d.features(d_input(x, teacher.forward(x))).size(1);
   }();
   torch::nn::Linear psi(torch::nn::LinearOptions(feature_width, feature_width).bias(false));
