@@ -171,6 +171,12 @@ QWidget* CompressPage::build_setup() {
   method_help_->setObjectName(QStringLiteral("methodHelp"));
   region_ = new widgets::RegionPicker(prune_box);
   region_->hide();
+  prune_d_ = new QCheckBox(tr("Slim the discriminator with the generator"), prune_box);
+  prune_d_->setObjectName(QStringLiteral("pruneDiscriminator"));
+  prune_d_->setChecked(true);
+  prune_d_->setToolTip(tr("A second agent narrows the discriminator in step with the generator, so it never "
+                          "overpowers it; off: the generator's agent alone against the whole discriminator"));
+  prune_d_->hide();
   sparsity_ = new QSlider(Qt::Horizontal, prune_box);
   sparsity_->setObjectName(QStringLiteral("sparsitySlider"));
   sparsity_->setRange(0, 95);
@@ -197,6 +203,7 @@ QWidget* CompressPage::build_setup() {
   pf->addRow(tr("Method"), method_);
   pf->addRow(method_help_);
   pf->addRow(region_);
+  pf->addRow(prune_d_);
   pf->addRow(tr("Sparsity"), sparsity_row);
   pf->addRow(tr("Selection"), policy_);
   pf->addRow(tr("Min width"), min_width_);
@@ -476,6 +483,7 @@ void CompressPage::on_method_changed() {
   method_help_->setText(m.unavailable.isEmpty() ? m.summary : tr("Not for this model: %1").arg(m.unavailable));
   score_button_->setEnabled(!busy_ && !m.learned);
   region_->setVisible(m.name == QStringLiteral("content") && !model_.sample.isNull());
+  prune_d_->setVisible(m.name == QStringLiteral("density"));
   score_button_->setToolTip(m.learned ? tr("This method learns its channels while training: press Start") : QString());
 }
 
@@ -548,6 +556,7 @@ QJsonObject CompressPage::config() const {
     const QRectF r = region_->region();
     c.score.region = {r.left(), r.top(), r.right(), r.bottom()};
   }
+  c.learn.prune_discriminator = prune_d_->isChecked();
   c.data = data_->text().toStdString();
   c.steps = steps_->value();
   c.batch = batch_->value();

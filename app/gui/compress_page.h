@@ -121,6 +121,7 @@ private:
   QComboBox* method_;
   QLabel* method_help_;
   widgets::RegionPicker* region_;
+  QCheckBox* prune_d_; // density: prune the discriminator too
   QSlider* sparsity_;
   QLabel* sparsity_value_;
   QComboBox* policy_;

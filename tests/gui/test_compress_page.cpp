@@ -85,10 +85,19 @@ private Q_SLOTS:
     auto* methods = child<QComboBox>(page, "methodCombo");
     QCOMPARE(methods->count(), 7);
 
+    // Local-density pruning offers to slim the discriminator too (the default) or to leave it whole.
+    methods->setCurrentIndex(methods->findText(QStringLiteral("Local density + G/D agents (AAAI'24)")));
+    auto* prune_d = child<QCheckBox>(page, "pruneDiscriminator");
+    QVERIFY(prune_d->isVisible());
+    QVERIFY(page.config()[QStringLiteral("learn")].toObject()[QStringLiteral("prune_discriminator")].toBool());
+    prune_d->setChecked(false);
+    QVERIFY(!page.config()[QStringLiteral("learn")].toObject()[QStringLiteral("prune_discriminator")].toBool());
+
     // Content-aware scoring takes a region of interest drawn on a sample.
     methods->setCurrentIndex(methods->findText(QStringLiteral("Content-aware (CAGAN)")));
     auto* region = child<gs::widgets::RegionPicker>(page, "regionPicker");
     QVERIFY(region->isVisible());
+    QVERIFY(!prune_d->isVisible());
     QTest::mousePress(region, Qt::LeftButton, {}, QPoint(region->width() / 2, region->height() / 2));
     QTest::mouseMove(region, QPoint(region->width() - 5, region->height() - 5));
     QTest::mouseRelease(region, Qt::LeftButton, {}, QPoint(region->width() - 5, region->height() - 5));
