@@ -22,6 +22,7 @@ int run_compress(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_cache(const std::vector<std::string>& args);
 int run_edges(const std::vector<std::string>& args);
+int run_report(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands();
 

@@ -130,6 +130,24 @@ private:
   std::vector<at::Tensor> free_;
 };
 
+// The learned gates rescale every channel, so the teacher's batch-norm running statistics no longer describe the
+// activations: re-estimate them (cumulative average over a few batches, weights untouched).
+void recalibrate_batch_norm(models::Generator& g, const InputSource& inputs, int64_t batch) {
+  std::vector<torch::nn::BatchNorm2dImpl*> norms;
+  for (const auto& m : g.module().modules())
+    if (auto* bn = m->as<torch::nn::BatchNorm2dImpl>()) norms.push_back(bn);
+  if (norms.empty()) return;
+  torch::NoGradGuard no_grad;
+  for (auto* bn : norms) {
+    bn->reset_running_stats();
+    bn->options.momentum(c10::nullopt);
+  }
+  g.module().train();
+  for (int64_t i = 0; i < 20; ++i) g.forward(inputs(i, std::max<int64_t>(batch, 16)));
+  for (auto* bn : norms) bn->options.momentum(0.1);
+  g.module().eval();
+}
+
 } // namespace
 
 HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, const HypernetParams& p) {
@@ -221,6 +239,7 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
     net.restore(before, r.kept);
   }
   net.write(net.weights());
+  if (!r.cancelled) recalibrate_batch_norm(g, inputs, p.batch);
   r.macs = g.with_widths(models::widths_after(g.channel_groups(), r.kept))->cost().macs;
   r.scores = net.scores();
   g.module().train(was_training);

@@ -121,6 +121,8 @@ private Q_SLOTS:
         << QStringList{"compress", "--config", fixture("array.npy"), "--out", "/tmp/never"} << 1;
     QTest::newRow("compress resume of nothing")
         << QStringList{"compress", "--out", "/nonexistent/run", "--resume"} << 1;
+    QTest::newRow("report without run") << QStringList{"report"} << 2;
+    QTest::newRow("report of no run") << QStringList{"report", "--run", "/nonexistent/run"} << 1;
     QTest::newRow("eval without data") << QStringList{"eval", "--model", dcgan} << 2;
     QTest::newRow("eval unknown metric") << QStringList{"eval",          "--model",   dcgan,   "--data",
                                                         "fashion-mnist", "--metrics", "fid,is"}
