@@ -60,13 +60,19 @@ template <typename F> double median_ms(F fn, int repeats) {
   return t[t.size() / 2];
 }
 
-std::pair<double, double> ours(const Case& c, int repeats) {
+// The case's generator, seeded, and a batch of inputs for it.
+std::pair<models::Model, at::Tensor> build(const Case& c) {
   torch::manual_seed(0);
   models::Model m = models::build_model(c.arch, c.options);
-  models::Generator& g = *m.generator;
   std::vector<int64_t> shape{c.batch};
-  for (int64_t d : g.input_spec().shape) shape.push_back(d);
-  const at::Tensor x = torch::randn(shape);
+  for (int64_t d : m.generator->input_spec().shape) shape.push_back(d);
+  at::Tensor x = torch::randn(shape);
+  return {std::move(m), x};
+}
+
+std::pair<double, double> ours(const Case& c, int repeats) {
+  auto [m, x] = build(c);
+  models::Generator& g = *m.generator;
   g.module().eval();
   const double forward = median_ms(
       [&] {
@@ -91,12 +97,8 @@ std::pair<double, double> ours(const Case& c, int repeats) {
 }
 
 void profile_forward(const Case& c, const std::string& path) {
-  torch::manual_seed(0);
-  models::Model m = models::build_model(c.arch, c.options);
+  auto [m, x] = build(c);
   models::Generator& g = *m.generator;
-  std::vector<int64_t> shape{c.batch};
-  for (int64_t d : g.input_spec().shape) shape.push_back(d);
-  const at::Tensor x = torch::randn(shape);
   g.module().eval();
   torch::NoGradGuard no_grad;
   g.forward(x);
