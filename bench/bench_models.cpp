@@ -71,8 +71,9 @@ std::pair<models::Model, at::Tensor> build(const Case& c) {
 }
 
 std::pair<double, double> ours(const Case& c, int repeats) {
-  auto [m, x] = build(c);
-  models::Generator& g = *m.generator;
+  auto built = build(c); // no structured binding: the lambdas below capture the input
+  models::Generator& g = *built.first.generator;
+  const at::Tensor x = built.second;
   g.module().eval();
   const double forward = median_ms(
       [&] {
@@ -97,8 +98,9 @@ std::pair<double, double> ours(const Case& c, int repeats) {
 }
 
 void profile_forward(const Case& c, const std::string& path) {
-  auto [m, x] = build(c);
-  models::Generator& g = *m.generator;
+  auto built = build(c); // no structured binding: the lambdas below capture the input
+  models::Generator& g = *built.first.generator;
+  const at::Tensor x = built.second;
   g.module().eval();
   torch::NoGradGuard no_grad;
   g.forward(x);
