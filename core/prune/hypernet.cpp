@@ -151,7 +151,9 @@ void recalibrate_batch_norm(models::Generator& g, const InputSource& inputs, int
 } // namespace
 
 HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, const HypernetParams& p) {
-  const int64_t full = g.cost().macs;
+  const auto channel_groups = g.channel_groups();
+  const MacModel cost(g.cost(), channel_groups, named_tensors(g.module()));
+  const int64_t full = cost.full();
   if (p.target_macs <= 0 || p.target_macs >= full)
     throw std::invalid_argument("the MAC target must be positive and below the model's " + std::to_string(full));
   if (p.batch < 2 && p.relation > 0) throw std::invalid_argument("relation distillation needs a batch of 2 or more");
@@ -223,7 +225,7 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
     r.steps = step + 1;
     if (step % 10 == 9 || step + 1 == p.max_steps) {
       r.kept = net.kept(p.threshold);
-      r.macs = g.with_widths(models::widths_after(g.channel_groups(), r.kept))->cost().macs;
+      r.macs = cost.macs(models::widths_after(channel_groups, r.kept));
       if (p.on_progress) p.on_progress(r.steps, r.macs, loss.item<double>(), net.scores());
       if (r.macs <= p.target_macs) {
         r.reached = true;
@@ -234,13 +236,12 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
   }
   r.kept = net.kept(p.threshold);
   if (r.reached) {
-    r.kept = fill_budget(MacModel(g.cost(), g.channel_groups(), named_tensors(g.module())), g.channel_groups(), r.kept,
-                         before, p.target_macs);
+    r.kept = fill_budget(cost, channel_groups, r.kept, before, p.target_macs);
     net.restore(before, r.kept);
   }
   net.write(net.weights());
   if (!r.cancelled) recalibrate_batch_norm(g, inputs, p.batch);
-  r.macs = g.with_widths(models::widths_after(g.channel_groups(), r.kept))->cost().macs;
+  r.macs = cost.macs(models::widths_after(channel_groups, r.kept));
   r.scores = net.scores();
   g.module().train(was_training);
   return r;
