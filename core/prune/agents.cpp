@@ -5,6 +5,7 @@
 #include "core/prune/agents.h"
 
 #include "core/models/channel_ops.h"
+#include "core/models/registry.h"
 #include "core/prune/gating.h"
 #include "core/prune/gradient_scorers.h"
 #include "core/prune/mac_model.h"
@@ -210,8 +211,9 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
                                 std::to_string(g_cost.full()));
 
   AgentResult r;
-  const bool conditional = teacher.arch() == models::Arch::Pix2Pix;
-  auto d_input = [&](const at::Tensor& x, const at::Tensor& y) { return conditional ? torch::cat({x, y}, 1) : y; };
+  auto d_input = [&](const at::Tensor& x, const at::Tensor& y) {
+    return models::discriminator_input(teacher.arch(), x, y);
+  };
   auto gen = at::make_generator<at::CPUGeneratorImpl>(p.seed + 23);
   auto latent_gen = at::make_generator<at::CPUGeneratorImpl>(p.seed);
   const InputSource inputs = p.inputs ? p.inputs : [&](int64_t, int64_t n) {
@@ -270,6 +272,16 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   double sum_d = 0, sum_adv = 0, sum_kernel = 0;
   int64_t since = 0;
   ChannelScores last_g_keep, last_d_keep;
+  // The hard masks of these logits (D's empty when it is not pruned or not drawn yet), their MACs and probabilities.
+  auto read_masks = [&](const std::vector<at::Tensor>& gl, const std::vector<at::Tensor>& dl) {
+    r.kept = hard_kept(g_groups, gl);
+    r.g_macs = g_cost.macs(models::widths_after(g_groups, r.kept));
+    last_g_keep = probabilities(g_groups, gl);
+    if (!prune_d || dl.empty()) return;
+    r.d_kept = hard_kept(d_groups, dl);
+    r.d_macs = d_cost.macs(models::widths_after(d_groups, r.d_kept));
+    last_d_keep = probabilities(d_groups, dl);
+  };
   for (int64_t step = 0; step < p.max_steps; ++step) {
     if (p.abort && p.abort->load()) {
       r.cancelled = true;
@@ -345,15 +357,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
     if (step % 10 == 9 || step + 1 == p.max_steps) {
       torch::NoGradGuard no_grad;
       const auto gl = gen_g->logits(prune_d ? ratios(gen_d->logits(ratios(g_logits))) : torch::zeros({0}));
-      r.kept = hard_kept(g_groups, gl);
-      r.g_macs = g_cost.macs(models::widths_after(g_groups, r.kept));
-      last_g_keep = probabilities(g_groups, gl);
-      if (prune_d) {
-        const auto dl = gen_d->logits(ratios(gl));
-        r.d_kept = hard_kept(d_groups, dl);
-        r.d_macs = d_cost.macs(models::widths_after(d_groups, r.d_kept));
-        last_d_keep = probabilities(d_groups, dl);
-      }
+      read_masks(gl, prune_d ? gen_d->logits(ratios(gl)) : std::vector<at::Tensor>{});
       AgentProgress pr;
       pr.step = r.steps;
       pr.g_macs = r.g_macs;
@@ -376,14 +380,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   d_masked.restore();
   if (last_g_keep.empty()) { // stopped before the first check
     torch::NoGradGuard no_grad;
-    r.kept = hard_kept(g_groups, g_logits);
-    r.g_macs = g_cost.macs(models::widths_after(g_groups, r.kept));
-    last_g_keep = probabilities(g_groups, g_logits);
-    if (prune_d && !d_logits.empty()) {
-      r.d_kept = hard_kept(d_groups, d_logits);
-      r.d_macs = d_cost.macs(models::widths_after(d_groups, r.d_kept));
-      last_d_keep = probabilities(d_groups, d_logits);
-    }
+    read_masks(g_logits, d_logits);
   }
   r.scores = last_g_keep;
   r.d_scores = last_d_keep;
