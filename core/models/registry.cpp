@@ -195,4 +195,8 @@ void save_model(const std::string& path, const Model& model) {
   io::save_checkpoint(path, root);
 }
 
+at::Tensor discriminator_input(Arch arch, const at::Tensor& input, const at::Tensor& output) {
+  return arch == Arch::Pix2Pix ? torch::cat({input, output}, 1) : output;
+}
+
 } // namespace gs::models

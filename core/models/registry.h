@@ -52,6 +52,10 @@ std::optional<Recognised> recognise_state_dicts(const TensorMap& tensors, const 
 const std::vector<ArchEntry>& architectures();
 const ArchEntry& architecture(Arch arch);
 
+// What the discriminator of `arch` sees for a generator's `output` on `input`: pix2pix's is conditional on the input
+// (the two concatenated along channels), the others see the output alone.
+at::Tensor discriminator_input(Arch arch, const at::Tensor& input, const at::Tensor& output);
+
 // Loads any checkpoint file load_checkpoint reads; throws ModelError when no architecture matches (saying what the
 // file looks like) or when tensors are missing, unexpected or mis-shaped (naming each).
 Model load_model(const std::string& path);

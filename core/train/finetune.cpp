@@ -54,7 +54,6 @@ public:
     adv_ = *adv;
     if (teacher_.arch() != student_.arch()) throw std::invalid_argument("teacher and student architectures differ");
     image_to_image_ = student_.input_spec().kind == models::InputSpec::Kind::Image;
-    conditional_d_ = student_.arch() == models::Arch::Pix2Pix;
     use_adv_ = p.objectives.adversarial_weight > 0;
     if (use_adv_ && !d_)
       throw std::invalid_argument("the adversarial term needs a discriminator; the student has none");
@@ -227,9 +226,9 @@ private:
     read_state(a);
   }
 
-  // What a discriminator sees: pix2pix's is conditional on the input (concatenated along channels).
+  // What a discriminator sees (pix2pix: the input beside the output).
   at::Tensor d_input(const at::Tensor& x, const at::Tensor& y) const {
-    return conditional_d_ ? torch::cat({x, y}, 1) : y;
+    return models::discriminator_input(student_.arch(), x, y);
   }
 
   std::map<std::string, double> train_step(bool dgl_on) {
@@ -384,7 +383,7 @@ private:
   models::Discriminator* d_;
   models::Discriminator* d_teacher_;
   Adversarial adv_ = Adversarial::Logistic;
-  bool image_to_image_ = false, conditional_d_ = false, use_adv_ = true;
+  bool image_to_image_ = false, use_adv_ = true;
   std::unique_ptr<data::Dataset> owned_dataset_; // opened here when the caller passed none
   const data::Dataset* dataset_ = nullptr;
   std::unique_ptr<StepSampler> sampler_;
