@@ -47,7 +47,7 @@ Lag measure(int ms) {
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
-  gs::init_threads();
+  gs::init_runtime();
   const int seconds = argc > 1 ? std::atoi(argv[1]) : 20;
   const auto demo = gs::find_resource("demo/dcgan-fashion-mnist.pt");
   if (!demo) {

@@ -95,7 +95,7 @@ int run_one(const std::string& metric, const std::string& a_path, const std::str
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  gs::init_threads();
+  gs::init_runtime();
   if (args.size() == 4 && args[0] == "--one") return run_one(args[1], args[2], args[3]);
   std::vector<int64_t> sizes = {10000};
   int64_t dims = 2048;

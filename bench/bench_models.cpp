@@ -124,7 +124,7 @@ nlohmann::json reference(const std::vector<Case>& list, int threads, int repeats
 } // namespace
 
 int main(int argc, char** argv) {
-  int repeats = 5, threads = gs::init_threads();
+  int repeats = 5, threads = gs::init_runtime();
   bool with_reference = true;
   std::string only;    // run only the cases whose label contains it
   std::string profile; // Chrome trace of one forward pass of the first case

@@ -2,12 +2,44 @@
 
 #include <torch/torch.h>
 
+#include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace gs {
 
-int init_threads() {
+#if defined(__GLIBC__)
+namespace {
+// Whether the user tuned this malloc parameter through the environment, which then wins.
+bool user_set(const char* tunable, const char* alias) {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  return std::getenv(alias) || (tunables && std::strstr(tunables, tunable));
+}
+} // namespace
+#endif
+
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  if (!user_set("glibc.malloc.mmap_threshold", "MALLOC_MMAP_THRESHOLD_"))
+    mallopt(M_MMAP_THRESHOLD, 1 << 30); // blocks larger than 1 GiB still get their own mapping
+  if (!user_set("glibc.malloc.trim_threshold", "MALLOC_TRIM_THRESHOLD_"))
+    mallopt(M_TRIM_THRESHOLD, INT_MAX); // release_freed_memory() trims when a job ends
+#endif
+}
+
+void release_freed_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
+int init_runtime() {
+  keep_freed_memory();
   const char* env = std::getenv("OMP_NUM_THREADS");
   if (!env || !*env) at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   return at::get_num_threads();

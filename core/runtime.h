@@ -3,8 +3,18 @@
 
 namespace gs {
 
-// Uses every core for intra-op parallelism unless OMP_NUM_THREADS says otherwise. Debian's LibTorch otherwise
-// starts with a single OpenMP thread on some machines. Returns the thread count in effect.
-int init_threads();
+// Applies keep_freed_memory() and uses every core for intra-op parallelism unless OMP_NUM_THREADS says otherwise
+// (Debian's LibTorch otherwise starts with a single OpenMP thread on some machines). Returns the thread count in
+// effect.
+int init_runtime();
+
+// LibTorch allocates every CPU tensor with the C library's allocator. glibc hands blocks above its mmap threshold
+// (dynamic, at most 32 MiB) straight to the kernel and unmaps them on free, so every large activation of every
+// forward pass faults its pages in again: the StyleGAN2 demo's benchmark spent more time in the kernel than in
+// convolutions (10.5 million page faults). This keeps freed blocks in the heap for reuse instead. No-op elsewhere.
+void keep_freed_memory();
+
+// Gives the heap's free pages back to the system, for when a long job has ended and the process stays up (the GUI).
+void release_freed_memory();
 
 } // namespace gs

@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   gs::log::log_to_stderr(verbose ? spdlog::level::info : spdlog::level::warn);
-  gs::init_threads();
+  gs::init_runtime();
 
   const std::string name = args.front();
   args.erase(args.begin());

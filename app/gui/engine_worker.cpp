@@ -6,6 +6,7 @@
 #include "core/models/cost.h"
 #include "core/models/registry.h"
 #include "core/prune/scorer.h"
+#include "core/runtime.h"
 
 #include <c10/util/Exception.h>
 #include <torch/torch.h>
@@ -235,6 +236,7 @@ void EngineWorker::compress(const QString& config_json, const QString& run_dir, 
   } catch (const std::exception& e) {
     Q_EMIT failed(QStringLiteral("compress"), reason(e));
   }
+  release_freed_memory(); // the window stays open after a job: give its activations' pages back
 }
 
 } // namespace gs::gui

@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   QGuiApplication::setDesktopFileName(QStringLiteral("ganstudio"));
   // Warnings still reach a terminal the application was started from.
   gs::log::log_to_stderr(spdlog::level::warn);
-  gs::init_threads(); // the background worker trains with every core, as the CLI does
+  gs::init_runtime(); // the background worker trains with every core, as the CLI does
 
   gs::gui::MainWindow window;
   if (!options.screenshot.isEmpty()) {

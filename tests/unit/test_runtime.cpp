@@ -1,0 +1,35 @@
+// keep_freed_memory(): large blocks come from the heap and stay there for the next forward pass, until
+// release_freed_memory() hands them back.
+#include "core/runtime.h"
+
+#include <QtTest>
+
+#include <cstdlib>
+#include <cstring>
+
+#include <malloc.h>
+
+class TestRuntime : public QObject {
+  Q_OBJECT
+
+private Q_SLOTS:
+  void large_blocks_are_kept_for_reuse_until_released() {
+    if (std::getenv("GLIBC_TUNABLES") || std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_"))
+      QSKIP("the environment tunes malloc itself");
+    gs::keep_freed_memory();
+    constexpr size_t kBlock = size_t{96} << 20; // above glibc's largest default mmap threshold (32 MiB)
+    const size_t mapped_before = mallinfo2().hblkhd;
+    void* p = std::malloc(kBlock);
+    QVERIFY(p);
+    std::memset(p, 1, kBlock);
+    QCOMPARE(mallinfo2().hblkhd, mapped_before); // from the heap, not a mapping of its own
+    std::free(p);
+    const size_t heap_after_free = mallinfo2().arena;
+    QVERIFY(heap_after_free >= kBlock); // not trimmed: the next block this size reuses these pages
+    gs::release_freed_memory();
+    QVERIFY(mallinfo2().arena + kBlock / 2 <= heap_after_free);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestRuntime)
+#include "test_runtime.moc"
