@@ -1,9 +1,9 @@
 // Generator speed, ours beside the same modules in Debian's python3-torch, in one run with the same thread count.
 // usage: bench_models [--repeats N] [--threads N] [--no-reference] [--only TEXT] [--profile TRACE.json]
 // --profile: one more forward pass of the first case selected, under LibTorch's profiler, as a Chrome trace.
-// forward: eval mode, no grad, median of N runs after a warm-up. train step: train mode, forward + L1 loss to a fixed
-// target + backward + Adam step (the generator's share of a fine-tuning step). ratio = Python time / ours (>= 1: we
-// are at least as fast).
+// forward: eval mode, no grad; median over 3 rounds, each a warm-up plus N timed runs of ours and then the same of
+// Python's. train step: train mode, forward + L1 loss to a fixed target + backward + Adam step (the generator's share
+// of a fine-tuning step). ratio = Python time / ours (>= 1: we are at least as fast).
 #include "core/models/registry.h"
 #include "core/runtime.h"
 
@@ -12,11 +12,16 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace gs;
 
@@ -48,17 +53,57 @@ std::vector<Case> cases() {
   return out;
 }
 
-template <typename F> double median_ms(F fn, int repeats) {
-  fn();
-  std::vector<double> t;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    fn();
-    t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
+double median(std::vector<double> t) {
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
 }
+
+template <typename F> double time_ms(F fn) {
+  const auto start = std::chrono::steady_clock::now();
+  fn();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Debian's python3-torch running reference_models.py, asked for one timing at a time so that its runs and ours
+// interleave: the machine's load then weighs on both sides alike (timed in two separate phases, the ratios on one
+// shared 2-core machine swung between 0.84 and 1.48 from run to run).
+class Reference {
+public:
+  Reference(const std::vector<Case>& list, int threads) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& c : list)
+      j.push_back({{"arch", models::arch_name(c.arch)}, {"python", c.python}, {"batch", c.batch}});
+    std::string dir = (std::filesystem::temp_directory_path() / "bench_models.XXXXXX").string();
+    if (!mkdtemp(dir.data())) throw std::runtime_error("cannot create a temporary directory");
+    dir_ = dir;
+    fifo_ = dir_ / "commands";
+    if (mkfifo(fifo_.c_str(), 0600) != 0) throw std::runtime_error("cannot create " + fifo_.string());
+    const std::string cmd = std::string(GANSTUDIO_PYTHON) + " " + GANSTUDIO_SOURCE_DIR +
+                            "/bench/reference_models.py '" + j.dump() + "' " + std::to_string(threads) + " < '" +
+                            fifo_.string() + "'";
+    replies_ = popen(cmd.c_str(), "r");
+    commands_ = replies_ ? std::fopen(fifo_.c_str(), "w") : nullptr; // opens once the script reads it
+    if (!commands_) throw std::runtime_error("cannot start " + cmd);
+  }
+  ~Reference() {
+    std::fclose(commands_);
+    pclose(replies_);
+    std::filesystem::remove_all(dir_);
+  }
+  // "build I", "forward" or "train"; the reply is the milliseconds it took.
+  double ask(const std::string& command) {
+    std::fprintf(commands_, "%s\n", command.c_str());
+    std::fflush(commands_);
+    char line[256];
+    if (!std::fgets(line, sizeof line, replies_)) throw std::runtime_error("reference_models.py stopped");
+    return std::atof(line);
+  }
+
+private:
+  std::filesystem::path dir_, fifo_;
+  FILE* replies_ = nullptr;
+  FILE* commands_ = nullptr;
+};
 
 // The case's generator, seeded, and a batch of inputs for it.
 std::pair<models::Model, at::Tensor> build(const Case& c) {
@@ -70,31 +115,52 @@ std::pair<models::Model, at::Tensor> build(const Case& c) {
   return {std::move(m), x};
 }
 
-std::pair<double, double> ours(const Case& c, int repeats) {
+constexpr int kRounds = 3;
+
+struct Timings {
+  double forward = NAN, train = NAN, py_forward = NAN, py_train = NAN;
+};
+
+// Median forward and train-step times, ours and (with `ref`) Python's.
+Timings measure(const Case& c, size_t index, int repeats, Reference* ref) {
   auto built = build(c); // no structured binding: the lambdas below capture the input
   models::Generator& g = *built.first.generator;
   const at::Tensor x = built.second;
-  g.module().eval();
-  const double forward = median_ms(
-      [&] {
-        torch::NoGradGuard no_grad;
-        g.forward(x);
-      },
-      repeats);
-  g.module().train();
+  if (ref) ref->ask("build " + std::to_string(index));
   torch::optim::Adam opt(g.module().parameters(), torch::optim::AdamOptions(1e-4));
   at::Tensor target;
-  const double train = median_ms(
-      [&] {
-        at::Tensor y = g.forward(x);
-        if (!target.defined()) target = torch::zeros_like(y);
-        at::Tensor loss = (y - target).abs().mean();
-        opt.zero_grad();
-        loss.backward();
-        opt.step();
-      },
-      repeats);
-  return {forward, train};
+  const auto forward = [&] {
+    torch::NoGradGuard no_grad;
+    g.forward(x);
+  };
+  const auto train = [&] {
+    at::Tensor y = g.forward(x);
+    if (!target.defined()) target = torch::zeros_like(y);
+    at::Tensor loss = (y - target).abs().mean();
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+  };
+  // Rounds of a warm-up plus `repeats` timed runs on each side in turn: load changes weigh on both sides, and
+  // neither side's runs start cold from the other's (alternating single runs slowed Python's DCGAN forward 2x).
+  const auto alternate = [&](const auto& fn, const std::string& command, double& mine, double& theirs) {
+    std::vector<double> a, b;
+    for (int round = 0; round < kRounds; ++round) {
+      fn();
+      for (int i = 0; i < repeats; ++i) a.push_back(time_ms(fn));
+      if (!ref) continue;
+      ref->ask(command);
+      for (int i = 0; i < repeats; ++i) b.push_back(ref->ask(command));
+    }
+    mine = median(a);
+    if (ref) theirs = median(b);
+  };
+  Timings t;
+  g.module().eval();
+  alternate(forward, "forward", t.forward, t.py_forward);
+  g.module().train();
+  alternate(train, "train", t.train, t.py_train);
+  return t;
 }
 
 void profile_forward(const Case& c, const std::string& path) {
@@ -106,19 +172,6 @@ void profile_forward(const Case& c, const std::string& path) {
   g.forward(x);
   torch::autograd::profiler::RecordProfile guard(path);
   g.forward(x);
-}
-
-nlohmann::json reference(const std::vector<Case>& list, int threads, int repeats) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const auto& c : list)
-    j.push_back({{"arch", models::arch_name(c.arch)}, {"python", c.python}, {"batch", c.batch}});
-  const std::string cmd = std::string(GANSTUDIO_PYTHON) + " " + GANSTUDIO_SOURCE_DIR + "/bench/reference_models.py '" +
-                          j.dump() + "' " + std::to_string(threads) + " " + std::to_string(repeats);
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  char buf[4096];
-  while (pipe && fgets(buf, sizeof buf, pipe.get())) out += buf;
-  return nlohmann::json::parse(out);
 }
 
 } // namespace
@@ -150,18 +203,18 @@ int main(int argc, char** argv) {
   for (const auto& c : cases())
     if (c.label.find(only) != std::string::npos) list.push_back(c);
   if (!profile.empty() && !list.empty()) profile_forward(list.front(), profile);
-  std::vector<std::pair<double, double>> mine;
-  for (const auto& c : list) mine.push_back(ours(c, repeats));
-  const nlohmann::json ref = with_reference ? reference(list, threads, repeats) : nlohmann::json::array();
-  std::printf("threads %d, median of %d runs; ratio = Python / C++ (>= 1: C++ at least as fast)\n\n", threads, repeats);
+  std::unique_ptr<Reference> ref;
+  if (with_reference) ref = std::make_unique<Reference>(list, threads);
+  std::vector<Timings> t;
+  for (size_t i = 0; i < list.size(); ++i) t.push_back(measure(list[i], i, repeats, ref.get()));
+  std::printf("threads %d, median of %d rounds x %d runs, alternating with Python's by round\n", threads, kRounds,
+              repeats);
+  std::printf("ratio = Python / C++ (>= 1: C++ at least as fast)\n\n");
   std::printf("%-26s %5s | %10s %10s %6s | %10s %10s %6s\n", "model", "batch", "fwd C++ ms", "fwd Py ms", "ratio",
               "step C++", "step Py", "ratio");
-  for (size_t i = 0; i < list.size(); ++i) {
-    const double pf = ref.size() > i ? ref[i]["forward_ms"].get<double>() : NAN;
-    const double pt = ref.size() > i ? ref[i]["train_ms"].get<double>() : NAN;
+  for (size_t i = 0; i < list.size(); ++i)
     std::printf("%-26s %5lld | %10.1f %10.1f %6.2f | %10.1f %10.1f %6.2f\n", list[i].label.c_str(),
-                static_cast<long long>(list[i].batch), mine[i].first, pf, pf / mine[i].first, mine[i].second, pt,
-                pt / mine[i].second);
-  }
+                static_cast<long long>(list[i].batch), t[i].forward, t[i].py_forward, t[i].py_forward / t[i].forward,
+                t[i].train, t[i].py_train, t[i].py_train / t[i].train);
   return 0;
 }

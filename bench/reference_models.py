@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Python side of bench_models: the same generators in Debian's python3-torch, timed the same way.
 
-usage: reference_models.py CASES_JSON THREADS REPEATS   (prints one JSON list: per case forward_ms, train_ms)
+usage: reference_models.py CASES_JSON THREADS < commands
+Reads one command per line and answers each with one line: "build I" builds case I (answers 0), "forward" times one
+no-grad forward pass in eval mode, "train" one training step in train mode (answers milliseconds). bench_models
+alternates these with its own runs.
 The module definitions are the test fixtures' references of the upstream code (tests/fixtures/models/*.py).
 """
 import json
@@ -40,49 +43,44 @@ def build(arch, o):
     raise ValueError(arch)
 
 
-def median_ms(fn, repeats):
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return times[len(times) // 2]
+class Case:
+    def __init__(self, case):
+        torch.manual_seed(0)
+        self.g, shape = build(case["arch"], case["python"])
+        self.x = torch.randn(case["batch"], *shape)
+        self.opt = torch.optim.Adam(self.g.parameters(), lr=1e-4)
+        self.target = None
+
+    def forward(self):
+        with torch.no_grad():
+            self.g(self.x)
+
+    def train(self):
+        y = self.g(self.x)
+        if self.target is None:
+            self.target = torch.zeros_like(y)
+        loss = (y - self.target).abs().mean()
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
 
 
 def main():
     cases = json.loads(sys.argv[1])
     torch.set_num_threads(int(sys.argv[2]))
-    repeats = int(sys.argv[3])
-    out = []
-    for case in cases:
-        torch.manual_seed(0)
-        g, shape = build(case["arch"], case["python"])
-        x = torch.randn(case["batch"], *shape)
-        g.eval()
-
-        def forward():
-            with torch.no_grad():
-                g(x)
-
-        opt = torch.optim.Adam(g.parameters(), lr=1e-4)
-        target = None
-
-        def train():
-            nonlocal target
-            y = g(x)
-            if target is None:
-                target = torch.zeros_like(y)
-            loss = (y - target).abs().mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-
-        fwd = median_ms(forward, repeats)
-        g.train()
-        out.append({"forward_ms": fwd, "train_ms": median_ms(train, repeats)})
-    print(json.dumps(out))
+    current = None
+    for line in sys.stdin:
+        command = line.split()
+        if command[0] == "build":
+            current = None  # free the previous case's model first
+            current = Case(cases[int(command[1])])
+            print(0, flush=True)
+            continue
+        fn = {"forward": current.forward, "train": current.train}[command[0]]
+        current.g.train(command[0] == "train")  # outside the timing, as bench_models switches modes
+        start = time.perf_counter()
+        fn()
+        print((time.perf_counter() - start) * 1000, flush=True)
 
 
 if __name__ == "__main__":
