@@ -77,13 +77,16 @@ public:
     if (!mkdtemp(dir.data())) throw std::runtime_error("cannot create a temporary directory");
     dir_ = dir;
     fifo_ = dir_ / "commands";
-    if (mkfifo(fifo_.c_str(), 0600) != 0) throw std::runtime_error("cannot create " + fifo_.string());
     const std::string cmd = std::string(GANSTUDIO_PYTHON) + " " + GANSTUDIO_SOURCE_DIR +
                             "/bench/reference_models.py '" + j.dump() + "' " + std::to_string(threads) + " < '" +
                             fifo_.string() + "'";
-    replies_ = popen(cmd.c_str(), "r");
+    if (mkfifo(fifo_.c_str(), 0600) == 0) replies_ = popen(cmd.c_str(), "r");
     commands_ = replies_ ? std::fopen(fifo_.c_str(), "w") : nullptr; // opens once the script reads it
-    if (!commands_) throw std::runtime_error("cannot start " + cmd);
+    if (!commands_) {
+      if (replies_) pclose(replies_);
+      std::filesystem::remove_all(dir_);
+      throw std::runtime_error("cannot start " + cmd);
+    }
   }
   ~Reference() {
     std::fclose(commands_);

@@ -217,8 +217,9 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
       if (grads[i].defined()) surrogate = surrogate + (w[i] * grads[i]).sum();
     opt.zero_grad();
     surrogate.backward();
+    // A copy: autograd may return a view (StyleGAN2's), which the next zero_grad() cannot detach in place.
     for (size_t i = w.size(); i < module_params.size(); ++i)
-      if (grads[i].defined()) module_params[i].mutable_grad() = grads[i];
+      if (grads[i].defined()) module_params[i].mutable_grad() = grads[i].clone();
     opt.step();
     net.proximal(lambda * p.lr);
     lambda *= 1.01; // the pressure grows until the target is met
