@@ -70,7 +70,7 @@ public:
       if (grads[i].defined()) surrogate = surrogate + (masked[i] * grads[i]).sum();
     if (surrogate.requires_grad()) surrogate.backward();
     for (size_t i = masked.size(); i < inputs.size(); ++i)
-      if (grads[i].defined()) inputs[i].mutable_grad() = grads[i];
+      if (grads[i].defined()) inputs[i].mutable_grad() = grads[i].clone(); // a view (StyleGAN2) could not be zeroed
   }
   void make_bases_trainable() {
     for (auto& w : weights_) w.base.requires_grad_(true);
