@@ -64,13 +64,7 @@ public:
     for (const auto& w : weights_) inputs.push_back(w.param);
     for (const auto& f : free_) inputs.push_back(f);
     for (const auto& e : extra) inputs.push_back(e);
-    const auto grads = torch::autograd::grad({loss}, inputs, {}, false, false, true);
-    at::Tensor surrogate = also.defined() ? also : torch::zeros({});
-    for (size_t i = 0; i < masked.size(); ++i)
-      if (grads[i].defined()) surrogate = surrogate + (masked[i] * grads[i]).sum();
-    if (surrogate.requires_grad()) surrogate.backward();
-    for (size_t i = masked.size(); i < inputs.size(); ++i)
-      if (grads[i].defined()) inputs[i].mutable_grad() = grads[i].clone(); // a view (StyleGAN2) could not be zeroed
+    backward_through_written(loss, inputs, masked, also);
   }
   void make_bases_trainable() {
     for (auto& w : weights_) w.base.requires_grad_(true);

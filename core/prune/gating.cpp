@@ -16,4 +16,15 @@ at::Tensor gate_along(const at::Tensor& t, const at::Tensor& gate, int64_t dim, 
   return t * scale.view(shape);
 }
 
+void backward_through_written(const at::Tensor& loss, const std::vector<at::Tensor>& params,
+                              const std::vector<at::Tensor>& exprs, const at::Tensor& also) {
+  const auto grads = torch::autograd::grad({loss}, params, {}, false, false, true);
+  at::Tensor surrogate = also.defined() ? also : torch::zeros({});
+  for (size_t i = 0; i < exprs.size(); ++i)
+    if (grads[i].defined()) surrogate = surrogate + (exprs[i] * grads[i]).sum();
+  if (surrogate.requires_grad()) surrogate.backward();
+  for (size_t i = exprs.size(); i < params.size(); ++i)
+    if (grads[i].defined()) params[i].mutable_grad() = grads[i].clone();
+}
+
 } // namespace gs::prune

@@ -210,16 +210,9 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
     const at::Tensor out = g.forward(x);
     at::Tensor loss = p.pixel * train::pixel_distillation(out, target);
     if (p.relation > 0) loss = loss + p.relation * train::relation_distillation(out, target);
-    const auto grads = torch::autograd::grad({loss}, module_params, {}, false, false, true);
     // Chain rule into A, e and z: d loss / d(hyper) = sum over weights of (d loss / d W) * (d W / d hyper).
-    at::Tensor surrogate = torch::zeros({});
-    for (size_t i = 0; i < w.size(); ++i)
-      if (grads[i].defined()) surrogate = surrogate + (w[i] * grads[i]).sum();
     opt.zero_grad();
-    surrogate.backward();
-    // A copy: autograd may return a view (StyleGAN2's), which the next zero_grad() cannot detach in place.
-    for (size_t i = w.size(); i < module_params.size(); ++i)
-      if (grads[i].defined()) module_params[i].mutable_grad() = grads[i].clone();
+    backward_through_written(loss, module_params, w);
     opt.step();
     net.proximal(lambda * p.lr);
     lambda *= 1.01; // the pressure grows until the target is met
