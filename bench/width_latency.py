@@ -27,6 +27,9 @@ CONFIGS = [
     ("uniform 70%", (38, 19, 10)),
     ("density 70%", (36, 14, 18)),
     ("coronet 70%", (12, 17, 26)),
+    ("density 50%, output budget", (76, 28, 15)),
+    ("density 70%, output budget", (43, 15, 11)),
+    ("coronet 50%, output budget", (12, 13, 24)),
 ]
 
 

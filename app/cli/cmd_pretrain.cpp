@@ -48,6 +48,9 @@ int run_pretrain(const std::vector<std::string>& argv) {
        {"--size", "S", "image size (default 32)"},
        {"--channels", "C", "1 or 3 (default 1 for fashion-mnist, else 3; stylegan2 is always 3)"},
        {"--lr", "X", "Adam learning rate (default per architecture)"},
+       {"--ema-kimg", "K",
+        "half-life in thousands of images of the generator's moving average, which the model file\n"
+        "and the grids then hold (default 10 for stylegan2, else 0: none; unconditional models)"},
        {"--seed", "S", "seed of weights, data order and latents (default 0)"},
        {"--device", "cpu|cuda|auto", "default auto: CUDA when available"},
        {"--deterministic", "", "CPU, one thread, deterministic kernels"},
@@ -71,6 +74,7 @@ int run_pretrain(const std::vector<std::string>& argv) {
   p.steps = args.integer("--steps", p.steps, 1);
   p.batch = args.integer("--batch", p.batch, 1);
   p.lr = args.number("--lr", p.lr, true);
+  p.ema_kimg = args.number("--ema-kimg", p.ema_kimg, false);
   p.seed = static_cast<uint64_t>(args.integer("--seed", 0, 0));
   p.device = args.value("--device").value_or("auto");
   p.deterministic = args.flag("--deterministic");

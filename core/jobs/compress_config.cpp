@@ -67,6 +67,7 @@ nlohmann::json to_json(const CompressConfig& c) {
             {"pca_samples", c.score.pca_samples}}},
           {"learn",
            {{"max_steps", c.learn.max_steps},
+            {"output_budget", c.learn.output_budget},
             {"lr", c.learn.lr},
             {"sparsity_weight", c.learn.sparsity_weight},
             {"threshold", c.learn.threshold},
@@ -148,6 +149,7 @@ CompressConfig config_from_json(const nlohmann::json& j) {
   {
     Reader l = r.child("learn");
     l.get("max_steps", c.learn.max_steps);
+    l.get("output_budget", c.learn.output_budget);
     l.get("lr", c.learn.lr);
     l.get("sparsity_weight", c.learn.sparsity_weight);
     l.get("threshold", c.learn.threshold);

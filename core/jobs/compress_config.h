@@ -19,6 +19,10 @@ struct ScoreSettings {
 // Learned-mask methods: how long and how hard to push towards the MAC budget of `selection.sparsity`.
 struct LearnSettings {
   int64_t max_steps = 3000;
+  // Also hold the values the student's layers write to the uniform cut's. With MACs alone the learned students keep
+  // their high-resolution layers wide and run slower than their MACs promise; this budget narrows those layers, at
+  // a cost in quality, and helps speed only partly (docs/compression.md), so it is off by default.
+  bool output_budget = false;
   // coronet
   double lr = 1e-3;
   double sparsity_weight = 0.5;

@@ -246,32 +246,31 @@ private:
       prune::check_plan_fits(plan_, t);
       return models::load_model(saved);
     }
-    prune::ChannelScores zeros;
-    for (const auto& group : t.channel_groups()) zeros[group.name].assign(group.width, 0.0);
-    prune::Selection uniform = c_.selection;
-    uniform.policy = prune::Policy::Uniform;
-    uniform.overrides.clear();
-    const int64_t target = prune::cost_after(t, prune::select_channels(t.channel_groups(), zeros, uniform)).macs;
+    const prune::Budget target = prune::uniform_budget(t, c_.selection.sparsity, c_.learn.output_budget);
     models::Model pruned;
     pruned.arch = teacher_.arch;
     plan_.method = c_.method;
     plan_.arch = models::arch_name(t.arch());
     for (const auto& group : t.channel_groups()) plan_.widths[group.name] = group.width;
     plan_.selection = c_.selection;
-    plan_.info = {{"model", c_.model}, {"target_macs", target}};
-    nlohmann::json learned{{"kind", "learned"}, {"target_macs", target}};
+    plan_.info = {{"model", c_.model}, {"target_macs", target.macs}};
+    nlohmann::json learned{{"kind", "learned"}, {"target_macs", target.macs}};
+    if (target.outputs > 0) {
+      plan_.info["target_outputs"] = target.outputs;
+      learned["target_outputs"] = target.outputs;
+    }
     if (c_.method == "density") {
       std::unique_ptr<models::Discriminator> d = copy_discriminator(teacher_);
       const prune::AgentResult r = prune::agent_prune(t, *teacher_.discriminator, *d, agent_params(target));
       if (r.cancelled) return {};
-      for (const auto& note : r.notes) event({{"kind", "note"}, {"text", note}});
       plan_.scores = r.scores;
       plan_.kept = r.kept;
       plan_.discriminator_kept = r.d_kept;
-      plan_.info.update({{"learn_steps", r.steps}, {"macs", r.g_macs}, {"reached", r.reached}});
+      plan_.info.update(
+          {{"learn_steps", r.steps}, {"macs", r.g_macs}, {"outputs", r.g_outputs}, {"reached", r.reached}});
       if (!r.d_kept.empty())
         plan_.info.update({{"discriminator_macs", r.d_macs}, {"discriminator_target", r.d_target}});
-      learned.update({{"steps", r.steps}, {"macs", r.g_macs}, {"reached", r.reached}});
+      learned.update({{"steps", r.steps}, {"macs", r.g_macs}, {"outputs", r.g_outputs}, {"reached", r.reached}});
       if (!r.d_kept.empty()) learned.update({{"discriminator_macs", r.d_macs}, {"discriminator_target", r.d_target}});
       pruned.generator = models::slice(t, r.kept);
       pruned.discriminator = r.d_kept.empty() ? std::move(d) : models::slice(*d, r.d_kept);
@@ -281,8 +280,8 @@ private:
       if (r.cancelled) return {};
       plan_.scores = r.scores;
       plan_.kept = r.kept;
-      plan_.info.update({{"learn_steps", r.steps}, {"macs", r.macs}, {"reached", r.reached}});
-      learned.update({{"steps", r.steps}, {"macs", r.macs}, {"reached", r.reached}});
+      plan_.info.update({{"learn_steps", r.steps}, {"macs", r.macs}, {"outputs", r.outputs}, {"reached", r.reached}});
+      learned.update({{"steps", r.steps}, {"macs", r.macs}, {"outputs", r.outputs}, {"reached", r.reached}});
       pruned.generator = models::slice(*work, r.kept);
     }
     prune::save_plan(run_.path("scores.json"), plan_);
@@ -291,10 +290,11 @@ private:
     return pruned;
   }
 
-  prune::HypernetParams hypernet_params(int64_t target) {
+  prune::HypernetParams hypernet_params(const prune::Budget& target) {
     models::Generator& t = *teacher_.generator;
     prune::HypernetParams hp;
-    hp.target_macs = target;
+    hp.target_macs = target.macs;
+    hp.target_outputs = target.outputs;
     hp.max_steps = c_.learn.max_steps;
     hp.batch = std::max<int64_t>(2, c_.batch);
     hp.lr = c_.learn.lr;
@@ -305,8 +305,8 @@ private:
     hp.seed = c_.seed;
     hp.inputs = score_params(c_, t, data_.get()).inputs;
     hp.abort = cb_.abort;
-    hp.on_progress = [this, target, total = hp.max_steps](int64_t step, int64_t macs, double loss,
-                                                          const prune::ChannelScores& z) {
+    hp.on_progress = [this, target = target.macs, total = hp.max_steps](int64_t step, int64_t macs, double loss,
+                                                                        const prune::ChannelScores& z) {
       if (cb_.on_scores) cb_.on_scores(z, step, total);
       if (cb_.on_progress) cb_.on_progress("learn", step, total);
       event({{"kind", "learn"}, {"learn_step", step}, {"macs", macs}, {"target_macs", target}, {"distillation", loss}});
@@ -314,10 +314,11 @@ private:
     return hp;
   }
 
-  prune::AgentParams agent_params(int64_t target) {
+  prune::AgentParams agent_params(const prune::Budget& target) {
     const auto& l = c_.learn;
     prune::AgentParams ap;
-    ap.target_macs = target;
+    ap.target_macs = target.macs;
+    ap.target_outputs = target.outputs;
     ap.prune_discriminator = l.prune_discriminator;
     ap.max_steps = l.max_steps;
     ap.min_steps = l.min_steps;
@@ -333,7 +334,7 @@ private:
     ap.seed = c_.seed;
     ap.inputs = score_params(c_, *teacher_.generator, data_.get()).inputs;
     ap.abort = cb_.abort;
-    ap.on_progress = [this, target, total = ap.max_steps](const prune::AgentProgress& pr) {
+    ap.on_progress = [this, target = target.macs, total = ap.max_steps](const prune::AgentProgress& pr) {
       if (cb_.on_scores) cb_.on_scores(pr.keep, pr.step, total);
       if (cb_.on_progress) cb_.on_progress("learn", pr.step, total);
       nlohmann::json e{{"kind", "learn"},     {"learn_step", pr.step}, {"macs", pr.g_macs},  {"target_macs", target},

@@ -36,12 +36,13 @@ Survivors survivors(const std::vector<ChannelGroup>& groups, const KeptChannels&
       auto it = tensors.find(slot.tensor);
       if (it == tensors.end())
         throw ModelError("channel group '" + g.name + "' names tensor '" + slot.tensor + "', which the model lacks");
-      if (slot.dim >= it->second.dim() || slot.offset + g.width > it->second.size(slot.dim))
+      if (slot.dim >= it->second.dim() || slot.offset + g.width * slot.block > it->second.size(slot.dim))
         throw ModelError("channel group '" + g.name + "' does not fit tensor '" + slot.tensor + "' of shape " +
                          shape_text(it->second.sizes()));
       auto& r = removed[{slot.tensor, slot.dim}];
       for (int64_t c = 0; c < g.width; ++c)
-        if (!keep.count(c)) r.insert(slot.offset + c);
+        if (!keep.count(c))
+          for (int64_t j = 0; j < slot.block; ++j) r.insert(slot.offset + c * slot.block + j);
     }
   }
   Survivors out;
@@ -113,7 +114,8 @@ void mask_module(torch::nn::Module& full, const std::vector<ChannelGroup>& group
     for (const auto& slot : g.slots) {
       std::vector<int64_t> pruned;
       for (int64_t c = 0; c < g.width; ++c)
-        if (!keep.count(c)) pruned.push_back(slot.offset + c);
+        if (!keep.count(c))
+          for (int64_t j = 0; j < slot.block; ++j) pruned.push_back(slot.offset + c * slot.block + j);
       if (pruned.empty()) continue;
       at::Tensor& t = tensors.at(slot.tensor);
       t.index_fill_(slot.dim, torch::tensor(pruned, torch::kLong).to(t.device()), 0);

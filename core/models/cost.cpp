@@ -8,23 +8,27 @@
 namespace gs::models {
 
 LayerCost conv2d_cost(std::string layer, int64_t in, int64_t out, int64_t k, int64_t out_h, int64_t out_w, bool bias) {
-  return {std::move(layer), in * out * k * k + (bias ? out : 0), out_h * out_w * in * out * k * k};
+  return {std::move(layer), in * out * k * k + (bias ? out : 0), out_h * out_w * in * out * k * k, out_h * out_w * out};
 }
 
 LayerCost conv_transpose2d_cost(std::string layer, int64_t in, int64_t out, int64_t k, int64_t in_h, int64_t in_w,
                                 int64_t out_h, int64_t out_w, bool bias, MacConvention convention) {
   const int64_t pixels = convention == MacConvention::TransposedByOutput ? out_h * out_w : in_h * in_w;
-  return {std::move(layer), in * out * k * k + (bias ? out : 0), pixels * in * out * k * k};
+  // torch's ConvTranspose2d weight is [in, out, k, k].
+  return {std::move(layer), in * out * k * k + (bias ? out : 0), pixels * in * out * k * k, out_h * out_w * out, 1};
 }
 
 LayerCost linear_cost(std::string layer, int64_t in, int64_t out, bool bias) {
-  return {std::move(layer), in * out + (bias ? out : 0), in * out};
+  return {std::move(layer), in * out + (bias ? out : 0), in * out, out};
 }
 
 CostReport make_cost_report(std::vector<LayerCost> layers, const torch::nn::Module& module) {
   CostReport r;
   r.layers = std::move(layers);
-  for (const auto& l : r.layers) r.macs += l.macs;
+  for (const auto& l : r.layers) {
+    r.macs += l.macs;
+    r.outputs += l.outputs;
+  }
   for (const auto& p : module.parameters(true))
     if (p.defined()) r.params += p.numel();
   return r;

@@ -34,11 +34,14 @@ enum class SlotRole { Other, Producer, Consumer, NormScale };
 
 // One tensor axis that carries a group's channels. `offset` places them inside a wider axis, e.g. the second half of
 // a U-Net decoder's concatenated input. Tensor names are state_dict names (parameters and buffers).
+// `block`: entries per channel along the axis, for axes that flatten a channel with its kernel (spectral norm's
+// weight_v holds in x k x k entries, channel-major).
 struct ChannelSlot {
   std::string tensor;
   int64_t dim = 0;
   int64_t offset = 0;
   SlotRole role = SlotRole::Other;
+  int64_t block = 1;
 };
 
 // Channels that must be removed together: a producer's outputs and every consumer of them.
@@ -61,12 +64,15 @@ struct LayerCost {
   std::string layer;
   int64_t params = 0;
   int64_t macs = 0;
+  int64_t outputs = 0; // values the layer writes per sample: its time grows with them as well as with its MACs
+  int out_dim = 0;     // the axis of the layer's weight that holds its output channels
 };
 
 struct CostReport {
   std::vector<LayerCost> layers;
   int64_t params = 0; // every parameter of the generator, including those of layers that do no MACs
   int64_t macs = 0;
+  int64_t outputs = 0;
 };
 
 // What a generator consumes per sample: a latent vector {dim} or an image {channels, height, width} in [-1, 1].

@@ -3,6 +3,7 @@
 #include "core/models/feature_tap.h"
 
 #include "core/models/cost.h"
+#include "core/models/norm_layers.h"
 
 #include <torch/torch.h>
 
@@ -158,6 +159,7 @@ public:
     std::vector<LayerCost> layers;
     LayerCost mapping = linear_cost("mapping (one Linear, 4 passes)", c_.z_dim, c_.z_dim, true);
     mapping.macs *= 4;
+    mapping.outputs *= 4;
     layers.push_back(mapping);
     int64_t in = c_.const_width, h = 1;
     for (size_t i = 0; i < c_.widths.size(); ++i) {
@@ -209,24 +211,51 @@ struct SnConv2dImpl : torch::nn::Module {
 };
 TORCH_MODULE(SnConv2d);
 
+struct DiscConfig {
+  int64_t nc = 3, ndf = 64, size = 64;
+  std::vector<int64_t> widths; // main.0, then sn_convs.0, sn_convs.1, ...
+};
+
+std::string disc_group(size_t i) {
+  return i == 0 ? "main.0" : "sn_convs." + std::to_string(i - 1);
+}
+
+DiscConfig parse_discriminator(const nlohmann::json& j) {
+  DiscConfig c;
+  c.nc = j.value("nc", c.nc);
+  c.ndf = j.value("ndf", c.ndf);
+  c.size = j.value("size", c.size);
+  const int64_t l = hidden_layers(c.size);
+  nlohmann::json widths = j.value("widths", nlohmann::json::object());
+  for (int64_t i = 0; i < l; ++i) {
+    c.widths.push_back(widths.value(disc_group(i), c.ndf << i));
+    widths.erase(disc_group(i));
+  }
+  if (!widths.empty()) throw ModelError("ssd: no discriminator layer group named '" + widths.begin().key() + "'");
+  for (int64_t w : c.widths)
+    if (w < 1) throw ModelError("ssd: discriminator widths must be positive");
+  return c;
+}
+
 class SsdDiscriminator : public Discriminator {
 public:
-  explicit SsdDiscriminator(const nlohmann::json& j)
-      : nc_(j.value("nc", int64_t{3})), ndf_(j.value("ndf", int64_t{64})), size_(j.value("size", int64_t{64})) {
-    const int64_t l = hidden_layers(size_);
+  explicit SsdDiscriminator(DiscConfig c) : c_(std::move(c)) {
     auto& m = *root_;
-    main_ = m.register_module(
-        "main", torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(nc_, ndf_, 4).stride(2).padding(1))));
+    main_ = m.register_module("main", torch::nn::Sequential(torch::nn::Conv2d(
+                                          torch::nn::Conv2dOptions(c_.nc, c_.widths[0], 4).stride(2).padding(1))));
     sn_ = m.register_module("sn_convs", torch::nn::ModuleList());
     bns_ = m.register_module("bns", torch::nn::ModuleList());
-    int64_t w = ndf_;
-    for (int64_t i = 1; i < l; ++i, w *= 2) {
-      sn_->push_back(SnConv2d(w, 2 * w));
-      bns_->push_back(torch::nn::BatchNorm2d(2 * w));
+    for (size_t i = 1; i < c_.widths.size(); ++i) {
+      sn_->push_back(SnConv2d(c_.widths[i - 1], c_.widths[i]));
+      bns_->push_back(torch::nn::BatchNorm2d(c_.widths[i]));
     }
-    final_ = m.register_module("final", torch::nn::Conv2d(torch::nn::Conv2dOptions(w, 1, 4)));
+    final_ = m.register_module("final", torch::nn::Conv2d(torch::nn::Conv2dOptions(c_.widths.back(), 1, 4)));
   }
-  nlohmann::json options() const override { return {{"nc", nc_}, {"ndf", ndf_}, {"size", size_}}; }
+  nlohmann::json options() const override {
+    nlohmann::json widths;
+    for (size_t i = 0; i < c_.widths.size(); ++i) widths[disc_group(i)] = c_.widths[i];
+    return {{"nc", c_.nc}, {"ndf", c_.ndf}, {"size", c_.size}, {"widths", widths}};
+  }
   torch::nn::Module& module() override { return *root_; }
   at::Tensor features(const at::Tensor& images) override {
     auto lrelu = [](const at::Tensor& x) { return F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2)); };
@@ -236,9 +265,49 @@ public:
     return x;
   }
   at::Tensor head(const at::Tensor& features) override { return final_->forward(features).flatten(); }
+  // Each hidden convolution's outputs (filters, bias, spectral norm's u, the batch norm after it) with the next
+  // layer's inputs: its weight_orig columns and the matching 4x4 blocks of its weight_v. Removing channels leaves
+  // u^T W v, the spectral norm's sigma, what it is with them masked to zero, so slicing equals masking.
+  std::vector<ChannelGroup> channel_groups() const override {
+    std::vector<ChannelGroup> groups;
+    const size_t l = c_.widths.size();
+    for (size_t i = 0; i < l; ++i) {
+      ChannelGroup g;
+      g.name = disc_group(i);
+      g.width = c_.widths[i];
+      g.slots.push_back({g.name + (i == 0 ? ".weight" : ".weight_orig"), 0, 0, SlotRole::Producer});
+      g.slots.push_back({g.name + ".bias", 0});
+      if (i > 0) {
+        g.slots.push_back({g.name + ".weight_u", 0});
+        add_norm_slots(g.slots, NormKind::Batch, "bns." + std::to_string(i - 1));
+      }
+      if (i + 1 < l) {
+        g.slots.push_back({disc_group(i + 1) + ".weight_orig", 1, 0, SlotRole::Consumer});
+        g.slots.push_back({disc_group(i + 1) + ".weight_v", 0, 0, SlotRole::Other, 16});
+      } else {
+        g.slots.push_back({"final.weight", 1, 0, SlotRole::Consumer});
+      }
+      groups.push_back(std::move(g));
+    }
+    return groups;
+  }
+  std::unique_ptr<Discriminator> with_widths(const std::map<std::string, int64_t>& widths) const override {
+    return make_ssd_discriminator(options_with_widths(options(), widths));
+  }
+  CostReport cost(int64_t size) const override {
+    std::vector<LayerCost> layers;
+    int64_t in = c_.nc, side = size;
+    for (size_t i = 0; i < c_.widths.size(); ++i) {
+      side /= 2;
+      layers.push_back(conv2d_cost(disc_group(i), in, c_.widths[i], 4, side, side, true));
+      in = c_.widths[i];
+    }
+    layers.push_back(conv2d_cost("final", in, 1, 4, side - 3, side - 3, true));
+    return make_cost_report(std::move(layers), *root_);
+  }
 
 private:
-  int64_t nc_, ndf_, size_;
+  DiscConfig c_;
   std::shared_ptr<torch::nn::Module> root_ = std::make_shared<torch::nn::Module>();
   torch::nn::Sequential main_{nullptr};
   torch::nn::ModuleList sn_{nullptr}, bns_{nullptr};
@@ -264,7 +333,10 @@ std::optional<nlohmann::json> recognise_generator(const TensorMap& t) {
 std::optional<nlohmann::json> recognise_discriminator(const TensorMap& d, const nlohmann::json& g) {
   if (!d.count("main.0.weight") || !d.count("final.weight")) return std::nullopt;
   const auto first = d.at("main.0.weight").sizes();
-  return nlohmann::json{{"nc", first[1]}, {"ndf", first[0]}, {"size", g["size"]}};
+  nlohmann::json widths{{"main.0", first[0]}};
+  for (size_t i = 1; d.count(disc_group(i) + ".weight_orig"); ++i)
+    widths[disc_group(i)] = d.at(disc_group(i) + ".weight_orig").size(0);
+  return nlohmann::json{{"nc", first[1]}, {"ndf", first[0]}, {"size", g["size"]}, {"widths", widths}};
 }
 
 std::optional<Recognised> recognise(const TensorMap& tensors, const io::Value*) {
@@ -278,7 +350,7 @@ std::unique_ptr<Generator> make_ssd_generator(const nlohmann::json& options) {
 }
 
 std::unique_ptr<Discriminator> make_ssd_discriminator(const nlohmann::json& options) {
-  return std::make_unique<SsdDiscriminator>(options);
+  return std::make_unique<SsdDiscriminator>(parse_discriminator(options));
 }
 
 ArchEntry ssd_entry() {

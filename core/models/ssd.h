@@ -19,7 +19,8 @@ namespace gs::models {
 //                              scale(w) * x + bias(w) (no +1), then ReLU
 std::unique_ptr<Generator> make_ssd_generator(const nlohmann::json& options);
 
-// Discriminator options: nc (3), ndf (64), size (64). main.0 conv nc -> ndf (k4 s2 p1) + LeakyReLU(0.2); then
+// Discriminator options: nc (3), ndf (64), size (64), widths: group -> channels ("main.0", then "sn_convs.N";
+// default ndf doubling). main.0 conv nc -> ndf (k4 s2 p1) + LeakyReLU(0.2); then
 // sn_convs.N (spectral norm with torch.nn.utils.spectral_norm's names weight_orig / weight_u / weight_v, one power
 // iteration per training forward) each with bns.N BatchNorm + LeakyReLU, doubling widths; final.weight/bias conv
 // -> 1 (k4 valid). forward() returns logits (the sigmoid is left to BCE-with-logits).

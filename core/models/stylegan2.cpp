@@ -498,10 +498,14 @@ public:
     auto modulation = [&](const std::string& name, int64_t in) {
       layers.push_back(linear_cost(name + ".conv.modulation", c.style_dim, in, true));
     };
+    auto modulated = [](LayerCost l) {
+      l.out_dim = 1; // weights are [1, out, in, k, k]
+      return l;
+    };
     modulation("conv1", w.at("input"));
-    layers.push_back(conv2d_cost("conv1.conv", w.at("input"), w.at("conv1"), 3, 4, 4, true));
+    layers.push_back(modulated(conv2d_cost("conv1.conv", w.at("input"), w.at("conv1"), 3, 4, 4, true)));
     modulation("to_rgb1", w.at("conv1"));
-    layers.push_back(conv2d_cost("to_rgb1.conv", w.at("conv1"), 3, 1, 4, 4, true));
+    layers.push_back(modulated(conv2d_cost("to_rgb1.conv", w.at("conv1"), 3, 1, 4, 4, true)));
     for (int64_t i = 0; i < c.n_convs(); ++i) {
       const std::string name = GeneratorConfig::conv_name(i);
       const int64_t in = w.at(GeneratorConfig::input_of_conv(i)), out = w.at(name);
@@ -509,13 +513,13 @@ public:
       modulation(name, in);
       if (i % 2 == 0)
         layers.push_back(
-            conv_transpose2d_cost(name + ".conv", in, out, 3, res / 2, res / 2, res, res, true, convention));
+            modulated(conv_transpose2d_cost(name + ".conv", in, out, 3, res / 2, res / 2, res, res, true, convention)));
       else
-        layers.push_back(conv2d_cost(name + ".conv", in, out, 3, res, res, true));
+        layers.push_back(modulated(conv2d_cost(name + ".conv", in, out, 3, res, res, true)));
       if (i % 2 == 1) {
         const std::string rgb = "to_rgbs." + std::to_string(i / 2);
         modulation(rgb, out);
-        layers.push_back(conv2d_cost(rgb + ".conv", out, 3, 1, res, res, true));
+        layers.push_back(modulated(conv2d_cost(rgb + ".conv", out, 3, 1, res, res, true)));
       }
     }
     return make_cost_report(std::move(layers), *net_);

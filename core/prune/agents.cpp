@@ -203,6 +203,8 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   if (p.target_macs <= 0 || p.target_macs >= g_cost.full())
     throw std::invalid_argument("the MAC target must be positive and below the model's " +
                                 std::to_string(g_cost.full()));
+  const Budget g_budget{p.target_macs, p.target_outputs};
+  Budget d_budget;
 
   AgentResult r;
   auto d_input = [&](const at::Tensor& x, const at::Tensor& y) {
@@ -216,7 +218,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
 
   const std::vector<ChannelGroup> d_groups = p.prune_discriminator ? d.channel_groups() : std::vector<ChannelGroup>{};
   if (p.prune_discriminator && d_groups.empty())
-    r.notes.push_back("this discriminator cannot be narrowed yet: the generator's agent works alone");
+    throw std::invalid_argument("this discriminator cannot be narrowed: set prune_discriminator to false");
   const bool prune_d = !d_groups.empty();
 
   work->module().eval();
@@ -261,8 +263,15 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   };
 
   // Budget weights grow 10% at every check that finds the hard masks over budget, so the budget always wins in the
-  // end (like coronet's growing proximal step) while the quality terms decide which channels go.
+  // end (like coronet's growing proximal step) while the quality terms decide which channels go. The terms see
+  // expected widths, which can sit within budget while the hard masks (probability > 1/2) do not; each such check
+  // also aims the terms 1% lower, so they keep pulling until the hard masks follow.
   double g_pressure = p.budget, d_pressure = p.budget;
+  double g_aim = 1, d_aim = 1;
+  auto scaled = [](const Budget& b, double aim) {
+    return Budget{static_cast<int64_t>(static_cast<double>(b.macs) * aim),
+                  static_cast<int64_t>(static_cast<double>(b.outputs) * aim)};
+  };
   double sum_d = 0, sum_adv = 0, sum_kernel = 0;
   int64_t since = 0;
   ChannelScores last_g_keep, last_d_keep;
@@ -270,6 +279,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   auto read_masks = [&](const std::vector<at::Tensor>& gl, const std::vector<at::Tensor>& dl) {
     r.kept = hard_kept(g_groups, gl);
     r.g_macs = g_cost.macs(models::widths_after(g_groups, r.kept));
+    r.g_outputs = g_cost.outputs(models::widths_after(g_groups, r.kept));
     last_g_keep = probabilities(g_groups, gl);
     if (!prune_d || dl.empty()) return;
     r.d_kept = hard_kept(d_groups, dl);
@@ -296,6 +306,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
       d_cost = MacModel(dc, d_groups, named_tensors(d.module()));
       if (d_share < 0) d_share = static_cast<double>(p.target_macs) / static_cast<double>(g_cost.full());
       r.d_target = static_cast<int64_t>(d_share * static_cast<double>(d_cost.full()));
+      d_budget.macs = r.d_target;
     }
     d_logits = prune_d ? gen_d->logits(ratios(g_logits)) : std::vector<at::Tensor>{};
     g_logits = gen_g->logits(prune_d ? ratios(d_logits) : torch::zeros({0}));
@@ -317,12 +328,11 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
     const at::Tensor d_loss =
         train::discriminator_loss(p.loss, pair_logits(centre, d_input(xs, t.index_select(0, idx))),
                                   pair_logits(centre, d_input(xs, s.detach().index_select(0, idx))));
-    at::Tensor d_budget;
-    if (prune_d)
-      d_budget = d_pressure * torch::relu(d_cost.macs(expected_widths(d_groups, d_logits)) / double(r.d_target) - 1);
+    at::Tensor d_over;
+    if (prune_d) d_over = d_pressure * d_cost.excess(expected_widths(d_groups, d_logits), scaled(d_budget, d_aim));
     d_opt.zero_grad();
     if (d_agent_opt) d_agent_opt->zero_grad();
-    d_masked.backward(d_loss, d_weights, {psi->weight}, d_budget);
+    d_masked.backward(d_loss, d_weights, {psi->weight}, d_over);
     d_opt.step();
     if (d_agent_opt) d_agent_opt->step();
 
@@ -337,10 +347,9 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
       kernel = kernel + kernel_mmd(t.index_select(0, members), s.index_select(0, members));
     }
     kernel = kernel / static_cast<double>(p.centres);
-    const at::Tensor g_budget =
-        g_pressure * torch::relu(g_cost.macs(expected_widths(g_groups, g_logits)) / double(p.target_macs) - 1);
+    const at::Tensor g_over = g_pressure * g_cost.excess(expected_widths(g_groups, g_logits), scaled(g_budget, g_aim));
     g_agent_opt.zero_grad();
-    g_masked.backward(p.adversarial * adv + p.kernel * kernel, g_weights, {}, g_budget);
+    g_masked.backward(p.adversarial * adv + p.kernel * kernel, g_weights, {}, g_over);
     g_agent_opt.step();
 
     sum_d += to_double(d_loss);
@@ -363,9 +372,16 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
       sum_d = sum_adv = sum_kernel = 0;
       since = 0;
       if (p.on_progress) p.on_progress(pr);
-      if (r.g_macs > p.target_macs) g_pressure *= 1.1;
-      if (prune_d && r.d_macs > r.d_target) d_pressure *= 1.1;
-      if (r.steps >= p.min_steps && r.g_macs <= p.target_macs && (!prune_d || r.d_macs <= r.d_target)) {
+      const bool g_fits = g_cost.fits(models::widths_after(g_groups, r.kept), g_budget);
+      if (!g_fits) {
+        g_pressure *= 1.1;
+        g_aim = std::max(0.5, g_aim - 0.01);
+      }
+      if (prune_d && r.d_macs > r.d_target) {
+        d_pressure *= 1.1;
+        d_aim = std::max(0.5, d_aim - 0.01);
+      }
+      if (r.steps >= p.min_steps && g_fits && (!prune_d || r.d_macs <= r.d_target)) {
         r.reached = true;
         break;
       }
@@ -379,14 +395,15 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   r.scores = last_g_keep;
   r.d_scores = last_d_keep;
   if (!r.cancelled && !r.reached) {
-    r.kept = trim_to_budget(g_cost, g_groups, r.scores, p.target_macs);
-    if (prune_d) r.d_kept = trim_to_budget(d_cost, d_groups, r.d_scores, r.d_target);
+    r.kept = trim_to_budget(g_cost, g_groups, r.scores, g_budget);
+    if (prune_d) r.d_kept = trim_to_budget(d_cost, d_groups, r.d_scores, d_budget);
   }
   if (!r.cancelled) {
-    r.kept = fill_budget(g_cost, g_groups, r.kept, r.scores, p.target_macs);
+    r.kept = fill_budget(g_cost, g_groups, r.kept, r.scores, g_budget);
     r.g_macs = g_cost.macs(models::widths_after(g_groups, r.kept));
+    r.g_outputs = g_cost.outputs(models::widths_after(g_groups, r.kept));
     if (prune_d) {
-      r.d_kept = fill_budget(d_cost, d_groups, r.d_kept, r.d_scores, r.d_target);
+      r.d_kept = fill_budget(d_cost, d_groups, r.d_kept, r.d_scores, d_budget);
       r.d_macs = d_cost.macs(models::widths_after(d_groups, r.d_kept));
     }
   }

@@ -26,6 +26,7 @@ struct AgentProgress {
 
 struct AgentParams {
   int64_t target_macs = 0;         // generator budget
+  int64_t target_outputs = 0;      // ... and the values its layers may write per sample (0: not limited)
   double d_share = -1;             // discriminator budget as a share of its MACs; < 0: the generator's share
   bool prune_discriminator = true; // false: genG alone against a full discriminator (the baseline)
   int64_t max_steps = 3000;        // at the last step, channels least likely kept go until the budgets hold
@@ -49,10 +50,9 @@ struct AgentResult {
   ChannelScores scores;              // generator channels' keep probabilities
   ChannelScores d_scores;            // discriminator channels' (empty when it was not pruned)
   models::KeptChannels kept, d_kept; // d_kept empty when the discriminator was not pruned
-  int64_t steps = 0, g_macs = 0, d_macs = 0, d_target = 0;
+  int64_t steps = 0, g_macs = 0, g_outputs = 0, d_macs = 0, d_target = 0;
   bool reached = false; // the hard masks met both budgets; otherwise the least likely channels were cut to meet them
   bool cancelled = false;
-  std::vector<std::string> notes;
 };
 
 // `teacher` and `teacher_d` (its discriminator, whose features define the neighbourhoods) stay unchanged; `d` (a copy

@@ -156,6 +156,7 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
   const int64_t full = cost.full();
   if (p.target_macs <= 0 || p.target_macs >= full)
     throw std::invalid_argument("the MAC target must be positive and below the model's " + std::to_string(full));
+  const Budget budget{p.target_macs, p.target_outputs};
   if (p.batch < 2 && p.relation > 0) throw std::invalid_argument("relation distillation needs a batch of 2 or more");
   const models::InputSpec spec = g.input_spec();
   if (!p.inputs && spec.kind == models::InputSpec::Kind::Image)
@@ -219,9 +220,10 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
     r.steps = step + 1;
     if (step % 10 == 9 || step + 1 == p.max_steps) {
       r.kept = net.kept(p.threshold);
-      r.macs = cost.macs(models::widths_after(channel_groups, r.kept));
+      const auto widths = models::widths_after(channel_groups, r.kept);
+      r.macs = cost.macs(widths);
       if (p.on_progress) p.on_progress(r.steps, r.macs, loss.item<double>(), net.scores());
-      if (r.macs <= p.target_macs) {
+      if (cost.fits(widths, budget)) {
         r.reached = true;
         break;
       }
@@ -230,12 +232,13 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
   }
   r.kept = net.kept(p.threshold);
   if (r.reached) {
-    r.kept = fill_budget(cost, channel_groups, r.kept, before, p.target_macs);
+    r.kept = fill_budget(cost, channel_groups, r.kept, before, budget);
     net.restore(before, r.kept);
   }
   net.write(net.weights());
   if (!r.cancelled) recalibrate_batch_norm(g, inputs, p.batch);
   r.macs = cost.macs(models::widths_after(channel_groups, r.kept));
+  r.outputs = cost.outputs(models::widths_after(channel_groups, r.kept));
   r.scores = net.scores();
   g.module().train(was_training);
   return r;

@@ -1,5 +1,6 @@
 // A pruning plan: the scores a method gave, the selection made from them, and the kept indices; saved as scores.json.
 #pragma once
+#include "core/prune/mac_model.h"
 #include "core/prune/selection.h"
 
 namespace gs::prune {
@@ -32,5 +33,9 @@ void check_plan_fits(const Plan& plan, models::Generator& g);
 // Parameters and MACs of `g` once narrowed to `kept` (built at the new widths, not sliced: cheap enough for a slider).
 models::CostReport cost_after(models::Generator& g, const models::KeptChannels& kept,
                               models::MacConvention convention = models::MacConvention::TransposedByOutput);
+
+// What the uniform cut at `sparsity` costs in MACs and (when `outputs`) values written: the budget learned methods
+// are held to, so that they compare with the scorers' students at equal cost.
+Budget uniform_budget(models::Generator& g, double sparsity, bool outputs = true);
 
 } // namespace gs::prune

@@ -7,6 +7,7 @@
 #include "core/data/dataset.h"
 #include "core/io/png.h"
 #include "core/log.h"
+#include "core/models/channel_ops.h"
 #include "core/models/registry.h"
 #include "core/models/state_loading.h"
 
@@ -33,17 +34,26 @@ struct Trainer {
   at::Tensor fixed_z;       // latents, or pix2pix's input images
   at::Tensor fixed_targets; // pix2pix: the targets of those inputs
   bool paired = false;
-  models::Model reverse; // cyclegan: the B->A generator and the discriminator of A images
+  models::Model reverse;                  // cyclegan: the B->A generator and the discriminator of A images
+  std::unique_ptr<models::Generator> ema; // the generator's moving average (ema_kimg > 0)
   int64_t step = 0;
 
   std::string state_path() const { return p.out + ".state"; }
 
   void save() {
-    models::save_model(p.out, model);
+    if (ema) std::swap(model.generator, ema); // the model file holds the average
+    try {
+      models::save_model(p.out, model);
+    } catch (...) {
+      if (ema) std::swap(model.generator, ema);
+      throw;
+    }
+    if (ema) std::swap(model.generator, ema);
     torch::serialize::OutputArchive a;
     write_progress(a, step, rng);
     write_modules(a, "g.", model.generator->module());
     write_modules(a, "d.", model.discriminator->module());
+    if (ema) write_modules(a, "ge.", ema->module());
     if (reverse.generator) {
       models::save_model(reverse_model_path(p.out), reverse);
       write_modules(a, "gb.", reverse.generator->module());
@@ -66,6 +76,7 @@ struct Trainer {
     step = read_progress(a, rng);
     read_modules(a, "g.", model.generator->module());
     read_modules(a, "d.", model.discriminator->module());
+    if (ema) read_modules(a, "ge.", ema->module());
     if (reverse.generator) {
       read_modules(a, "gb.", reverse.generator->module());
       read_modules(a, "db.", reverse.discriminator->module());
@@ -80,10 +91,10 @@ struct Trainer {
   void write_samples() {
     if (p.samples_dir.empty()) return;
     torch::NoGradGuard no_grad;
-    auto& g = *model.generator;
+    auto& g = ema ? *ema : *model.generator;
     g.module().eval();
     at::Tensor images = g.forward(fixed_z.to(device)).cpu();
-    g.module().train();
+    if (!ema) g.module().train();
     int64_t columns = 8;
     if (reverse.generator) { // input | translation | translated back
       reverse.generator->module().eval();
@@ -196,7 +207,20 @@ struct Trainer {
     loss_g.backward();
     opt_g->step();
     losses.g = loss_g.item<double>();
+    if (ema) accumulate_ema(b);
     return losses;
+  }
+
+  // ema <- beta ema + (1 - beta) g with beta = 0.5^(batch / half-life), as upstream StyleGAN2's accumulate();
+  // buffers (batch-norm statistics) are copied.
+  void accumulate_ema(int64_t batch) {
+    torch::NoGradGuard no_grad;
+    const double beta = std::pow(0.5, static_cast<double>(batch) / (p.ema_kimg * 1000.0));
+    const auto target = ema->module().named_parameters(true), source = model.generator->module().named_parameters(true);
+    for (const auto& item : source) target[item.key()].lerp_(item.value(), 1.0 - beta);
+    const auto target_buffers = ema->module().named_buffers(true);
+    for (const auto& item : model.generator->module().named_buffers(true))
+      target_buffers[item.key()].copy_(item.value());
   }
 };
 
@@ -223,6 +247,7 @@ PretrainParams default_params(models::Arch arch, int64_t size, int64_t channels)
     p.beta1 = 0;
     p.beta2 = 0.99;
     p.batch = 32;
+    p.ema_kimg = 10;
     break;
   case models::Arch::Pix2Pix: { // upstream's U-Net and 70x70 PatchGAN, narrower for small data
     int64_t downs = 0;
@@ -249,6 +274,7 @@ std::string reverse_model_path(const std::string& out) {
 
 PretrainResult pretrain(const PretrainParams& p) {
   if (p.steps < 1 || p.batch < 1) throw std::invalid_argument("steps and batch must be positive");
+  if (p.ema_kimg < 0) throw std::invalid_argument("the EMA half-life must be >= 0");
   check_writable(p.out);
   if (!p.samples_dir.empty()) fs::create_directories(p.samples_dir);
   if (p.deterministic) make_deterministic();
@@ -292,6 +318,12 @@ PretrainResult pretrain(const PretrainParams& p) {
   d.module().to(t.device);
   g.module().train();
   d.module().train();
+  if (p.ema_kimg > 0 && !t.paired) {
+    t.ema = models::clone(g);
+    t.ema->module().to(t.device);
+    t.ema->module().eval();
+    for (auto& q : t.ema->module().parameters(true)) q.requires_grad_(false);
+  }
   const torch::optim::AdamOptions adam = torch::optim::AdamOptions(p.lr).betas({p.beta1, p.beta2});
   auto both = [&](torch::nn::Module& first, torch::nn::Module* second) {
     std::vector<at::Tensor> params = first.parameters();

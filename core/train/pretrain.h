@@ -28,7 +28,11 @@ struct PretrainParams {
   int64_t batch = 64;
   double lr = 2e-4; // Adam, both networks
   double beta1 = 0.5, beta2 = 0.999;
-  double r1_gamma = 10;   // StyleGAN2 only, applied lazily every 16 steps
+  double r1_gamma = 10; // StyleGAN2 only, applied lazily every 16 steps
+  // Unconditional models: half-life, in thousands of images, of a moving average of the generator's weights (0:
+  // none). With one, the model file and the sample grids hold the average, like upstream StyleGAN2's g_ema, whose
+  // 10 is the StyleGAN2 default here; the raw generator stays in OUT.state.
+  double ema_kimg = 0;
   double l1_weight = 100; // pix2pix only: weight of L1 to the target beside the conditional GAN loss
   double cycle_weight = 10, identity_weight = 0.5; // cyclegan only: lambda_A = lambda_B and lambda_identity
   uint64_t seed = 0;

@@ -251,10 +251,12 @@ private Q_SLOTS:
     jobs::CompressConfig c = tiny_job(dir, 4);
     c.method = "coronet";
     c.learn.max_steps = 400;
+    c.learn.output_budget = true;
     const std::string run = dir.filePath("run").toStdString();
     const auto learned = learn_then_stop(c, run);
     QCOMPARE(learned.size(), size_t{1});
     QVERIFY(learned[0]["macs"].get<int64_t>() <= learned[0]["target_macs"].get<int64_t>());
+    QVERIFY(learned[0]["outputs"].get<int64_t>() <= learned[0]["target_outputs"].get<int64_t>());
     QVERIFY(fs::exists(run + "/checkpoints/pruned.pt"));
     QVERIFY(!jobs::run_compress(c, run, true).cancelled);
     QCOMPARE(events_of(run, "learned").size(), size_t{1}); // not learned again

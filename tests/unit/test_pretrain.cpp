@@ -88,6 +88,40 @@ private Q_SLOTS:
                                test::generator_weights(dir.filePath("c.pt").toStdString())));
   }
 
+  // The generator's moving average: a vanishing half-life is the raw generator, an endless one the initial weights;
+  // the model file holds the average and resuming restores it exactly.
+  void the_moving_average_is_saved_and_resumes() {
+    QTemporaryDir dir;
+    auto with_ema = [&](const std::string& out, int64_t steps, double kimg) {
+      train::PretrainParams p = tiny(dir, out, steps);
+      p.ema_kimg = kimg;
+      return p;
+    };
+    auto weights = [&](const char* name) { return test::generator_weights(dir.filePath(name).toStdString()); };
+    train::pretrain(tiny(dir, "raw.pt", 5));
+    train::pretrain(with_ema("instant.pt", 5, 1e-9));
+    QVERIFY(test::same_tensors(weights("raw.pt"), weights("instant.pt")));
+
+    train::pretrain(with_ema("frozen.pt", 5, 1e9));
+    torch::manual_seed(0);
+    const train::PretrainParams p = tiny(dir, "unused.pt", 1);
+    models::Model fresh = models::build_model(models::Arch::DCGAN, p.generator_options, p.discriminator_options);
+    const models::TensorMap frozen = weights("frozen.pt"), raw = weights("raw.pt");
+    for (const auto& item : fresh.generator->module().named_parameters(true)) {
+      QVERIFY(torch::allclose(frozen.at(item.key()), item.value(), 0, 1e-6));
+      QVERIFY(!torch::allclose(raw.at(item.key()), item.value(), 0, 1e-6));
+    }
+
+    train::pretrain(with_ema("whole.pt", 5, 0.02));
+    train::pretrain(with_ema("split.pt", 3, 0.02));
+    train::PretrainParams more = with_ema("split.pt", 5, 0.02);
+    more.resume = true;
+    train::pretrain(more);
+    QVERIFY(test::same_tensors(weights("whole.pt"), weights("split.pt")));
+    QVERIFY(!test::same_tensors(weights("whole.pt"), weights("raw.pt")));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, train::pretrain(with_ema("bad.pt", 1, -1)));
+  }
+
   void abort_stops_within_one_step_and_saves() {
     QTemporaryDir dir;
     train::PretrainParams p = tiny(dir, "m.pt", 50);

@@ -300,6 +300,7 @@ private Q_SLOTS:
       models::copy_state(teacher.generator->module(), work.generator->module());
       prune::HypernetParams p;
       p.target_macs = teacher.generator->cost().macs / 2;
+      p.target_outputs = prune::uniform_budget(*teacher.generator, 0.4).outputs;
       p.max_steps = 400;
       p.batch = 4;
       if (arch == models::Arch::Pix2Pix) p.inputs = random_images(3, 32);
@@ -311,11 +312,13 @@ private Q_SLOTS:
       };
       const prune::HypernetResult r = prune::hypernet_prune(*work.generator, *teacher.generator, p);
       QVERIFY2(r.reached, models::arch_name(arch));
-      QVERIFY(r.macs <= p.target_macs);
-      QVERIFY2(r.macs > p.target_macs * 8 / 10, "channels are added back up to the budget");
+      QVERIFY(r.macs <= p.target_macs && r.outputs <= p.target_outputs);
+      QVERIFY2(r.macs > p.target_macs * 8 / 10 || r.outputs > p.target_outputs * 9 / 10,
+               "channels are added back up to the budget");
       QVERIFY(calls > 0);
       const auto small = models::slice(*work.generator, r.kept);
       QCOMPARE(small->cost().macs, r.macs);
+      QCOMPARE(small->cost().outputs, r.outputs);
       for (const auto& [group, kept] : r.kept) QVERIFY(!kept.empty());
     }
     models::Model t = tiny(models::Arch::DCGAN), w = tiny(models::Arch::DCGAN);
