@@ -21,7 +21,7 @@ for m in $MODELS; do
     "$CLI" generate --model "$OUT/dcgan-fashion-mnist.pt" --n 64 --seed 0 --grid docs/demo/dcgan-fashion-mnist.png
     ;;
   stylegan2)
-    "$CLI" pretrain --arch stylegan2 --data fashion-mnist --size 32 --steps 2000 --batch 16 --seed 1 \
+    "$CLI" pretrain --arch stylegan2 --data fashion-mnist --size 32 --steps 3000 --batch 16 --seed 1 \
       --options '{"style_dim": 64, "n_mlp": 2, "widths": {"input": 64, "conv1": 64, "convs.0": 64, "convs.1": 64,
                   "convs.2": 32, "convs.3": 32, "convs.4": 32, "convs.5": 32}}' \
       --d-options '{"widths": {"4": 64, "8": 64, "16": 32, "32": 32}}' --deterministic \
