@@ -22,6 +22,20 @@ LayerCost linear_cost(std::string layer, int64_t in, int64_t out, bool bias) {
   return {std::move(layer), in * out + (bias ? out : 0), in * out, out};
 }
 
+std::vector<LayerCost> strided_discriminator_cost(const std::vector<std::string>& names, int64_t in,
+                                                  const std::vector<int64_t>& widths, int64_t size, bool bias,
+                                                  const std::string& head) {
+  std::vector<LayerCost> layers;
+  int64_t side = size;
+  for (size_t i = 0; i < widths.size(); ++i) {
+    side /= 2;
+    layers.push_back(conv2d_cost(names[i], in, widths[i], 4, side, side, bias));
+    in = widths[i];
+  }
+  layers.push_back(conv2d_cost(head, in, 1, 4, side - 3, side - 3, bias));
+  return layers;
+}
+
 CostReport make_cost_report(std::vector<LayerCost> layers, const torch::nn::Module& module) {
   CostReport r;
   r.layers = std::move(layers);

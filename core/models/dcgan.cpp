@@ -215,16 +215,9 @@ public:
     return make_dcgan_discriminator(options_with_widths(options(), widths));
   }
   CostReport cost(int64_t size) const override {
-    std::vector<LayerCost> layers;
-    int64_t in = c_.nc, side = size;
-    for (size_t i = 0; i < c_.widths.size(); ++i) {
-      side /= 2;
-      layers.push_back(conv2d_cost(c_.names[i], in, c_.widths[i], 4, side, side, false));
-      in = c_.widths[i];
-    }
-    layers.push_back(
-        conv2d_cost(layer(3 * static_cast<int64_t>(c_.widths.size()) - 1), in, 1, 4, side - 3, side - 3, false));
-    return make_cost_report(std::move(layers), *root_);
+    return make_cost_report(strided_discriminator_cost(c_.names, c_.nc, c_.widths, size, false,
+                                                       layer(3 * static_cast<int64_t>(c_.widths.size()) - 1)),
+                            *root_);
   }
 
 private:

@@ -295,15 +295,9 @@ public:
     return make_ssd_discriminator(options_with_widths(options(), widths));
   }
   CostReport cost(int64_t size) const override {
-    std::vector<LayerCost> layers;
-    int64_t in = c_.nc, side = size;
-    for (size_t i = 0; i < c_.widths.size(); ++i) {
-      side /= 2;
-      layers.push_back(conv2d_cost(disc_group(i), in, c_.widths[i], 4, side, side, true));
-      in = c_.widths[i];
-    }
-    layers.push_back(conv2d_cost("final", in, 1, 4, side - 3, side - 3, true));
-    return make_cost_report(std::move(layers), *root_);
+    std::vector<std::string> names;
+    for (size_t i = 0; i < c_.widths.size(); ++i) names.push_back(disc_group(i));
+    return make_cost_report(strided_discriminator_cost(names, c_.nc, c_.widths, size, true, "final"), *root_);
   }
 
 private:
