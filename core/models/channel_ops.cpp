@@ -23,6 +23,15 @@ std::string shape_text(at::IntArrayRef s) {
   return out + "]";
 }
 
+// The indices along `slot`'s axis that the channels of `width` not in `keep` occupy.
+std::vector<int64_t> removed_indices(const ChannelSlot& slot, int64_t width, const std::set<int64_t>& keep) {
+  std::vector<int64_t> out;
+  for (int64_t c = 0; c < width; ++c)
+    if (!keep.count(c))
+      for (int64_t j = 0; j < slot.block; ++j) out.push_back(slot.offset + c * slot.block + j);
+  return out;
+}
+
 // For every (tensor, dim) touched by a pruned group: the indices along that dim that survive.
 using Survivors = std::map<std::pair<std::string, int64_t>, std::vector<int64_t>>;
 
@@ -39,10 +48,8 @@ Survivors survivors(const std::vector<ChannelGroup>& groups, const KeptChannels&
       if (slot.dim >= it->second.dim() || slot.offset + g.width * slot.block > it->second.size(slot.dim))
         throw ModelError("channel group '" + g.name + "' does not fit tensor '" + slot.tensor + "' of shape " +
                          shape_text(it->second.sizes()));
-      auto& r = removed[{slot.tensor, slot.dim}];
-      for (int64_t c = 0; c < g.width; ++c)
-        if (!keep.count(c))
-          for (int64_t j = 0; j < slot.block; ++j) r.insert(slot.offset + c * slot.block + j);
+      const std::vector<int64_t> gone = removed_indices(slot, g.width, keep);
+      removed[{slot.tensor, slot.dim}].insert(gone.begin(), gone.end());
     }
   }
   Survivors out;
@@ -112,10 +119,7 @@ void mask_module(torch::nn::Module& full, const std::vector<ChannelGroup>& group
     const ChannelGroup& g = find_group(groups, name);
     const std::set<int64_t> keep(indices.begin(), indices.end());
     for (const auto& slot : g.slots) {
-      std::vector<int64_t> pruned;
-      for (int64_t c = 0; c < g.width; ++c)
-        if (!keep.count(c))
-          for (int64_t j = 0; j < slot.block; ++j) pruned.push_back(slot.offset + c * slot.block + j);
+      const std::vector<int64_t> pruned = removed_indices(slot, g.width, keep);
       if (pruned.empty()) continue;
       at::Tensor& t = tensors.at(slot.tensor);
       t.index_fill_(slot.dim, torch::tensor(pruned, torch::kLong).to(t.device()), 0);
