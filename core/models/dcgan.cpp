@@ -4,6 +4,7 @@
 
 #include "core/models/cost.h"
 #include "core/models/norm_layers.h"
+#include "core/models/transposed_conv.h"
 
 #include <torch/torch.h>
 
@@ -104,12 +105,12 @@ public:
 
   at::Tensor forward(const at::Tensor& input, const GenerateOptions&) override {
     at::Tensor x = input.reshape({input.size(0), c_.nz, 1, 1});
-    if (!tapping()) return main_->forward(x);
     // Conv, norm, ReLU per hidden layer: group main.<conv index> is complete after its ReLU.
     size_t i = 0;
     for (auto& layer : *main_) {
-      x = layer.forward(x);
-      if (i % 3 == 2 && i / 3 < c_.widths.size()) tap("main." + std::to_string(i - 2), x);
+      auto* conv = layer.ptr()->as<torch::nn::ConvTranspose2d>();
+      x = conv ? transposed_conv(*conv, x) : layer.forward(x);
+      if (i % 3 == 2 && i / 3 < c_.widths.size() && tapping()) tap("main." + std::to_string(i - 2), x);
       ++i;
     }
     return x;

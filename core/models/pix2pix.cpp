@@ -5,6 +5,7 @@
 #include "core/models/cost.h"
 #include "core/models/norm_layers.h"
 #include "core/models/patchgan.h"
+#include "core/models/transposed_conv.h"
 
 #include <torch/torch.h>
 
@@ -90,14 +91,14 @@ struct UnetBlockImpl : torch::nn::Module {
     if (outermost) {
       const at::Tensor d = down->forward(x);
       tap(down_group, d);
-      return torch::tanh(up->forward(torch::relu(sub->forward(d))));
+      return torch::tanh(transposed_conv(*up, torch::relu(sub->forward(d))));
     }
     const at::Tensor xa = F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2));
     at::Tensor d = down->forward(xa);
     if (!innermost) d = down_norm.forward(d);
     tap(down_group, d);
     const at::Tensor s = innermost ? d : sub->forward(d);
-    at::Tensor u = up_norm.forward(up->forward(torch::relu(s)));
+    at::Tensor u = up_norm.forward(transposed_conv(*up, torch::relu(s)));
     tap(up_group, u);
     if (dropout > 0) u = F::dropout(u, F::DropoutFuncOptions().p(dropout).training(is_training()));
     return torch::cat({xa, u}, 1);

@@ -4,6 +4,7 @@
 
 #include "core/models/cost.h"
 #include "core/models/norm_layers.h"
+#include "core/models/transposed_conv.h"
 
 #include <torch/torch.h>
 
@@ -96,14 +97,14 @@ public:
     at::Tensor x = const_.expand({w.size(0), -1, -1, -1});
     const size_t hidden = c_.widths.size();
     for (size_t i = 0; i < hidden; ++i) {
-      x = convs_[i]->as<torch::nn::ConvTranspose2d>()->forward(x);
+      x = transposed_conv(*convs_[i]->as<torch::nn::ConvTranspose2d>(), x);
       x = F::instance_norm(x, F::InstanceNormFuncOptions().eps(1e-5));
       const at::Tensor scale = scales_[i]->as<torch::nn::Linear>()->forward(w).unsqueeze(2).unsqueeze(3);
       const at::Tensor bias = biases_[i]->as<torch::nn::Linear>()->forward(w).unsqueeze(2).unsqueeze(3);
       x = torch::relu(scale * x + bias);
       tap(conv_name(i), x);
     }
-    return torch::tanh(convs_[hidden]->as<torch::nn::ConvTranspose2d>()->forward(x));
+    return torch::tanh(transposed_conv(*convs_[hidden]->as<torch::nn::ConvTranspose2d>(), x));
   }
 
   std::optional<std::string> torchscript_forward() const override {

@@ -3,6 +3,7 @@
 #include "core/io/npy.h"
 #include "core/models/channel_ops.h"
 #include "core/models/registry.h"
+#include "core/models/transposed_conv.h"
 #include "model_checks.h"
 
 #include <QTemporaryDir>
@@ -121,6 +122,34 @@ private Q_SLOTS:
     both.discriminator->module().eval();
     QCOMPARE(back.discriminator->forward(x).sizes().vec(), std::vector<int64_t>{2});
     QVERIFY(test::relative_max_diff(back.discriminator->forward(x), both.discriminator->forward(x)) < 1e-6);
+  }
+
+  // The matrix-product route for small inputs gives oneDNN's outputs and gradients: DCGAN's 1×1 first layer, a
+  // stride-2 layer at 4×4, and CycleGAN's 3×3 kernel with output padding and bias; 8×8 stays with oneDNN.
+  void small_input_route_matches_the_convolution() {
+    torch::manual_seed(0);
+    struct Case {
+      int64_t in, out, k, stride, pad, out_pad, size;
+      bool bias, small;
+    };
+    for (const Case c : {Case{7, 5, 4, 1, 0, 0, 1, false, true}, Case{6, 3, 4, 2, 1, 0, 4, false, true},
+                         Case{4, 6, 3, 2, 1, 1, 2, true, true}, Case{5, 4, 4, 2, 1, 0, 8, false, false}}) {
+      torch::nn::ConvTranspose2d conv(torch::nn::ConvTranspose2dOptions(c.in, c.out, c.k)
+                                          .stride(c.stride)
+                                          .padding(c.pad)
+                                          .output_padding(c.out_pad)
+                                          .bias(c.bias));
+      const at::Tensor x = torch::randn({3, c.in, c.size, c.size}).requires_grad_(true);
+      QCOMPARE(models::small_input_route(*conv, x), c.small);
+      const at::Tensor g = torch::randn_like(conv->forward(x));
+      const auto grads = [&](const at::Tensor& y) { return torch::autograd::grad({y}, {x, conv->weight}, {g}); };
+      const at::Tensor ours = models::transposed_conv(*conv, x), theirs = conv->forward(x);
+      QCOMPARE(ours.sizes().vec(), theirs.sizes().vec());
+      QVERIFY(test::relative_max_diff(ours, theirs) < 1e-5);
+      const auto a = grads(ours), b = grads(theirs);
+      QVERIFY(test::relative_max_diff(a[0], b[0]) < 1e-5);
+      QVERIFY(test::relative_max_diff(a[1], b[1]) < 1e-5);
+    }
   }
 
   void rejects_bad_options() {
