@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  at::set_num_threads(threads);
+  gs::set_threads(threads);
   std::vector<Case> list;
   for (const auto& c : cases())
     if (c.label.find(only) != std::string::npos) list.push_back(c);

@@ -7,6 +7,7 @@ no-grad forward pass in eval mode, "train" one training step in train mode (answ
 alternates these with its own runs.
 The module definitions are the test fixtures' references of the upstream code (tests/fixtures/models/*.py).
 """
+import ctypes
 import json
 import os
 import sys
@@ -65,9 +66,18 @@ class Case:
         self.opt.step()
 
 
+def set_threads(n):
+    """torch.set_num_threads does not reach OpenBLAS, Debian's BLAS; bench_models sets both, so this does too."""
+    torch.set_num_threads(n)
+    try:
+        ctypes.CDLL("libblas.so.3").openblas_set_num_threads(n)
+    except (OSError, AttributeError):
+        pass
+
+
 def main():
     cases = json.loads(sys.argv[1])
-    torch.set_num_threads(int(sys.argv[2]))
+    set_threads(int(sys.argv[2]))
     current = None
     for line in sys.stdin:
         command = line.split()

@@ -1,14 +1,18 @@
 #!/usr/bin/python3
-"""Why learned width allocations run slower per MAC than uniform ones, measured in Debian's python3-torch.
+"""How speed per MAC cut depends on the widths a method keeps, measured in Debian's python3-torch.
 
 The DCGAN demo's generator (z 100 -> 128 @4x4 -> 64 @8x8 -> 32 @16x16 -> 1 @32x32) built at the widths each method
 chose in the issue-6 evidence runs (scores.json of bench/compress_evidence.sh), timed layer by layer, one thread,
-batch 16, every configuration in turn per round so the machine's load weighs on all alike. MACs in the published
-convention (transposed convolutions by output size), as the evidence table counts them. Last, a least-squares fit of
-every layer's time to its MACs and to the number of values it writes, against MACs alone.
+batch 16, every configuration in turn per round so the machine's load weighs on all alike. glibc's malloc is tuned
+as the app tunes it (core/runtime.cpp: freed memory stays in the heap); --glibc-defaults leaves it alone, and then
+every layer output above malloc's dynamic mmap threshold is faulted in afresh on each call, which made wide layers
+look slow per MAC in an earlier reading (docs/compression.md). MACs in the published convention (transposed
+convolutions by output size), as the evidence table counts them. Last, a least-squares fit of every layer's time to
+its MACs and to the number of values it writes, against MACs alone.
 
-usage: bench/width_latency.py [ROUNDS]
+usage: bench/width_latency.py [ROUNDS] [--glibc-defaults]
 """
+import ctypes
 import statistics
 import sys
 import time
@@ -68,9 +72,22 @@ def fit(ms):
     return out
 
 
+def keep_freed_memory():
+    """What gs::keep_freed_memory() does in the app."""
+    libc = ctypes.CDLL("libc.so.6")
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    libc.mallopt(m_mmap_threshold, 1 << 30)
+    libc.mallopt(m_trim_threshold, 2**31 - 1)
+
+
 def main():
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    defaults = "--glibc-defaults" in sys.argv[1:]
+    args = [a for a in sys.argv[1:] if a != "--glibc-defaults"]
+    if not defaults:
+        keep_freed_memory()
+    rounds = int(args[0]) if args else 30
     torch.set_num_threads(1)
+    ctypes.CDLL("libblas.so.3").openblas_set_num_threads(1)  # torch's setting does not reach OpenBLAS
     torch.manual_seed(0)
     nets = {name: [m.eval() for m in layers(w)] for name, w in CONFIGS}
     times = {name: [[] for _ in range(4)] for name, _ in CONFIGS}
@@ -85,7 +102,9 @@ def main():
                         times[name][i].append(time.perf_counter() - start)
     ms = {name: [statistics.median(t) * 1e3 for t in times[name]] for name, _ in CONFIGS}
     base_t, base_m = sum(ms["teacher"]), sum(macs(CONFIGS[0][1]))
-    print(f"one thread, batch 16, median of {rounds} rounds; per-layer ms for main.0 / main.3 / main.6 / main.9")
+    malloc = "glibc defaults" if defaults else "malloc tuned as in the app"
+    print(f"one thread, batch 16, median of {rounds} rounds, {malloc}; per-layer ms for main.0 / main.3 / main.6 / "
+          "main.9")
     print()
     print("| widths | config | MACs | MAC cut | ms per layer | ms | speed-up | speed-up / MAC cut "
           "| ns per MAC, last layer |")

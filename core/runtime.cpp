@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <dlfcn.h>
+
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -38,10 +40,17 @@ void release_freed_memory() {
 #endif
 }
 
+void set_threads(int threads) {
+  at::set_num_threads(threads);
+  using SetThreads = void (*)(int);
+  static const auto openblas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (openblas) openblas(threads);
+}
+
 int init_runtime() {
   keep_freed_memory();
   const char* env = std::getenv("OMP_NUM_THREADS");
-  if (!env || !*env) at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  if (!env || !*env) set_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   return at::get_num_threads();
 }
 

@@ -8,6 +8,10 @@ namespace gs {
 // effect.
 int init_runtime();
 
+// Sets LibTorch's intra-op threads and those of OpenBLAS (Debian's BLAS, loaded by LibTorch), which LibTorch does not
+// pass its count on to: without this, a "one-thread" run still multiplies matrices on every core.
+void set_threads(int threads);
+
 // LibTorch allocates every CPU tensor with the C library's allocator. glibc hands blocks above its mmap threshold
 // (dynamic, at most 32 MiB) straight to the kernel and unmaps them on free, so every large activation of every
 // forward pass faults its pages in again: the StyleGAN2 demo's benchmark spent more time in the kernel than in

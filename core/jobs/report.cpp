@@ -4,6 +4,7 @@
 #include "core/io/line_chart.h"
 #include "core/io/png.h"
 #include "core/models/cost.h"
+#include "core/runtime.h"
 
 #include <torch/torch.h>
 
@@ -98,10 +99,10 @@ void write_report(RunDirectory& run, const CompressConfig& c, models::Model& tea
   const bool cpu = params.empty() || params.front().device().is_cpu();
   const std::string device = cpu ? "cpu, 1 thread" : params.front().device().str();
   const int threads = at::get_num_threads();
-  if (cpu) at::set_num_threads(1);
+  if (cpu) set_threads(1);
   const auto [t1, s1] = measure_latency_ms(t, s, 1, 20);
   const auto [t16, s16] = measure_latency_ms(t, s, 16, 10);
-  at::set_num_threads(threads);
+  set_threads(threads);
 
   std::ostringstream md;
   md << "# Compression report\n\n"

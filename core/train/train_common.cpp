@@ -3,6 +3,7 @@
 #include "core/io/atomic_file.h"
 #include "core/log.h"
 #include "core/models/state_loading.h"
+#include "core/runtime.h"
 
 #include <torch/torch.h>
 
@@ -93,7 +94,7 @@ c10::Device pick_device(const std::string& device, bool deterministic) {
 }
 
 void make_deterministic() {
-  at::set_num_threads(1);
+  set_threads(1);
   at::globalContext().setDeterministicAlgorithms(true, false);
 }
 

@@ -1,11 +1,15 @@
 // keep_freed_memory(): large blocks come from the heap and stay there for the next forward pass, until
-// release_freed_memory() hands them back.
+// release_freed_memory() hands them back. set_threads(): LibTorch's and OpenBLAS's thread counts move together.
 #include "core/runtime.h"
 
 #include <QtTest>
+#include <torch/torch.h>
+
+#include <dlfcn.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include <malloc.h>
 
@@ -28,6 +32,18 @@ private Q_SLOTS:
     QVERIFY(heap_after_free >= kBlock); // not trimmed: the next block this size reuses these pages
     gs::release_freed_memory();
     QVERIFY(mallinfo2().arena + kBlock / 2 <= heap_after_free);
+  }
+
+  void set_threads_reaches_openblas() {
+    using GetThreads = int (*)();
+    const auto openblas = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    if (!openblas) QSKIP("LibTorch is not using OpenBLAS here");
+    // OpenBLAS caps its count at the cores it found.
+    for (const int n : {1, std::min(2, static_cast<int>(std::thread::hardware_concurrency()))}) {
+      gs::set_threads(n);
+      QCOMPARE(at::get_num_threads(), n);
+      QCOMPARE(openblas(), n);
+    }
   }
 };
 
