@@ -449,6 +449,7 @@ void CompressPage::on_model_ready(const ModelInfo& info) {
   update_selection();
   set_busy(false);
   Q_EMIT status(tr("%1 ready to compress").arg(info.arch));
+  Q_EMIT model_settled();
 }
 
 void CompressPage::set_data(const QString& spec) {
@@ -795,6 +796,7 @@ void CompressPage::on_failed(const QString& what, const QString& message) {
     model_ = {};
     model_summary_->setText(tr("Not a generator this version can compress: %1").arg(message));
     set_busy(false);
+    Q_EMIT model_settled();
     return;
   }
   auto* box = new QMessageBox(QMessageBox::Critical, tr("%1 failed").arg(what), message, QMessageBox::Ok, this);

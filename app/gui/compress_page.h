@@ -66,6 +66,8 @@ public:
 
 Q_SIGNALS:
   void busy_changed(bool busy);
+  // The model set_model() named is recognised (methods and costs shown) or rejected.
+  void model_settled();
   void status(const QString& message);
 
 private:

@@ -91,7 +91,8 @@ void arm_screenshot(gs::gui::MainWindow& window, const QString& path, bool wait_
     });
   };
   if (wait_for_load) {
-    QObject::connect(&window, &gs::gui::MainWindow::checkpoint_loaded, &window, take);
+    // Loaded is not enough: the Compress page recognises the model in the background after it.
+    QObject::connect(&window, &gs::gui::MainWindow::model_settled, &window, take);
     QObject::connect(&window, &gs::gui::MainWindow::checkpoint_failed, &window, take);
   } else {
     take();

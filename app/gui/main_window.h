@@ -48,6 +48,8 @@ public:
 Q_SIGNALS:
   void checkpoint_loaded(const QString& path);
   void checkpoint_failed(const QString& path, const QString& reason);
+  // After checkpoint_loaded: the Compress page has recognised the model or said why it cannot compress it.
+  void model_settled();
 
 protected:
   void closeEvent(QCloseEvent* event) override;

@@ -130,9 +130,14 @@ private Q_SLOTS:
     for (QAction* a : demos->actions()) names << a->text();
     QVERIFY2(names.contains(QStringLiteral("dcgan-fashion-mnist.pt")), qPrintable(names.join(", ")));
     QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
+    QSignalSpy settled(&window, &MainWindow::model_settled);
     demos->actions().at(names.indexOf(QStringLiteral("dcgan-fashion-mnist.pt")))->trigger();
     QVERIFY(loaded.wait(load_timeout_ms));
     QVERIFY(loaded.takeFirst().at(0).toString().endsWith(QStringLiteral("demo/dcgan-fashion-mnist.pt")));
+    // The Compress page has recognised it once model_settled arrives (what --screenshot waits for).
+    QVERIFY(settled.count() == 1 || settled.wait(load_timeout_ms));
+    const QString summary = window.findChild<QLabel*>(QStringLiteral("modelSummary"))->text();
+    QVERIFY2(summary.startsWith(QStringLiteral("dcgan")), qPrintable(summary));
   }
 
   void opening_fills_tensor_table() {
