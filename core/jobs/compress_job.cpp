@@ -293,8 +293,7 @@ private:
   prune::HypernetParams hypernet_params(const prune::Budget& target) {
     models::Generator& t = *teacher_.generator;
     prune::HypernetParams hp;
-    hp.target_macs = target.macs;
-    hp.target_outputs = target.outputs;
+    hp.target = target;
     hp.max_steps = c_.learn.max_steps;
     hp.batch = std::max<int64_t>(2, c_.batch);
     hp.lr = c_.learn.lr;
@@ -317,8 +316,7 @@ private:
   prune::AgentParams agent_params(const prune::Budget& target) {
     const auto& l = c_.learn;
     prune::AgentParams ap;
-    ap.target_macs = target.macs;
-    ap.target_outputs = target.outputs;
+    ap.target = target;
     ap.prune_discriminator = l.prune_discriminator;
     ap.max_steps = l.max_steps;
     ap.min_steps = l.min_steps;

@@ -200,10 +200,10 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   std::unique_ptr<models::Generator> work = models::clone(teacher);
   const auto g_groups = work->channel_groups();
   const MacModel g_cost(work->cost(), g_groups, named_tensors(work->module()));
-  if (p.target_macs <= 0 || p.target_macs >= g_cost.full())
+  if (p.target.macs <= 0 || p.target.macs >= g_cost.full())
     throw std::invalid_argument("the MAC target must be positive and below the model's " +
                                 std::to_string(g_cost.full()));
-  const Budget g_budget{p.target_macs, p.target_outputs};
+  const Budget& g_budget = p.target;
   Budget d_budget;
 
   AgentResult r;
@@ -304,7 +304,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
     if (step == 0 && prune_d) {
       const models::CostReport dc = d.cost(t.size(2));
       d_cost = MacModel(dc, d_groups, named_tensors(d.module()));
-      if (d_share < 0) d_share = static_cast<double>(p.target_macs) / static_cast<double>(g_cost.full());
+      if (d_share < 0) d_share = static_cast<double>(p.target.macs) / static_cast<double>(g_cost.full());
       r.d_target = static_cast<int64_t>(d_share * static_cast<double>(d_cost.full()));
       d_budget.macs = r.d_target;
     }

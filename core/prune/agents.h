@@ -11,6 +11,7 @@
 // genD masks the discriminator the same way; each agent also reads the other's current kept-width ratios per layer
 // (peer feedback). Budget terms push both mask sets towards their MAC targets; pruning stops when both are met.
 #pragma once
+#include "core/prune/mac_model.h"
 #include "core/prune/scorer.h"
 #include "core/train/objectives.h"
 
@@ -25,8 +26,7 @@ struct AgentProgress {
 };
 
 struct AgentParams {
-  int64_t target_macs = 0;         // generator budget
-  int64_t target_outputs = 0;      // ... and the values its layers may write per sample (0: not limited)
+  Budget target;                   // generator budget (macs > 0 required)
   double d_share = -1;             // discriminator budget as a share of its MACs; < 0: the generator's share
   bool prune_discriminator = true; // false: genG alone against a full discriminator (the baseline)
   int64_t max_steps = 3000;        // at the last step, channels least likely kept go until the budgets hold

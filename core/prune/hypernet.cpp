@@ -154,9 +154,9 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
   const auto channel_groups = g.channel_groups();
   const MacModel cost(g.cost(), channel_groups, named_tensors(g.module()));
   const int64_t full = cost.full();
-  if (p.target_macs <= 0 || p.target_macs >= full)
+  if (p.target.macs <= 0 || p.target.macs >= full)
     throw std::invalid_argument("the MAC target must be positive and below the model's " + std::to_string(full));
-  const Budget budget{p.target_macs, p.target_outputs};
+  const Budget& budget = p.target;
   if (p.batch < 2 && p.relation > 0) throw std::invalid_argument("relation distillation needs a batch of 2 or more");
   const models::InputSpec spec = g.input_spec();
   if (!p.inputs && spec.kind == models::InputSpec::Kind::Image)

@@ -2,14 +2,14 @@
 // a proximal step drives entries of z to exactly zero, and training stops once the generator's MACs (and values
 // written) reach a target.
 #pragma once
+#include "core/prune/mac_model.h"
 #include "core/prune/scorer.h"
 
 namespace gs::prune {
 
 struct HypernetParams {
-  int64_t target_macs = 0;    // stop when the kept channels cost at most this many MACs
-  int64_t target_outputs = 0; // ... and write at most this many values per sample (0: not limited)
-  int64_t max_steps = 3000;   // give up (keeping what was reached) after this many steps
+  Budget target;            // stop when the kept channels cost at most this (macs > 0 required)
+  int64_t max_steps = 3000; // give up (keeping what was reached) after this many steps
   int64_t batch = 8;
   double lr = 1e-3;        // Adam on the hypernetwork and the latent vectors
   double sparsity = 0.5;   // lambda of the proximal step z <- sign(z) max(|z| - lambda lr, 0), growing 1% a step

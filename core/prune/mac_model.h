@@ -6,9 +6,8 @@
 
 namespace gs::prune {
 
-// What a learned method may spend: MACs, and values written by its layers (0: not limited). A layer's time grows with
-// both (docs/compression.md): held to MACs alone, the learned methods kept the high-resolution layers wide and their
-// students ran at under half the speed-up their MAC cut promised.
+// What a learned method may spend: MACs, and the values its layers write per sample (0: not limited; only with
+// learn.output_budget, which measurably bought no speed per MAC on the DCGAN demo: docs/compression.md).
 struct Budget {
   int64_t macs = 0;
   int64_t outputs = 0;

@@ -66,7 +66,7 @@ prune::InputSource random_images(int64_t channels, int64_t size) {
 
 prune::AgentParams quick(models::Generator& g, double share) {
   prune::AgentParams p;
-  p.target_macs = static_cast<int64_t>(static_cast<double>(g.cost().macs) * share);
+  p.target.macs = static_cast<int64_t>(static_cast<double>(g.cost().macs) * share);
   p.max_steps = 600;
   p.min_steps = 30;
   p.batch = 8;
@@ -168,18 +168,18 @@ private Q_SLOTS:
       auto d = models::clone(*m.discriminator);
       prune::AgentParams p = quick(*m.generator, 0.5);
       if (arch == models::Arch::StyleGAN2) p.neighbours = 2; // its minibatch deviation takes pairs in fours
-      p.target_outputs = prune::uniform_budget(*m.generator, 0.5).outputs; // tighter than the MAC target here
+      p.target.outputs = prune::uniform_budget(*m.generator, 0.5).outputs; // tighter than the MAC target here
       std::vector<prune::AgentProgress> progress;
       p.on_progress = [&](const prune::AgentProgress& pr) { progress.push_back(pr); };
       const at::Tensor before = prune::named_tensors(m.generator->module()).begin()->second.clone();
       const prune::AgentResult r = prune::agent_prune(*m.generator, *m.discriminator, *d, p);
       qInfo("%s: %lld steps, G %lld / %lld MACs, %lld / %lld values, D %lld / %lld", models::arch_name(arch),
-            (long long)r.steps, (long long)r.g_macs, (long long)p.target_macs, (long long)r.g_outputs,
-            (long long)p.target_outputs, (long long)r.d_macs, (long long)r.d_target);
+            (long long)r.steps, (long long)r.g_macs, (long long)p.target.macs, (long long)r.g_outputs,
+            (long long)p.target.outputs, (long long)r.d_macs, (long long)r.d_target);
       QVERIFY2(r.reached, models::arch_name(arch));
-      QVERIFY(r.g_macs <= p.target_macs);
-      QVERIFY(r.g_outputs <= p.target_outputs);
-      QVERIFY2(r.g_macs > p.target_macs * 8 / 10 || r.g_outputs > p.target_outputs * 9 / 10,
+      QVERIFY(r.g_macs <= p.target.macs);
+      QVERIFY(r.g_outputs <= p.target.outputs);
+      QVERIFY2(r.g_macs > p.target.macs * 8 / 10 || r.g_outputs > p.target.outputs * 9 / 10,
                "channels are added back up to the budget");
       QCOMPARE(models::slice(*m.generator, r.kept)->cost().macs, r.g_macs);
       QCOMPARE(models::slice(*m.generator, r.kept)->cost().outputs, r.g_outputs);
@@ -212,7 +212,7 @@ private Q_SLOTS:
     const prune::AgentResult rs = prune::agent_prune(*s.generator, *s.discriminator, *copy.discriminator, q);
     QCOMPARE(rs.steps, int64_t{20});
     QVERIFY(!rs.reached);
-    QVERIFY(rs.g_macs <= q.target_macs);
+    QVERIFY(rs.g_macs <= q.target.macs);
     QCOMPARE(models::slice(*s.generator, rs.kept)->cost().macs, rs.g_macs);
     QVERIFY(!rs.d_kept.empty() && rs.d_macs <= rs.d_target);
     QCOMPARE(models::slice(*copy.discriminator, rs.d_kept)->cost(32).macs, rs.d_macs);

@@ -299,8 +299,8 @@ private Q_SLOTS:
       models::Model teacher = tiny(arch), work = tiny(arch);
       models::copy_state(teacher.generator->module(), work.generator->module());
       prune::HypernetParams p;
-      p.target_macs = teacher.generator->cost().macs / 2;
-      p.target_outputs = prune::uniform_budget(*teacher.generator, 0.4).outputs;
+      p.target.macs = teacher.generator->cost().macs / 2;
+      p.target.outputs = prune::uniform_budget(*teacher.generator, 0.4).outputs;
       p.max_steps = 400;
       p.batch = 4;
       if (arch == models::Arch::Pix2Pix) p.inputs = random_images(3, 32);
@@ -312,8 +312,8 @@ private Q_SLOTS:
       };
       const prune::HypernetResult r = prune::hypernet_prune(*work.generator, *teacher.generator, p);
       QVERIFY2(r.reached, models::arch_name(arch));
-      QVERIFY(r.macs <= p.target_macs && r.outputs <= p.target_outputs);
-      QVERIFY2(r.macs > p.target_macs * 8 / 10 || r.outputs > p.target_outputs * 9 / 10,
+      QVERIFY(r.macs <= p.target.macs && r.outputs <= p.target.outputs);
+      QVERIFY2(r.macs > p.target.macs * 8 / 10 || r.outputs > p.target.outputs * 9 / 10,
                "channels are added back up to the budget");
       QVERIFY(calls > 0);
       const auto small = models::slice(*work.generator, r.kept);
@@ -323,11 +323,11 @@ private Q_SLOTS:
     }
     models::Model t = tiny(models::Arch::DCGAN), w = tiny(models::Arch::DCGAN);
     prune::HypernetParams bad;
-    bad.target_macs = t.generator->cost().macs;
+    bad.target.macs = t.generator->cost().macs;
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, prune::hypernet_prune(*w.generator, *t.generator, bad));
     std::atomic<bool> stop{true};
     prune::HypernetParams stopped;
-    stopped.target_macs = 10;
+    stopped.target.macs = 10;
     stopped.abort = &stop;
     QVERIFY(prune::hypernet_prune(*w.generator, *t.generator, stopped).cancelled);
   }
