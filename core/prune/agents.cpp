@@ -275,11 +275,16 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   double sum_d = 0, sum_adv = 0, sum_kernel = 0;
   int64_t since = 0;
   ChannelScores last_g_keep, last_d_keep;
+  std::map<std::string, int64_t> g_widths; // of r.kept
+  auto count_g = [&] {
+    g_widths = models::widths_after(g_groups, r.kept);
+    r.g_macs = g_cost.macs(g_widths);
+    r.g_outputs = g_cost.outputs(g_widths);
+  };
   // The hard masks of these logits (D's empty when it is not pruned or not drawn yet), their MACs and probabilities.
   auto read_masks = [&](const std::vector<at::Tensor>& gl, const std::vector<at::Tensor>& dl) {
     r.kept = hard_kept(g_groups, gl);
-    r.g_macs = g_cost.macs(models::widths_after(g_groups, r.kept));
-    r.g_outputs = g_cost.outputs(models::widths_after(g_groups, r.kept));
+    count_g();
     last_g_keep = probabilities(g_groups, gl);
     if (!prune_d || dl.empty()) return;
     r.d_kept = hard_kept(d_groups, dl);
@@ -372,7 +377,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
       sum_d = sum_adv = sum_kernel = 0;
       since = 0;
       if (p.on_progress) p.on_progress(pr);
-      const bool g_fits = g_cost.fits(models::widths_after(g_groups, r.kept), g_budget);
+      const bool g_fits = g_cost.fits(g_widths, g_budget);
       if (!g_fits) {
         g_pressure *= 1.1;
         g_aim = std::max(0.5, g_aim - 0.01);
@@ -400,8 +405,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   }
   if (!r.cancelled) {
     r.kept = fill_budget(g_cost, g_groups, r.kept, r.scores, g_budget);
-    r.g_macs = g_cost.macs(models::widths_after(g_groups, r.kept));
-    r.g_outputs = g_cost.outputs(models::widths_after(g_groups, r.kept));
+    count_g();
     if (prune_d) {
       r.d_kept = fill_budget(d_cost, d_groups, r.d_kept, r.d_scores, d_budget);
       r.d_macs = d_cost.macs(models::widths_after(d_groups, r.d_kept));

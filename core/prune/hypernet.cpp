@@ -237,8 +237,9 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
   }
   net.write(net.weights());
   if (!r.cancelled) recalibrate_batch_norm(g, inputs, p.batch);
-  r.macs = cost.macs(models::widths_after(channel_groups, r.kept));
-  r.outputs = cost.outputs(models::widths_after(channel_groups, r.kept));
+  const auto widths = models::widths_after(channel_groups, r.kept);
+  r.macs = cost.macs(widths);
+  r.outputs = cost.outputs(widths);
   r.scores = net.scores();
   g.module().train(was_training);
   return r;
