@@ -1,4 +1,5 @@
-// Every weight that produces or reads a channel group's channels is generated as W = (A e) * prod_g z_g, with A e
+// Every weight that produces or reads a channel group's channels is generated as W = (A e) * prod_g z_g / rms(z_g),
+// with A e
 // (a learned embedding e of size 8 projected per weight element) initialised to the teacher's weights and z_g one
 // latent entry per channel, broadcast along the slot's axis. Zeroing z_g[c] therefore zeroes output channel c and
 // the matching inputs of every consumer: the pruned network is exactly the network with those channels removed.
@@ -10,6 +11,7 @@
 #include "core/prune/gating.h"
 #include "core/prune/gradient_scorers.h"
 #include "core/prune/mac_model.h"
+#include "core/prune/weight_scale.h"
 #include "core/train/objectives.h"
 
 #include <torch/torch.h>
@@ -62,11 +64,19 @@ public:
   }
 
   // The weights with the current z, as autograd expressions of A, e and z.
+  // Each group's gates are its z over their root mean square: z sets which channels matter and how much relative to
+  // the others, not the weights' overall scale (the divisor is held constant in the gradient, so the loss still
+  // resists the shrinking of the channels it needs, as it did before). Gating by z itself let the proximal step, which
+  // shrinks every entry alike, shrink the generated weights with it (every weight carries the z of its outputs and of
+  // its inputs), down to a hundredth of the teacher's at the end, and layers without a norm behind them went dim with
+  // it.
   std::vector<at::Tensor> weights() const {
+    std::vector<at::Tensor> gates;
+    for (const auto& z : z_) gates.push_back(z / z.detach().pow(2).mean().sqrt().clamp_min(1e-12));
     std::vector<at::Tensor> out;
     for (const auto& w : generated_) {
       at::Tensor t = w.a.mm(w.e.unsqueeze(1)).view(w.param.sizes());
-      for (const Gate& gate : w.gates) t = gate_along(t, z_[gate.group], gate.dim, gate.offset);
+      for (const Gate& gate : w.gates) t = gate_along(t, gates[gate.group], gate.dim, gate.offset);
       out.push_back(t);
     }
     return out;
@@ -237,6 +247,11 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
   }
   net.write(net.weights());
   if (!r.cancelled) recalibrate_batch_norm(g, inputs, p.batch);
+  // The proximal step leaves every z well below 1, and a weight carries the z of its outputs and of its inputs: the
+  // generated weights come out 10-100x smaller than the teacher's. Behind a batch norm that scale changes nothing in
+  // the forward pass, but fine-tuning's Adam moves each weight by about its learning rate whatever its size and would
+  // overwrite such weights within a few steps; give them the teacher's scale back.
+  match_weight_scale(g, teacher);
   const auto widths = models::widths_after(channel_groups, r.kept);
   r.macs = cost.macs(widths);
   r.outputs = cost.outputs(widths);

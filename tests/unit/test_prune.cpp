@@ -5,6 +5,7 @@
 #include "core/models/state_loading.h"
 #include "core/prune/hypernet.h"
 #include "core/prune/plan.h"
+#include "core/prune/weight_scale.h"
 #include "model_checks.h"
 
 #include <QTemporaryDir>
@@ -66,6 +67,31 @@ std::vector<models::ChannelGroup> groups_of(std::initializer_list<std::pair<cons
   std::vector<models::ChannelGroup> out;
   for (const auto& [name, w] : widths) out.push_back({name, w, {}});
   return out;
+}
+
+// Per-channel sum of squares of every producing weight of the groups a batch norm follows, group by group.
+std::vector<at::Tensor> normalised_energies(models::Generator& g) {
+  std::vector<at::Tensor> out;
+  for (const auto& group : g.channel_groups()) {
+    bool normalised = false;
+    for (const auto& slot : group.slots) normalised = normalised || slot.role == models::SlotRole::NormScale;
+    if (!normalised) continue;
+    for (const auto& slot : group.slots)
+      if (slot.role == models::SlotRole::Producer)
+        out.push_back(param(g, slot.tensor).detach().pow(2).transpose(0, slot.dim).reshape({group.width, -1}).sum(1));
+  }
+  return out;
+}
+
+// Channels whose weights are all zero (removed by the gates) are not compared.
+bool energies_match(models::Generator& a, models::Generator& b) {
+  const auto ea = normalised_energies(a), eb = normalised_energies(b);
+  if (ea.empty() || ea.size() != eb.size()) return false;
+  for (size_t i = 0; i < ea.size(); ++i) {
+    const at::Tensor live = ea[i] > 0;
+    if (!at::allclose(ea[i].masked_select(live), eb[i].masked_select(live), 1e-4, 0)) return false;
+  }
+  return true;
 }
 
 } // namespace
@@ -320,6 +346,9 @@ private Q_SLOTS:
       QCOMPARE(small->cost().macs, r.macs);
       QCOMPARE(small->cost().outputs, r.outputs);
       for (const auto& [group, kept] : r.kept) QVERIFY(!kept.empty());
+      if (arch != models::Arch::StyleGAN2)
+        QVERIFY2(energies_match(*work.generator, *teacher.generator),
+                 "the kept channels' weights come out at the teacher's scale");
     }
     models::Model t = tiny(models::Arch::DCGAN), w = tiny(models::Arch::DCGAN);
     prune::HypernetParams bad;
@@ -330,6 +359,35 @@ private Q_SLOTS:
     stopped.target.macs = 10;
     stopped.abort = &stop;
     QVERIFY(prune::hypernet_prune(*w.generator, *t.generator, stopped).cancelled);
+  }
+
+  void weight_scale_is_given_back_without_changing_the_function() {
+    for (auto arch : {models::Arch::DCGAN, models::Arch::Pix2Pix}) {
+      models::Model teacher = tiny(arch), work = tiny(arch);
+      models::copy_state(teacher.generator->module(), work.generator->module());
+      models::Generator& g = *work.generator;
+      {
+        // Shrink each normalised channel by its own factor, as the learned gates do, then let the norms see it.
+        torch::NoGradGuard no_grad;
+        for (const auto& group : g.channel_groups())
+          for (const auto& slot : group.slots)
+            if (slot.role == models::SlotRole::Producer) {
+              std::vector<int64_t> shape(static_cast<size_t>(param(g, slot.tensor).dim()), 1);
+              shape[static_cast<size_t>(slot.dim)] = group.width;
+              param(g, slot.tensor).mul_(at::rand({group.width}).mul(0.05).add(1e-3).view(shape));
+            }
+        g.module().train();
+        for (int i = 0; i < 30; ++i) g.forward(gs::test::sample_inputs(g, 8, static_cast<uint64_t>(i)));
+      }
+      g.module().eval();
+      const at::Tensor x = gs::test::sample_inputs(g, 4, 99);
+      const at::Tensor before = g.forward(x).detach();
+      QVERIFY(!energies_match(g, *teacher.generator));
+      QVERIFY(prune::match_weight_scale(g, *teacher.generator) > 0);
+      QVERIFY2(energies_match(g, *teacher.generator), models::arch_name(arch));
+      const double diff = gs::test::relative_max_diff(g.forward(x).detach(), before);
+      QVERIFY2(diff < 1e-5, (std::string(models::arch_name(arch)) + ": " + std::to_string(diff)).c_str());
+    }
   }
 
   void a_plan_slices_to_the_costs_it_promised() {
