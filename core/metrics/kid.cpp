@@ -11,8 +11,11 @@
 namespace gs::metrics {
 
 KidResult kernel_inception_distance(const at::Tensor& real_in, const at::Tensor& fake_in, const KidOptions& opt) {
-  at::Tensor real = checked_features(real_in, "real features");
-  at::Tensor fake = checked_features(fake_in, "fake features");
+  // Checked whole but kept as given: only each subset's rows are converted to double, not 2 x n x d values up front.
+  check_features(real_in, "real features");
+  check_features(fake_in, "fake features");
+  const at::Tensor& real = real_in;
+  const at::Tensor& fake = fake_in;
   if (real.size(1) != fake.size(1))
     throw std::invalid_argument("feature dimensions differ: real " + std::to_string(real.size(1)) + ", fake " +
                                 std::to_string(fake.size(1)));
@@ -24,8 +27,12 @@ KidResult kernel_inception_distance(const at::Tensor& real_in, const at::Tensor&
   auto gen = at::make_generator<at::CPUGeneratorImpl>(opt.seed);
   std::vector<double> values;
   for (int s = 0; s < opt.subsets; ++s) {
-    at::Tensor x = fake.index_select(0, torch::randperm(fake.size(0), gen, torch::kLong).narrow(0, 0, m));
-    at::Tensor y = real.index_select(0, torch::randperm(real.size(0), gen, torch::kLong).narrow(0, 0, m));
+    at::Tensor x =
+        fake.index_select(0, torch::randperm(fake.size(0), gen, torch::kLong).narrow(0, 0, m).to(fake.device()))
+            .to(torch::kDouble);
+    at::Tensor y =
+        real.index_select(0, torch::randperm(real.size(0), gen, torch::kLong).narrow(0, 0, m).to(real.device()))
+            .to(torch::kDouble);
     // Off-diagonal kernel sums of a symmetric matrix: twice its strict upper triangle, which is all the symmetric
     // products compute.
     auto off_diagonal = [&](const at::Tensor& z) { return 2 * (gram_rows_upper(z) / d + 1).pow(3).triu(1).sum(); };

@@ -196,6 +196,34 @@ private Q_SLOTS:
     expect_error([&] { metrics::precision_recall_density_coverage(torch::randn({10}), a); }, "2-D");
   }
 
+  // A batch with a NaN or an infinity anywhere (first batch or later, float or double) is refused and leaves the
+  // statistics as they were.
+  void a_bad_batch_leaves_the_statistics_alone() {
+    const at::Tensor good = torch::randn({30, 6});
+    for (auto dtype : {torch::kFloat, torch::kDouble}) {
+      metrics::FeatureStats first;
+      at::Tensor bad = good.to(dtype).clone();
+      bad[0][2] = NAN;
+      QVERIFY_THROWS_EXCEPTION(std::invalid_argument, first.add(bad));
+      QCOMPARE(first.count(), int64_t{0});
+      first.add(good.to(dtype));
+      QVERIFY(at::allclose(first.covariance(), good.to(torch::kDouble).t().cov(), 1e-10, 1e-12));
+
+      metrics::FeatureStats later;
+      later.add(good.to(dtype));
+      for (float v : {INFINITY, -INFINITY}) {
+        bad = good.to(dtype).clone();
+        bad[7][4] = v;
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, later.add(bad));
+      }
+      bad = good.to(dtype).clone();
+      bad[1][0] = INFINITY, bad[2][0] = -INFINITY; // one column's infinities cancel to NaN in its sum
+      QVERIFY_THROWS_EXCEPTION(std::invalid_argument, later.add(bad));
+      QCOMPARE(later.count(), int64_t{30});
+      QVERIFY(at::allclose(later.covariance(), first.covariance(), 1e-12, 1e-14));
+    }
+  }
+
   // Different k for density / coverage in one pass equals two separate computations.
   void prdc_with_two_ks_equals_two_passes() {
     auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
