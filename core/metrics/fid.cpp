@@ -1,5 +1,7 @@
 #include "core/metrics/fid.h"
 
+#include "core/metrics/gram.h"
+
 #include <torch/torch.h>
 
 #include <stdexcept>
@@ -20,7 +22,7 @@ double frechet_distance(const at::Tensor& mu1, const at::Tensor& sigma1, const a
   at::Tensor m;
   auto [chol, info] = at::linalg_cholesky_ex(s1);
   if (info.item<int64_t>() == 0) {
-    m = chol.t().mm(s2).mm(chol);
+    m = lower_congruence(chol, s2);
   } else {
     auto [l1, v1] = torch::linalg::eigh(s1, "L");
     const at::Tensor sqrt_s1 = (v1 * l1.clamp_min(0).sqrt()).mm(v1.t());

@@ -7,6 +7,8 @@
 #ifdef GANSTUDIO_HAVE_BLAS
 extern "C" void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
                        const double* a, const int* lda, const double* beta, double* c, const int* ldc);
+extern "C" void dtrmm_(const char* side, const char* uplo, const char* transa, const char* diag, const int* m,
+                       const int* n, const double* alpha, const double* a, const int* lda, double* b, const int* ldb);
 #endif
 
 namespace gs::metrics {
@@ -47,6 +49,23 @@ at::Tensor gram_rows_upper(const at::Tensor& x) {
   }
 #endif
   return x.mm(x.t()).triu();
+}
+
+at::Tensor lower_congruence(const at::Tensor& l, const at::Tensor& s) {
+#ifdef GANSTUDIO_HAVE_BLAS
+  const at::Tensor lc = l.contiguous();
+  if (blas_fits(lc) && blas_fits(s)) {
+    // Row-major L is column-major U = Lᵀ, and the symmetric S is itself either way: U S Uᵀ in column-major is
+    // Lᵀ S L, by two triangular products (half a general product's work each).
+    const int n = static_cast<int>(s.size(0));
+    const double one = 1;
+    at::Tensor b = s.contiguous().clone();
+    dtrmm_("R", "U", "T", "N", &n, &n, &one, lc.data_ptr<double>(), &n, b.data_ptr<double>(), &n);
+    dtrmm_("L", "U", "N", "N", &n, &n, &one, lc.data_ptr<double>(), &n, b.data_ptr<double>(), &n);
+    return b;
+  }
+#endif
+  return l.t().mm(s).mm(l);
 }
 
 at::Tensor symmetric_from_upper(const at::Tensor& c) {

@@ -10,6 +10,8 @@ namespace gs::metrics {
 void add_gram_upper(at::Tensor& c, const at::Tensor& x);
 // x xᵀ for x [n, d]: [n, n], upper triangle (the lower one is zero).
 at::Tensor gram_rows_upper(const at::Tensor& x);
+// Lᵀ S L for a lower-triangular L (its upper triangle is not read) and a symmetric S, both [d, d].
+at::Tensor lower_congruence(const at::Tensor& l, const at::Tensor& s);
 // The symmetric matrix whose upper triangle `c` holds.
 at::Tensor symmetric_from_upper(const at::Tensor& c);
 
