@@ -1,6 +1,6 @@
 // Data-parallel training across processes and hosts on LibTorch's distributed engine (c10d): a TCP store for the
-// rendezvous, Gloo for CPU tensors, NCCL for CUDA ones where this LibTorch was built with it. Every collective turns a
-// dead or hung peer into a std::runtime_error that names the operation and the timeout.
+// rendezvous and Gloo; CUDA tensors are staged through host memory (NCCL is not wired up: Debian's LibTorch has no
+// CUDA). Every collective turns a dead or hung peer into a std::runtime_error that names the operation and the timeout.
 #pragma once
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
