@@ -4,6 +4,7 @@
 // forward: eval mode, no grad; median over 3 rounds, each a warm-up plus N timed runs of ours and then the same of
 // Python's. train step: train mode, forward + L1 loss to a fixed target + backward + Adam step (the generator's share
 // of a fine-tuning step). ratio = Python time / ours (>= 1: we are at least as fast).
+#include "bench/python_reference.h"
 #include "core/models/registry.h"
 #include "core/runtime.h"
 
@@ -11,17 +12,12 @@
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <sys/stat.h>
-#include <unistd.h>
 
 using namespace gs;
 
@@ -58,55 +54,14 @@ double median(std::vector<double> t) {
   return t[t.size() / 2];
 }
 
-template <typename F> double time_ms(F fn) {
-  const auto start = std::chrono::steady_clock::now();
-  fn();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+// Debian's python3-torch running reference_models.py with the same cases, asked for one timing at a time.
+std::unique_ptr<bench::PythonReference> start_reference(const std::vector<Case>& list, int threads) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& c : list)
+    j.push_back({{"arch", models::arch_name(c.arch)}, {"python", c.python}, {"batch", c.batch}});
+  return std::make_unique<bench::PythonReference>("reference_models.py",
+                                                  "'" + j.dump() + "' " + std::to_string(threads));
 }
-
-// Debian's python3-torch running reference_models.py, asked for one timing at a time so that its runs and ours
-// interleave: the machine's load then weighs on both sides alike (timed in two separate phases, the ratios on one
-// shared 2-core machine swung between 0.84 and 1.48 from run to run).
-class Reference {
-public:
-  Reference(const std::vector<Case>& list, int threads) {
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& c : list)
-      j.push_back({{"arch", models::arch_name(c.arch)}, {"python", c.python}, {"batch", c.batch}});
-    std::string dir = (std::filesystem::temp_directory_path() / "bench_models.XXXXXX").string();
-    if (!mkdtemp(dir.data())) throw std::runtime_error("cannot create a temporary directory");
-    dir_ = dir;
-    fifo_ = dir_ / "commands";
-    const std::string cmd = std::string(GANSTUDIO_PYTHON) + " " + GANSTUDIO_SOURCE_DIR +
-                            "/bench/reference_models.py '" + j.dump() + "' " + std::to_string(threads) + " < '" +
-                            fifo_.string() + "'";
-    if (mkfifo(fifo_.c_str(), 0600) == 0) replies_ = popen(cmd.c_str(), "r");
-    commands_ = replies_ ? std::fopen(fifo_.c_str(), "w") : nullptr; // opens once the script reads it
-    if (!commands_) {
-      if (replies_) pclose(replies_);
-      std::filesystem::remove_all(dir_);
-      throw std::runtime_error("cannot start " + cmd);
-    }
-  }
-  ~Reference() {
-    std::fclose(commands_);
-    pclose(replies_);
-    std::filesystem::remove_all(dir_);
-  }
-  // "build I", "forward" or "train"; the reply is the milliseconds it took.
-  double ask(const std::string& command) {
-    std::fprintf(commands_, "%s\n", command.c_str());
-    std::fflush(commands_);
-    char line[256];
-    if (!std::fgets(line, sizeof line, replies_)) throw std::runtime_error("reference_models.py stopped");
-    return std::atof(line);
-  }
-
-private:
-  std::filesystem::path dir_, fifo_;
-  FILE* replies_ = nullptr;
-  FILE* commands_ = nullptr;
-};
 
 // The case's generator, seeded, and a batch of inputs for it.
 std::pair<models::Model, at::Tensor> build(const Case& c) {
@@ -125,7 +80,7 @@ struct Timings {
 };
 
 // Median forward and train-step times, ours and (with `ref`) Python's.
-Timings measure(const Case& c, size_t index, int repeats, Reference* ref) {
+Timings measure(const Case& c, size_t index, int repeats, bench::PythonReference* ref) {
   auto built = build(c); // no structured binding: the lambdas below capture the input
   models::Generator& g = *built.first.generator;
   const at::Tensor x = built.second;
@@ -150,7 +105,7 @@ Timings measure(const Case& c, size_t index, int repeats, Reference* ref) {
     std::vector<double> a, b;
     for (int round = 0; round < kRounds; ++round) {
       fn();
-      for (int i = 0; i < repeats; ++i) a.push_back(time_ms(fn));
+      for (int i = 0; i < repeats; ++i) a.push_back(bench::time_ms(fn));
       if (!ref) continue;
       ref->ask(command);
       for (int i = 0; i < repeats; ++i) b.push_back(ref->ask(command));
@@ -206,8 +161,8 @@ int main(int argc, char** argv) {
   for (const auto& c : cases())
     if (c.label.find(only) != std::string::npos) list.push_back(c);
   if (!profile.empty() && !list.empty()) profile_forward(list.front(), profile);
-  std::unique_ptr<Reference> ref;
-  if (with_reference) ref = std::make_unique<Reference>(list, threads);
+  std::unique_ptr<bench::PythonReference> ref;
+  if (with_reference) ref = start_reference(list, threads);
   std::vector<Timings> t;
   for (size_t i = 0; i < list.size(); ++i) t.push_back(measure(list[i], i, repeats, ref.get()));
   std::printf("threads %d, median of %d rounds x %d runs, alternating with Python's by round\n", threads, kRounds,

@@ -1,0 +1,68 @@
+// A Python reference script driven through a pipe, one command per line and one reply line per command, so that
+// a benchmark can interleave its own runs with the reference's: the machine's load then weighs on both sides alike
+// (timed in two separate phases, bench_models' ratios on one shared 2-core machine swung between 0.84 and 1.48 from
+// run to run). Bench programs only.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace gs::bench {
+
+template <typename F> double time_ms(F fn) {
+  const auto start = std::chrono::steady_clock::now();
+  fn();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+class PythonReference {
+public:
+  // Runs `script` (under bench/) with `args` (already quoted for the shell) in Debian's python3; its standard
+  // input is a FIFO in a fresh temporary directory, which dir() also offers for files the two sides exchange.
+  PythonReference(const std::string& script, const std::string& args) {
+    std::string dir = (std::filesystem::temp_directory_path() / "gs_bench.XXXXXX").string();
+    if (!mkdtemp(dir.data())) throw std::runtime_error("cannot create a temporary directory");
+    dir_ = dir;
+    fifo_ = dir_ / "commands";
+    const std::string cmd = std::string(GANSTUDIO_PYTHON) + " " + GANSTUDIO_SOURCE_DIR + "/bench/" + script + " " +
+                            args + " < '" + fifo_.string() + "'";
+    if (mkfifo(fifo_.c_str(), 0600) == 0) replies_ = popen(cmd.c_str(), "r");
+    commands_ = replies_ ? std::fopen(fifo_.c_str(), "w") : nullptr; // opens once the script reads it
+    if (!commands_) {
+      if (replies_) pclose(replies_);
+      std::filesystem::remove_all(dir_);
+      throw std::runtime_error("cannot start " + cmd);
+    }
+  }
+  ~PythonReference() {
+    std::fclose(commands_);
+    pclose(replies_);
+    std::filesystem::remove_all(dir_);
+  }
+  PythonReference(const PythonReference&) = delete;
+  PythonReference& operator=(const PythonReference&) = delete;
+
+  // Sends one command and returns the number its reply line starts with (the scripts answer milliseconds).
+  double ask(const std::string& command) {
+    std::fprintf(commands_, "%s\n", command.c_str());
+    std::fflush(commands_);
+    char line[256];
+    if (!std::fgets(line, sizeof line, replies_)) throw std::runtime_error("the reference script stopped");
+    return std::atof(line);
+  }
+  const std::filesystem::path& dir() const { return dir_; }
+
+private:
+  std::filesystem::path dir_, fifo_;
+  FILE* replies_ = nullptr;
+  FILE* commands_ = nullptr;
+};
+
+} // namespace gs::bench
