@@ -5,6 +5,7 @@
 #include "core/models/cost.h"
 #include "core/models/norm_layers.h"
 #include "core/models/patchgan.h"
+#include "core/models/transposed_conv.h"
 
 #include <torch/torch.h>
 
@@ -157,9 +158,9 @@ public:
     x = torch::relu(norms_[2].forward(down1_->forward(x)));
     for (auto& b : blocks_) x = b->forward(x);
     tap("trunk", x);
-    x = torch::relu(norms_[3].forward(up0_->forward(x)));
+    x = torch::relu(norms_[3].forward(transposed_conv(*up0_, x)));
     tap("up.0", x);
-    x = torch::relu(norms_[4].forward(up1_->forward(x)));
+    x = torch::relu(norms_[4].forward(transposed_conv(*up1_, x)));
     tap("up.1", x);
     return torch::tanh(out_->forward(pad3(x)));
   }
