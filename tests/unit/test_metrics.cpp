@@ -4,6 +4,7 @@
 #include "core/io/npy.h"
 #include "core/metrics/feature_extractor.h"
 #include "core/metrics/fid.h"
+#include "core/metrics/gram.h"
 #include "core/metrics/kid.h"
 #include "core/metrics/prdc.h"
 
@@ -96,6 +97,19 @@ private Q_SLOTS:
     auto sub = metrics::kernel_inception_distance(features("a.npy"), features("b.npy"), {20, 100, 3});
     QCOMPARE(sub.subset_size, int64_t(100));
     QVERIFY(sub.std > 0);
+  }
+
+  // The BLAS products behind FID and KID against LibTorch's own, on shapes where a transposed result or a swapped
+  // leading dimension would show.
+  void blas_products_match_libtorch() {
+    torch::manual_seed(0);
+    const at::Tensor a = torch::randn({7, 5}, torch::kDouble);
+    QVERIFY(torch::allclose(metrics::gram_rows_upper(a), a.mm(a.t()).triu()));
+    at::Tensor c = torch::zeros({5, 5}, torch::kDouble);
+    metrics::add_gram_upper(c, a);
+    QVERIFY(torch::allclose(c.triu(), a.t().mm(a).triu()));
+    const at::Tensor l = torch::randn({5, 5}, torch::kDouble).tril(), s = a.t().mm(a);
+    QVERIFY(torch::allclose(metrics::lower_congruence(l, s), l.t().mm(s).mm(l)));
   }
 
   void prdc_matches_reference_data() {
