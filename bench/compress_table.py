@@ -32,8 +32,8 @@ def method_label(config):
 
 def main(runs):
     print("| method | sparsity | params | MACs | MAC cut | latency b16 teacher / student (ms, 1 thread) | speed-up"
-          " | speed-up / MAC cut | FD before → after | precision | recall | density | coverage |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          " | speed-up / MAC cut | at b64 | FD before → after | precision | recall | density | coverage |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     teacher_row = None
     for run in runs:
         run = run.rstrip("/")
@@ -59,10 +59,12 @@ def main(runs):
         params = re.search(r"\| parameters \| ([^|]+) \| ([^|]+) \|", md)
         cut = float(macs.group(3))
         speed = t16 / s16
+        # batch 64 only in reports written since the report measured it
+        at64 = f"{lat[64][0] / lat[64][1] / cut:.2f}" if 64 in lat else "–"
         def pair(k):
             return f"{before[k]:.3f} → {after[k]:.3f}"
         print(f"| {method_label(config)} | {config['selection']['sparsity']} | {params.group(2).strip()} |"
-              f" {macs.group(2).strip()} | {cut:.2f}x | {t16:.2f} / {s16:.2f} | {speed:.2f}x | {speed / cut:.2f} |"
+              f" {macs.group(2).strip()} | {cut:.2f}x | {t16:.2f} / {s16:.2f} | {speed:.2f}x | {speed / cut:.2f} | {at64} |"
               f" {before['fd']:.1f} → {after['fd']:.1f} | {pair('precision')} | {pair('recall')} |"
               f" {pair('density')} | {pair('coverage')} |")
     if teacher_row:

@@ -11,8 +11,8 @@ namespace gs::cli {
 int run_report(const std::vector<std::string>& argv) {
   Args args("report",
             "Rewrites report.md of a finished compress run from its config.json, events.jsonl, scores.json, the\n"
-            "teacher the config names and student.pt, measuring teacher and student latency again on this\n"
-            "machine (alternately, median of 20 runs at batch 1 and 10 at batch 16, one thread on the CPU):\n"
+            "teacher the config names and student.pt, measuring teacher and student latency again on this machine\n"
+            "(alternately, median of 20 runs at batch 1, 10 at batch 16 and 5 at batch 64, one thread on the CPU):\n"
             "for a run measured while the machine was busy, or copied to the machine it will run on.",
             {}, {{"--run", "DIR", "the run directory"}});
   if (!args.parse(argv)) return 0;

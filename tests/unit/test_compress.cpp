@@ -101,6 +101,13 @@ private Q_SLOTS:
       QVERIFY2(fs::exists(run + "/" + f), f);
     for (const auto& entry : fs::recursive_directory_iterator(run))
       QVERIFY2(entry.path().extension() != ".tmp", entry.path().c_str()); // nothing half-written
+    {
+      // Teacher and student latency at batch 1 (interactive), 16 and 64 (throughput), each with its ratio.
+      std::ifstream report(run + "/report.md");
+      const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+      for (const char* row : {"| latency batch 1, ", "| latency batch 16, ", "| latency batch 64, "})
+        QVERIFY2(text.find(row) != std::string::npos, row);
+    }
 
     // The TorchScript export runs without this project's code and gives the student's outputs.
     {
