@@ -14,7 +14,6 @@
 
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -36,12 +35,11 @@ struct Options {
 // The test images, the same bytes as reference_extractors.py makes: byte i is (i * 2654435761 / 8192) % 256.
 at::Tensor images(int64_t n, int64_t size) {
   const at::Tensor i = torch::arange(n * 3 * size * size, torch::kInt64);
-  return i.mul(static_cast<int64_t>(2654435761)).div(8192, "floor").remainder(256).to(torch::kUInt8).reshape({n, 3, size, size});
-}
-
-double median(std::vector<double> t) {
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  return i.mul(static_cast<int64_t>(2654435761))
+      .div(8192, "floor")
+      .remainder(256)
+      .to(torch::kUInt8)
+      .reshape({n, 3, size, size});
 }
 
 struct Row {
@@ -60,16 +58,18 @@ Row measure(const std::string& name, const std::string& path, bool builtin, cons
   Row row{name, fx.info().dims};
   if (ref) ref->ask("load " + path);
   std::vector<double> ours, theirs;
-  const std::string run = "run " + std::to_string(o.n) + " " + std::to_string(o.batch) + " " + std::to_string(o.size);
+  const auto run = [&](int64_t n) {
+    return "run " + std::to_string(n) + " " + std::to_string(o.batch) + " " + std::to_string(o.size);
+  };
   fx.features(x.slice(0, 0, o.batch)); // warm-up
-  if (ref) ref->ask("run " + std::to_string(o.batch) + " " + std::to_string(o.batch) + " " + std::to_string(o.size));
+  if (ref) ref->ask(run(o.batch));
   for (int r = 0; r < o.rounds; ++r) {
     ours.push_back(bench::time_ms(pass));
-    if (ref) theirs.push_back(ref->ask(run));
+    if (ref) theirs.push_back(ref->ask(run(o.n)));
   }
-  row.ours_ms = median(ours);
+  row.ours_ms = bench::median(ours);
   if (!ref) return row;
-  row.python_ms = median(theirs);
+  row.python_ms = bench::median(theirs);
   const std::string dump = (ref->dir() / "features.npy").string();
   ref->ask("dump " + std::to_string(o.batch) + " " + std::to_string(o.size) + " " + dump);
   const at::Tensor mine = fx.features(x.slice(0, 0, o.batch));

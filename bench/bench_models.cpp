@@ -49,11 +49,6 @@ std::vector<Case> cases() {
   return out;
 }
 
-double median(std::vector<double> t) {
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
-
 // Debian's python3-torch running reference_models.py with the same cases, asked for one timing at a time.
 std::unique_ptr<bench::PythonReference> start_reference(const std::vector<Case>& list, int threads) {
   nlohmann::json j = nlohmann::json::array();
@@ -110,8 +105,8 @@ Timings measure(const Case& c, size_t index, int repeats, bench::PythonReference
       ref->ask(command);
       for (int i = 0; i < repeats; ++i) b.push_back(ref->ask(command));
     }
-    mine = median(a);
-    if (ref) theirs = median(b);
+    mine = bench::median(a);
+    if (ref) theirs = bench::median(b);
   };
   Timings t;
   g.module().eval();

@@ -1,15 +1,17 @@
 // A Python reference script driven through a pipe, one command per line and one reply line per command, so that
 // a benchmark can interleave its own runs with the reference's: the machine's load then weighs on both sides alike
 // (timed in two separate phases, bench_models' ratios on one shared 2-core machine swung between 0.84 and 1.48 from
-// run to run). Bench programs only.
+// run to run). Also the timing helpers both benches share. Bench programs only.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +22,11 @@ template <typename F> double time_ms(F fn) {
   const auto start = std::chrono::steady_clock::now();
   fn();
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+inline double median(std::vector<double> t) {
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
 }
 
 class PythonReference {

@@ -12,6 +12,13 @@ struct Phase {
   std::vector<int64_t> taps;
 };
 
+// The layer's output size along spatial axis `axis` (0: rows, 1: columns) for input x.
+int64_t output_size(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, int axis) {
+  const auto& o = m.options;
+  const int64_t pad = (*c10::get<torch::ExpandingArray<2>>(o.padding()))[axis];
+  return (x.size(2 + axis) - 1) * (*o.stride())[axis] - 2 * pad + m.weight.size(2 + axis) + (*o.output_padding())[axis];
+}
+
 int64_t floor_div(int64_t a, int64_t b) {
   return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
@@ -32,10 +39,8 @@ std::vector<Phase> phases(int64_t kernel, int64_t stride, int64_t pad) {
 at::Tensor by_phases(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
   const auto& s = *m.options.stride();
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
-  const auto& op = *m.options.output_padding();
   const int64_t n = x.size(0), h = x.size(2), w = x.size(3), k_h = m.weight.size(2), k_w = m.weight.size(3);
-  const int64_t rows = ((h - 1) * s[0] - 2 * p[0] + k_h + op[0]) / s[0];
-  const int64_t cols = ((w - 1) * s[1] - 2 * p[1] + k_w + op[1]) / s[1];
+  const int64_t rows = output_size(m, x, 0) / s[0], cols = output_size(m, x, 1) / s[1];
   const auto ph_h = phases(k_h, s[0], p[0]), ph_w = phases(k_w, s[1], p[1]);
   const at::Tensor weight = m.weight.transpose(0, 1); // [out, in, kh, kw]
   const c10::optional<at::Tensor> bias = m.bias.defined() ? c10::optional<at::Tensor>(m.bias) : c10::nullopt;
@@ -68,9 +73,8 @@ at::Tensor by_matrix_product(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
     y = x.reshape({n, in}).mm(weight).reshape({n, out, kh, kw});
   } else {
     // Every input pixel spreads its in × (out·kh·kw) product over its output window: columns, then col2im.
-    const int64_t ho = (h - 1) * s[0] - 2 * p[0] + kh + op[0], wo = (w - 1) * s[1] - 2 * p[1] + kw + op[1];
     const at::Tensor cols = at::matmul(weight.t(), x.reshape({n, in, h * w}));
-    y = at::col2im(cols, {ho, wo}, {kh, kw}, {1, 1}, {p[0], p[1]}, {s[0], s[1]});
+    y = at::col2im(cols, {output_size(m, x, 0), output_size(m, x, 1)}, {kh, kw}, {1, 1}, {p[0], p[1]}, {s[0], s[1]});
   }
   if (m.bias.defined()) y = y + m.bias.reshape({1, out, 1, 1});
   return y;
@@ -79,12 +83,11 @@ at::Tensor by_matrix_product(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
 // Whether every output phase has taps and the same size: the output size is a multiple of the stride and the
 // kernel at least as large as the stride.
 bool phases_fit(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
-  const auto& o = m.options;
-  const auto &s = *o.stride(), &op = *o.output_padding();
-  const auto& p = *c10::get<torch::ExpandingArray<2>>(o.padding());
+  const auto& s = *m.options.stride();
+  const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
   for (int i = 0; i < 2; ++i) {
-    const int64_t k = m.weight.size(2 + i), out = (x.size(2 + i) - 1) * s[i] - 2 * p[i] + k + op[i];
-    if (k < s[i] || out % s[i] != 0 || p[i] >= k) return false;
+    const int64_t k = m.weight.size(2 + i);
+    if (k < s[i] || output_size(m, x, i) % s[i] != 0 || p[i] >= k) return false;
   }
   return true;
 }
