@@ -7,20 +7,25 @@ namespace gs::models {
 
 enum class TransposedRoute {
   Library,       // LibTorch's own transposed convolution (m->forward)
-  MatrixProduct, // inputs of at most 4×4 pixels: one matrix product plus col2im
-  Phases,        // wide layers on larger inputs: one ordinary convolution per output phase, interleaved
+  MatrixProduct, // small inputs: one matrix product (plus col2im beyond 1×1 pixels)
+  Phases,        // one ordinary convolution whose output channels are the output phases, interleaved
 };
 
-// Which route transposed_conv takes. On the CPU, for float32, groups 1, dilation 1 and zero padding:
-// MatrixProduct up to 4×4 input pixels (DCGAN's and SSD's first two layers, the inner U-Net decoder), measured
-// 1.5–4× faster there at batch 16 on one thread with Debian's LibTorch; Phases when at least 64 channels go in, 32
-// come out and batch × input pixels is at least 512 (the wider decoder layers of DCGAN, pix2pix and CycleGAN), where
-// LibTorch's own CPU kernel is a matrix product plus col2im as well and oneDNN's ordinary convolutions are faster;
-// Library otherwise (narrow layers: a convolution per phase then costs more than it saves). docs/benchmarks.md has
-// the measurements.
+// Which route transposed_conv takes. On the CPU, for float32, groups 1, dilation 1 and zero padding: MatrixProduct
+// for 1×1 inputs (DCGAN's and SSD's first layer); Phases when at least 8 channels come out and batch × input pixels
+// is at least 256 (when gradients are wanted, also at least twice the input channels), and the phases fit (see
+// phases_fit): LibTorch 1.13's CPU transposed convolution is a matrix product plus col2im, batch item by batch item,
+// and oneDNN's one convolution was 1.1–2.7× faster at those sizes, pruned students' narrow layers included;
+// MatrixProduct for other inputs of at most 4×4 pixels; Library otherwise (1- and 3-channel outputs, batch 1 on small
+// inputs). bench/bench_transposed measures every route on the zoo's layers; docs/benchmarks.md has the figures.
 TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // Same result as m->forward(x), to float rounding, with gradients, by the route above.
 at::Tensor transposed_conv(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
+
+// Whether `route` can compute this layer for x (Library always can), and the layer by that route (for tests and
+// bench/bench_transposed; std::invalid_argument where it does not apply).
+bool route_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, TransposedRoute route);
+at::Tensor transposed_conv(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, TransposedRoute route);
 
 } // namespace gs::models

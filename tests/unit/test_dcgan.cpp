@@ -124,41 +124,74 @@ private Q_SLOTS:
     QVERIFY(test::relative_max_diff(back.discriminator->forward(x), both.discriminator->forward(x)) < 1e-6);
   }
 
-  // Both faster routes give LibTorch's outputs and gradients. Matrix product: DCGAN's 1×1 first layer, a stride-2
-  // layer at 4×4, CycleGAN's 3×3 kernel with output padding and bias. Phases: DCGAN's and pix2pix's 4×4 stride 2,
-  // CycleGAN's up-sampling, a 5×5 kernel, stride 3. Narrow layers and an output size that is no multiple of the
-  // stride stay with LibTorch.
+  // Every route that applies gives LibTorch's outputs and gradients, and the picked one is as documented, with and
+  // without gradients. Matrix product: DCGAN's 1×1 first layer, narrow layers at 4×4 and 2×2 (CycleGAN's 3×3 kernel
+  // with output padding and bias). Phases: DCGAN's and pix2pix's 4×4 stride 2, a pruned student's 19 → 10, CycleGAN's
+  // up-sampling, a 5×5 kernel, stride 3; many input channels on few pixels only without gradients. A 4-channel output
+  // and an output size that is no multiple of the stride stay with LibTorch.
   void faster_transposed_routes_match_the_convolution() {
     torch::manual_seed(0);
     using R = models::TransposedRoute;
     struct Case {
       int64_t batch, in, out, k, stride, pad, out_pad, size;
       bool bias;
-      R route;
+      R training, inference;
     };
-    for (const Case& c :
-         {Case{3, 7, 5, 4, 1, 0, 0, 1, false, R::MatrixProduct}, Case{3, 6, 3, 4, 2, 1, 0, 4, false, R::MatrixProduct},
-          Case{3, 4, 6, 3, 2, 1, 1, 2, true, R::MatrixProduct}, Case{3, 5, 4, 4, 2, 1, 0, 8, false, R::Library},
-          Case{2, 64, 32, 4, 2, 1, 0, 16, false, R::Phases}, Case{2, 64, 32, 3, 2, 1, 1, 16, true, R::Phases},
-          Case{2, 64, 33, 5, 2, 2, 1, 16, true, R::Phases}, Case{2, 64, 32, 4, 3, 0, 2, 16, true, R::Phases},
-          Case{2, 64, 32, 3, 2, 1, 0, 16, false, R::Library}, Case{2, 64, 16, 4, 2, 1, 0, 16, false, R::Library}}) {
+    for (const Case& c : {Case{3, 7, 5, 4, 1, 0, 0, 1, false, R::MatrixProduct, R::MatrixProduct},
+                          Case{3, 6, 3, 4, 2, 1, 0, 4, false, R::MatrixProduct, R::MatrixProduct},
+                          Case{3, 4, 6, 3, 2, 1, 1, 2, true, R::MatrixProduct, R::MatrixProduct},
+                          Case{3, 5, 4, 4, 2, 1, 0, 8, false, R::Library, R::Library},
+                          Case{2, 64, 32, 4, 2, 1, 0, 16, false, R::Phases, R::Phases},
+                          Case{16, 19, 10, 4, 2, 1, 0, 8, false, R::Phases, R::Phases},
+                          Case{16, 200, 8, 4, 2, 1, 0, 4, true, R::MatrixProduct, R::Phases},
+                          Case{2, 64, 32, 3, 2, 1, 1, 16, true, R::Phases, R::Phases},
+                          Case{2, 64, 33, 5, 2, 2, 1, 16, true, R::Phases, R::Phases},
+                          Case{2, 64, 32, 4, 3, 0, 2, 16, true, R::Phases, R::Phases},
+                          Case{2, 64, 32, 3, 2, 1, 0, 16, false, R::Library, R::Library}}) {
       torch::nn::ConvTranspose2d conv(torch::nn::ConvTranspose2dOptions(c.in, c.out, c.k)
                                           .stride(c.stride)
                                           .padding(c.pad)
                                           .output_padding(c.out_pad)
                                           .bias(c.bias));
       const at::Tensor x = torch::randn({c.batch, c.in, c.size, c.size}).requires_grad_(true);
-      QCOMPARE(models::transposed_route(*conv, x), c.route);
+      QCOMPARE(models::transposed_route(*conv, x), c.training);
+      {
+        torch::NoGradGuard no_grad;
+        QCOMPARE(models::transposed_route(*conv, x), c.inference);
+      }
       const at::Tensor g = torch::randn_like(conv->forward(x));
       std::vector<at::Tensor> wrt{x, conv->weight};
       if (c.bias) wrt.push_back(conv->bias);
       const auto grads = [&](const at::Tensor& y) { return torch::autograd::grad({y}, wrt, {g}); };
-      const at::Tensor ours = models::transposed_conv(*conv, x), theirs = conv->forward(x);
-      QCOMPARE(ours.sizes().vec(), theirs.sizes().vec());
-      QVERIFY(test::relative_max_diff(ours, theirs) < 1e-5);
-      const auto a = grads(ours), b = grads(theirs);
-      for (size_t i = 0; i < a.size(); ++i) QVERIFY(test::relative_max_diff(a[i], b[i]) < 1e-5);
+      const at::Tensor theirs = conv->forward(x);
+      const auto b = grads(theirs);
+      for (R route : {R::MatrixProduct, R::Phases}) {
+        if (!models::route_applies(*conv, x, route)) continue;
+        const at::Tensor ours = models::transposed_conv(*conv, x, route);
+        QCOMPARE(ours.sizes().vec(), theirs.sizes().vec());
+        QVERIFY(test::relative_max_diff(ours, theirs) < 1e-5);
+        const auto a = grads(ours);
+        for (size_t i = 0; i < a.size(); ++i) QVERIFY(test::relative_max_diff(a[i], b[i]) < 1e-5);
+      }
     }
+  }
+
+  // Without gradients the phase route keeps its rearranged kernel; changing the weight in place (an optimiser step,
+  // loading a checkpoint) or replacing its data must be seen by the next pass.
+  void phase_route_sees_weight_updates() {
+    torch::manual_seed(0);
+    torch::nn::ConvTranspose2d conv(torch::nn::ConvTranspose2dOptions(16, 8, 4).stride(2).padding(1).bias(false));
+    const at::Tensor x = torch::randn({4, 16, 8, 8});
+    torch::NoGradGuard no_grad;
+    const auto same_as_library = [&] {
+      return test::relative_max_diff(models::transposed_conv(*conv, x, models::TransposedRoute::Phases),
+                                     conv->forward(x)) < 1e-5;
+    };
+    QVERIFY(same_as_library());
+    conv->weight.mul_(-0.5).add_(0.1);
+    QVERIFY(same_as_library());
+    conv->weight.set_data(torch::randn_like(conv->weight)); // what Module::to() does; the version stays
+    QVERIFY(same_as_library());
   }
 
   void rejects_bad_options() {
