@@ -37,7 +37,7 @@ TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const 
   const bool grad = at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad());
   if (m.weight.size(1) >= 8 && work >= 256 && (!grad || work >= 2 * x.size(1)) && phases_fit(m, x))
     return TransposedRoute::Phases;
-  return pixels <= 16 ? TransposedRoute::MatrixProduct : TransposedRoute::Library;
+  return pixels <= 16 && x.size(1) >= 256 ? TransposedRoute::MatrixProduct : TransposedRoute::Library;
 }
 
 bool route_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, TransposedRoute route) {

@@ -15,9 +15,10 @@ enum class TransposedRoute {
 // for 1×1 inputs (DCGAN's and SSD's first layer); Phases when at least 8 channels come out and batch × input pixels
 // is at least 256 (when gradients are wanted, also at least twice the input channels), and the phases fit (see
 // phases_fit): LibTorch 1.13's CPU transposed convolution is a matrix product plus col2im, batch item by batch item,
-// and oneDNN's one convolution was 1.1–2.7× faster at those sizes, pruned students' narrow layers included;
-// MatrixProduct for other inputs of at most 4×4 pixels; Library otherwise (1- and 3-channel outputs, batch 1 on small
-// inputs). bench/bench_transposed measures every route on the zoo's layers; docs/benchmarks.md has the figures.
+// and oneDNN's one convolution was 1.1–3.2× faster at those sizes, pruned students' narrow layers included;
+// MatrixProduct for other inputs of at most 4×4 pixels with at least 256 channels (the inner U-Net decoder); Library
+// otherwise (1- and 3-channel outputs, narrow layers at batch 1). bench/bench_transposed measures every route on the
+// zoo's layers; docs/benchmarks.md has the figures.
 TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // Same result as m->forward(x), to float rounding, with gradients, by the route above.
