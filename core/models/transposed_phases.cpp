@@ -74,17 +74,28 @@ public:
                                    static_cast<int64_t>(weight._version()),
                                    reinterpret_cast<int64_t>(weight.data_ptr())}; // set_data() keeps the version
     std::lock_guard<std::mutex> lock(mutex_);
+    drop_expired();
     auto it = entries_.find(weight.unsafeGetTensorImpl());
     if (it != entries_.end() && it->second.weight.lock().get() == weight.unsafeGetTensorImpl() && it->second.key == key)
       return it->second.kernel;
-    if (entries_.size() >= 64) entries_.clear(); // layers come and go with students; a refill costs one build each
     at::Tensor kernel = build();
     entries_.insert_or_assign(weight.unsafeGetTensorImpl(),
                               Entry{c10::weak_intrusive_ptr<c10::TensorImpl>(weight.getIntrusivePtr()), key, kernel});
     return kernel;
   }
 
+  size_t size() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    drop_expired();
+    return entries_.size();
+  }
+
 private:
+  // Layers come and go with students: only live weights keep a kernel (a handful of entries to look through).
+  void drop_expired() {
+    for (auto e = entries_.begin(); e != entries_.end();) e = e->second.weight.expired() ? entries_.erase(e) : ++e;
+  }
+
   struct Entry {
     c10::weak_intrusive_ptr<c10::TensorImpl> weight;
     std::vector<int64_t> key;
@@ -187,6 +198,10 @@ bool phases_fit(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
 
 // oneDNN runs the one convolution far faster than LibTorch's CPU transposed convolution (a matrix product and col2im
 // into a zeroed output, batch item by batch item), and, for narrow layers, faster than one convolution per phase.
+size_t cached_phase_kernels() {
+  return kernel_cache().size();
+}
+
 at::Tensor transposed_by_phases(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
   const auto& s = *m.options.stride();
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());

@@ -16,4 +16,7 @@ bool phases_fit(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 // m->forward(x) by phases, with gradients; needs phases_fit (and the plain layer of transposed_route()).
 at::Tensor transposed_by_phases(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
+// How many stacked kernels the route keeps for layers run without gradients (one per live weight), for tests.
+size_t cached_phase_kernels();
+
 } // namespace gs::models

@@ -4,6 +4,7 @@
 #include "core/models/channel_ops.h"
 #include "core/models/registry.h"
 #include "core/models/transposed_conv.h"
+#include "core/models/transposed_phases.h"
 #include "model_checks.h"
 
 #include <QTemporaryDir>
@@ -193,6 +194,11 @@ private Q_SLOTS:
     QVERIFY(same_as_library());
     conv->weight.set_data(torch::randn_like(conv->weight)); // what Module::to() does; the version stays
     QVERIFY(same_as_library());
+    // The kept kernel goes with its layer.
+    const size_t kept = models::cached_phase_kernels();
+    QVERIFY(kept >= 1);
+    conv = torch::nn::ConvTranspose2d(nullptr);
+    QCOMPARE(models::cached_phase_kernels(), kept - 1);
   }
 
   void rejects_bad_options() {
