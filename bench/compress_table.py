@@ -48,10 +48,10 @@ def main(runs):
         started = next(e for e in ev if e["kind"] == "stage")
         lat = latency(run)
         t16, s16 = lat[16]
-        teacher = evals["teacher"]
-        if teacher_row is None:
-            teacher_row = teacher
-        before, after = evals["pruned"], evals["student"]
+        if teacher_row is None and "teacher" in evals:
+            teacher_row = evals["teacher"]
+        # runs made with evaluation off have latency but no metrics
+        before, after = evals.get("pruned"), evals.get("student")
         # MACs of the teacher: from the report table
         with open(f"{run}/report.md") as f:
             md = f.read()
@@ -61,11 +61,11 @@ def main(runs):
         speed = t16 / s16
         # batch 64 only in reports written since the report measured it
         at64 = f"{lat[64][0] / lat[64][1] / cut:.2f}" if 64 in lat else "–"
-        def pair(k):
-            return f"{before[k]:.3f} → {after[k]:.3f}"
+        def pair(k, digits=3):
+            return f"{before[k]:.{digits}f} → {after[k]:.{digits}f}" if before and after else "–"
         print(f"| {method_label(config)} | {config['selection']['sparsity']} | {params.group(2).strip()} |"
               f" {macs.group(2).strip()} | {cut:.2f}x | {t16:.2f} / {s16:.2f} | {speed:.2f}x | {speed / cut:.2f} | {at64} |"
-              f" {before['fd']:.1f} → {after['fd']:.1f} | {pair('precision')} | {pair('recall')} |"
+              f" {pair('fd', 1)} | {pair('precision')} | {pair('recall')} |"
               f" {pair('density')} | {pair('coverage')} |")
     if teacher_row:
         t = teacher_row
