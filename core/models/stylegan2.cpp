@@ -102,20 +102,23 @@ struct ModulatedConvImpl : torch::nn::Module {
     modulation = register_module("modulation", EqualLinear(style_dim, in, 1.0, 1.0, false));
   }
 
-  // Weights modulated per sample, batched as one grouped convolution (upstream's fused path).
+  // Upstream's fused path modulates and demodulates a copy of every weight per sample and runs one grouped
+  // convolution; on the CPU those weight-sized products took twice the convolutions' time (LibTorch's profiler over a
+  // 64 px forward pass: aten::mul 325 ms, convolutions 161 ms). The same function with the style applied to the
+  // activations instead (upstream's non-fused path): scale the input channels, one convolution with the shared weight,
+  // scale the output channels by the demodulation coefficients rsqrt(sum_i s_i^2 sum_k w_oik^2 + 1e-8). The blur after
+  // an up-sampling convolution is linear per channel, so the output scaling may come before it.
   at::Tensor forward(const at::Tensor& x, const at::Tensor& style) {
-    const int64_t b = x.size(0), in = x.size(1), h = x.size(2), w = x.size(3);
-    at::Tensor wt = weight * scale * modulation->forward(style).view({b, 1, in, 1, 1});
-    if (demodulate) wt = wt * at::rsqrt(wt.pow(2).sum({2, 3, 4}) + 1e-8).view({b, out_ch, 1, 1, 1});
-    const at::Tensor xin = x.reshape({1, b * in, h, w});
-    if (upsample) {
-      wt = wt.transpose(1, 2).reshape({b * in, out_ch, k, k});
-      at::Tensor out = at::conv_transpose2d(xin, wt, {}, 2, 0, 0, b);
-      out = out.view({b, out_ch, out.size(2), out.size(3)});
-      return upfir2d(out, blur->kernel, 1, pad0, pad1);
+    const int64_t b = x.size(0), in = x.size(1);
+    const at::Tensor s = modulation->forward(style); // [b, in]
+    const at::Tensor w = weight.squeeze(0) * scale;  // [out, in, k, k]
+    const at::Tensor xs = x * s.view({b, in, 1, 1});
+    at::Tensor out = upsample ? at::conv_transpose2d(xs, w.transpose(0, 1), {}, 2, 0) : at::conv2d(xs, w, {}, 1, k / 2);
+    if (demodulate) {
+      const at::Tensor d = at::rsqrt(at::mm(s.pow(2), w.pow(2).sum({2, 3}).t()) + 1e-8); // [b, out]
+      out = out * d.view({b, out_ch, 1, 1});
     }
-    at::Tensor out = at::conv2d(xin, wt.reshape({b * out_ch, in, k, k}), {}, 1, k / 2, 1, b);
-    return out.view({b, out_ch, out.size(2), out.size(3)});
+    return upsample ? upfir2d(out, blur->kernel, 1, pad0, pad1) : out;
   }
 };
 TORCH_MODULE(ModulatedConv);
