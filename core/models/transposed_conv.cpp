@@ -27,6 +27,18 @@ at::Tensor by_matrix_product(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
   return y;
 }
 
+at::Tensor by_route(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, TransposedRoute route) {
+  switch (route) {
+  case TransposedRoute::MatrixProduct:
+    return by_matrix_product(m, x);
+  case TransposedRoute::Phases:
+    return transposed_by_phases(m, x);
+  case TransposedRoute::Library:
+    break;
+  }
+  return m.forward(x);
+}
+
 } // namespace
 
 TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
@@ -51,19 +63,11 @@ bool route_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x,
 
 at::Tensor transposed_conv(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, TransposedRoute route) {
   if (!route_applies(m, x, route)) throw std::invalid_argument("transposed_conv: route does not apply to this layer");
-  switch (route) {
-  case TransposedRoute::MatrixProduct:
-    return by_matrix_product(m, x);
-  case TransposedRoute::Phases:
-    return transposed_by_phases(m, x);
-  case TransposedRoute::Library:
-    break;
-  }
-  return m.forward(x);
+  return by_route(m, x, route);
 }
 
 at::Tensor transposed_conv(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
-  return transposed_conv(m, x, transposed_route(m, x));
+  return by_route(m, x, transposed_route(m, x)); // the route it picks applies: no second check on every pass
 }
 
 } // namespace gs::models

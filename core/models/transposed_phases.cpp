@@ -196,12 +196,12 @@ bool phases_fit(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
   return true;
 }
 
-// oneDNN runs the one convolution far faster than LibTorch's CPU transposed convolution (a matrix product and col2im
-// into a zeroed output, batch item by batch item), and, for narrow layers, faster than one convolution per phase.
 size_t cached_phase_kernels() {
   return kernel_cache().size();
 }
 
+// oneDNN runs the one convolution far faster than LibTorch's CPU transposed convolution (a matrix product and col2im
+// into a zeroed output, batch item by batch item), and, for narrow layers, faster than one convolution per phase.
 at::Tensor transposed_by_phases(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
   const auto& s = *m.options.stride();
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
