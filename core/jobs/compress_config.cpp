@@ -70,6 +70,7 @@ nlohmann::json to_json(const CompressConfig& c) {
             {"output_budget", c.learn.output_budget},
             {"lr", c.learn.lr},
             {"sparsity_weight", c.learn.sparsity_weight},
+            {"sparsity_growth", c.learn.sparsity_growth},
             {"threshold", c.learn.threshold},
             {"prune_discriminator", c.learn.prune_discriminator},
             {"min_steps", c.learn.min_steps},
@@ -117,6 +118,7 @@ void check_config(const CompressConfig& c) {
   positive(c.learn.max_steps, "learn.max_steps");
   positive(c.learn.batch, "learn.batch");
   if (c.learn.min_steps < 0) throw std::invalid_argument("learn.min_steps must be >= 0");
+  if (!(c.learn.sparsity_growth >= 1)) throw std::invalid_argument("learn.sparsity_growth must be at least 1");
   positive(c.learn.centres, "learn.centres");
   positive(c.learn.neighbours, "learn.neighbours");
   if (c.learn.centres > c.learn.batch || c.learn.neighbours >= c.learn.batch)
@@ -152,6 +154,7 @@ CompressConfig config_from_json(const nlohmann::json& j) {
     l.get("output_budget", c.learn.output_budget);
     l.get("lr", c.learn.lr);
     l.get("sparsity_weight", c.learn.sparsity_weight);
+    l.get("sparsity_growth", c.learn.sparsity_growth);
     l.get("threshold", c.learn.threshold);
     l.get("prune_discriminator", c.learn.prune_discriminator);
     l.get("min_steps", c.learn.min_steps);

@@ -298,6 +298,7 @@ private:
     hp.batch = std::max<int64_t>(2, c_.batch);
     hp.lr = c_.learn.lr;
     hp.sparsity = c_.learn.sparsity_weight;
+    hp.sparsity_growth = c_.learn.sparsity_growth;
     hp.threshold = c_.learn.threshold;
     hp.pixel = c_.objectives.pixel > 0 ? c_.objectives.pixel : 3;
     hp.relation = c_.objectives.relation;

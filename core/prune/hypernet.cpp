@@ -1,5 +1,4 @@
-// Every weight that produces or reads a channel group's channels is generated as W = (A e) * prod_g z_g / rms(z_g),
-// with A e
+// Every weight that produces or reads a channel group's channels is generated as W = (A e) * prod_g z_g, with A e
 // (a learned embedding e of size 8 projected per weight element) initialised to the teacher's weights and z_g one
 // latent entry per channel, broadcast along the slot's axis. Zeroing z_g[c] therefore zeroes output channel c and
 // the matching inputs of every consumer: the pruned network is exactly the network with those channels removed.
@@ -17,6 +16,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace gs::prune {
 namespace {
@@ -42,6 +42,7 @@ public:
     std::map<std::string, std::vector<Gate>> gates;
     for (size_t k = 0; k < groups_.size(); ++k) {
       z_.push_back(torch::ones({groups_[k].width}).requires_grad_(true));
+      momentum_.push_back(torch::zeros({groups_[k].width}));
       for (const auto& slot : groups_[k].slots)
         if (slot.role == SlotRole::Producer || slot.role == SlotRole::Consumer)
           gates[slot.tensor].push_back({k, slot.dim, slot.offset});
@@ -63,20 +64,16 @@ public:
       if (!gates.count(p_.key())) free_.push_back(p_.value());
   }
 
-  // The weights with the current z, as autograd expressions of A, e and z.
-  // Each group's gates are its z over their root mean square: z sets which channels matter and how much relative to
-  // the others, not the weights' overall scale (the divisor is held constant in the gradient, so the loss still
-  // resists the shrinking of the channels it needs, as it did before). Gating by z itself let the proximal step, which
-  // shrinks every entry alike, shrink the generated weights with it (every weight carries the z of its outputs and of
-  // its inputs), down to a hundredth of the teacher's at the end, and layers without a norm behind them went dim with
-  // it.
+  // The weights with the current z, as autograd expressions of A, e and z. The gates are z itself, so every shrinking
+  // of z changes the generator and the loss resists it, most for the channels it needs. (Gates normalised by their
+  // group's RMS, tried, left the loss blind to the proximal step's shared decline: at the teacher's weights nothing
+  // pushed back, every entry of z fell alike, within +-0.003 of each other when all reached zero on the DCGAN demo,
+  // and the kept channels were noise's pick.) The weights this shrinks get the teacher's scale back after learning.
   std::vector<at::Tensor> weights() const {
-    std::vector<at::Tensor> gates;
-    for (const auto& z : z_) gates.push_back(z / z.detach().pow(2).mean().sqrt().clamp_min(1e-12));
     std::vector<at::Tensor> out;
     for (const auto& w : generated_) {
       at::Tensor t = w.a.mm(w.e.unsqueeze(1)).view(w.param.sizes());
-      for (const Gate& gate : w.gates) t = gate_along(t, gates[gate.group], gate.dim, gate.offset);
+      for (const Gate& gate : w.gates) t = gate_along(t, z_[gate.group], gate.dim, gate.offset);
       out.push_back(t);
     }
     return out;
@@ -87,11 +84,10 @@ public:
     for (size_t i = 0; i < generated_.size(); ++i) generated_[i].param.copy_(weights[i]);
   }
 
-  // The hypernetwork's tensors, each with the teacher weight whose scale its learning rate follows (undefined: the
-  // unit-scale latents z and embeddings e).
+  // The hypernetwork's tensors but z (step_latents), each with the teacher weight whose scale its learning rate
+  // follows (undefined: the unit-scale embeddings e).
   std::vector<std::pair<at::Tensor, at::Tensor>> trainable_scaled() const {
     std::vector<std::pair<at::Tensor, at::Tensor>> out;
-    for (const auto& z : z_) out.emplace_back(z, at::Tensor());
     for (const auto& w : generated_) out.emplace_back(w.a, w.param), out.emplace_back(w.e, at::Tensor());
     return out;
   }
@@ -100,6 +96,32 @@ public:
     std::vector<at::Tensor> out;
     for (const auto& w : generated_) out.push_back(w.param);
     return out;
+  }
+
+  // Adam's update with one second moment for all latents instead of one per entry: Adam moves every entry by about lr
+  // whatever the size of its gradient, so each channel resisted the proximal step alike however much the loss needed
+  // it; with a shared scale an entry moves in proportion to its gradient and the pressure removes the least needed
+  // channels first.
+  void step_latents(double lr) {
+    torch::NoGradGuard no_grad;
+    constexpr double beta1 = 0.9, beta2 = 0.999;
+    double square_sum = 0;
+    int64_t count = 0;
+    for (size_t k = 0; k < z_.size(); ++k) {
+      at::Tensor& grad = z_[k].mutable_grad();
+      if (!grad.defined()) grad = torch::zeros_like(z_[k]);
+      momentum_[k].mul_(beta1).add_(grad, 1 - beta1);
+      square_sum += grad.pow(2).sum().item<double>();
+      count += grad.numel();
+    }
+    ++latent_steps_;
+    second_moment_ = beta2 * second_moment_ + (1 - beta2) * square_sum / static_cast<double>(count);
+    const auto t = static_cast<double>(latent_steps_);
+    const double scale = std::sqrt(second_moment_ / (1 - std::pow(beta2, t))) + 1e-12;
+    for (size_t k = 0; k < z_.size(); ++k) {
+      z_[k].sub_(momentum_[k], lr / (1 - std::pow(beta1, t)) / scale);
+      z_[k].mutable_grad().zero_();
+    }
   }
 
   void proximal(double step) {
@@ -135,7 +157,9 @@ public:
 
 private:
   std::vector<models::ChannelGroup> groups_;
-  std::vector<at::Tensor> z_;
+  std::vector<at::Tensor> z_, momentum_;
+  double second_moment_ = 0;
+  int64_t latent_steps_ = 0;
   std::vector<Generated> generated_;
   std::vector<at::Tensor> free_;
 };
@@ -225,8 +249,9 @@ HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, 
     opt.zero_grad();
     backward_through_written(loss, module_params, w);
     opt.step();
+    net.step_latents(p.lr);
     net.proximal(lambda * p.lr);
-    lambda *= 1.01; // the pressure grows until the target is met
+    lambda *= p.sparsity_growth;
     r.steps = step + 1;
     if (step % 10 == 9 || step + 1 == p.max_steps) {
       r.kept = net.kept(p.threshold);

@@ -11,10 +11,14 @@ struct HypernetParams {
   Budget target;            // stop when the kept channels cost at most this (macs > 0 required)
   int64_t max_steps = 3000; // give up (keeping what was reached) after this many steps
   int64_t batch = 8;
-  double lr = 1e-3;        // Adam on the hypernetwork and the latent vectors
-  double sparsity = 0.5;   // lambda of the proximal step z <- sign(z) max(|z| - lambda lr, 0), growing 1% a step
-  double threshold = 1e-2; // a channel is kept while |z| >= threshold (z starts at 1)
-  int64_t embedding = 8;   // hypernetwork embedding size
+  double lr = 1e-3;      // Adam on the hypernetwork and the latent vectors
+  double sparsity = 0.5; // lambda of the proximal step z <- sign(z) max(|z| - lambda lr, 0) at the start
+  // lambda's growth per step, until the target is met. Slow enough for the loss to sort the channels before the
+  // pressure overwhelms it: on the DCGAN demo at 50% the pruned student's FD was 47 with 1.003 (target met at step
+  // ~730), 129 with 1.01 (step ~320).
+  double sparsity_growth = 1.003;
+  double threshold = 1e-2;         // a channel is kept while |z| >= threshold (z starts at 1)
+  int64_t embedding = 8;           // hypernetwork embedding size
   double pixel = 3, relation = 30; // distillation from the unpruned teacher on the same inputs
   uint64_t seed = 0;
   InputSource inputs; // empty: seeded latents

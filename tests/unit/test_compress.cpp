@@ -257,7 +257,7 @@ private Q_SLOTS:
     QTemporaryDir dir;
     jobs::CompressConfig c = tiny_job(dir, 4);
     c.method = "coronet";
-    c.learn.max_steps = 400;
+    c.learn.max_steps = 1500;
     c.learn.output_budget = true;
     const std::string run = dir.filePath("run").toStdString();
     const auto learned = learn_then_stop(c, run);
