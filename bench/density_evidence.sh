@@ -27,7 +27,7 @@ JSON
 run_one density-gd density '{"max_steps": 600, "prune_discriminator": true}'
 run_one density-g density '{"max_steps": 600, "prune_discriminator": false}'
 run_one l1 l1 '{}'
-run_one coronet coronet '{"max_steps": 600}'
+run_one coronet coronet '{}'
 here=$(dirname "$0")
 python3 "$here/learn_dynamics.py" "$out/density-gd" "$out/density-g"
 echo

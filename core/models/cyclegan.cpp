@@ -206,7 +206,7 @@ public:
     auto produced = [&](ChannelGroup& g, const std::string& conv, int dim, const std::string& norm) {
       g.slots.push_back({conv + ".weight", dim, 0, SlotRole::Producer});
       if (bias) g.slots.push_back({conv + ".bias", 0});
-      add_norm_slots(g.slots, c_.norm, norm);
+      add_norm_slots(g, c_.norm, norm);
     };
     std::vector<ChannelGroup> groups;
     ChannelGroup stem{"stem", c_.stem, {}};

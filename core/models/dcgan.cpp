@@ -205,7 +205,7 @@ public:
       g.name = c_.names[i];
       g.width = c_.widths[i];
       g.slots.push_back({g.name + ".weight", 0, 0, SlotRole::Producer});
-      if (i > 0) add_norm_slots(g.slots, NormKind::Batch, layer(3 * static_cast<int64_t>(i)));
+      if (i > 0) add_norm_slots(g, NormKind::Batch, layer(3 * static_cast<int64_t>(i)));
       g.slots.push_back({(i + 1 < l ? c_.names[i + 1] : layer(3 * static_cast<int64_t>(l) - 1)) + ".weight", 1, 0,
                          SlotRole::Consumer});
       groups.push_back(std::move(g));

@@ -49,6 +49,10 @@ struct ChannelGroup {
   std::string name; // the key its width is stored under in options()["widths"]
   int64_t width = 0;
   std::vector<ChannelSlot> slots;
+  // A per-sample normalisation right after the producers (instance norm without affine, StyleGAN2's demodulation)
+  // takes out each channel's scale: rescaling a channel's producing weights and bias changes the output only through
+  // the norm's eps.
+  bool scale_free = false;
 };
 
 // Group name -> kept channel indices (sorted, unique). A group that is absent keeps all its channels.

@@ -58,10 +58,11 @@ torch::nn::AnyModule make_norm(NormKind kind, int64_t channels) {
   return torch::nn::AnyModule(torch::nn::Identity());
 }
 
-void add_norm_slots(std::vector<ChannelSlot>& slots, NormKind kind, const std::string& prefix) {
+void add_norm_slots(ChannelGroup& group, NormKind kind, const std::string& prefix) {
+  group.scale_free = group.scale_free || kind == NormKind::Instance;
   if (kind != NormKind::Batch) return;
-  slots.push_back({prefix + ".weight", 0, 0, SlotRole::NormScale});
-  for (const char* t : {".bias", ".running_mean", ".running_var"}) slots.push_back({prefix + t, 0});
+  group.slots.push_back({prefix + ".weight", 0, 0, SlotRole::NormScale});
+  for (const char* t : {".bias", ".running_mean", ".running_var"}) group.slots.push_back({prefix + t, 0});
 }
 
 NormKind detect_norm(const TensorMap& tensors, const std::string& conv_prefix, const std::string& norm_prefix) {

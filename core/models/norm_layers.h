@@ -25,8 +25,9 @@ std::string torchscript_norm(NormKind kind, const std::string& prefix, const std
 // "self.<name with dots as underscores>": how an exported TorchScript module names a state_dict tensor.
 std::string torchscript_tensor(const std::string& name);
 
-// The per-channel tensors a norm holds, as channel-group slots (none for instance/none).
-void add_norm_slots(std::vector<ChannelSlot>& slots, NormKind kind, const std::string& prefix);
+// The per-channel tensors a norm holds, as channel-group slots (none for instance/none); instance norm makes the
+// group scale-free.
+void add_norm_slots(ChannelGroup& group, NormKind kind, const std::string& prefix);
 
 // Reads the norm from a state dict: a norm's affine weight at `norm_prefix` means batch; a bias on the convolution at
 // `conv_prefix` means instance; neither means none.

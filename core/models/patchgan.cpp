@@ -74,7 +74,7 @@ public:
       g.width = widths_[i];
       g.slots.push_back({g.name + ".weight", 0, 0, SlotRole::Producer});
       if (i == 0 || conv_bias(norm_)) g.slots.push_back({g.name + ".bias", 0, 0, SlotRole::Other});
-      if (i > 0) add_norm_slots(g.slots, norm_, "model." + std::to_string(3 + 3 * (i - 1)));
+      if (i > 0) add_norm_slots(g, norm_, "model." + std::to_string(3 + 3 * (i - 1)));
       g.slots.push_back({conv_name(i + 1) + ".weight", 1, 0, SlotRole::Consumer});
       groups.push_back(std::move(g));
     }

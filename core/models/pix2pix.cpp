@@ -208,7 +208,7 @@ public:
     for (int64_t k = 0; k < c_.num_downs; ++k) {
       ChannelGroup g{down_name(k), c_.down[k], {{t(k, layout_[k].down, ".weight"), 0, 0, SlotRole::Producer}}};
       if (bias) g.slots.push_back({t(k, layout_[k].down, ".bias"), 0});
-      if (layout_[k].down_norm >= 0) add_norm_slots(g.slots, c_.norm, t(k, layout_[k].down_norm, ""));
+      if (layout_[k].down_norm >= 0) add_norm_slots(g, c_.norm, t(k, layout_[k].down_norm, ""));
       if (k < last) g.slots.push_back({t(k + 1, layout_[k + 1].down, ".weight"), 1, 0, SlotRole::Consumer});
       g.slots.push_back(
           {t(k, layout_[k].up, ".weight"), 0, 0, SlotRole::Consumer}); // the skip: first part of the up conv's input
@@ -217,7 +217,7 @@ public:
     for (int64_t k = 1; k < c_.num_downs; ++k) {
       ChannelGroup g{up_name(k), c_.up[k], {{t(k, layout_[k].up, ".weight"), 1, 0, SlotRole::Producer}}};
       if (bias) g.slots.push_back({t(k, layout_[k].up, ".bias"), 0});
-      add_norm_slots(g.slots, c_.norm, t(k, layout_[k].up_norm, ""));
+      add_norm_slots(g, c_.norm, t(k, layout_[k].up_norm, ""));
       g.slots.push_back(
           {t(k - 1, layout_[k - 1].up, ".weight"), 0, c_.down[k - 1], SlotRole::Consumer}); // after the skip
       groups.push_back(g);

@@ -147,7 +147,8 @@ public:
                          {"style_scales." + n + ".bias", 0},
                          {"style_biases." + n + ".weight", 0},
                          {"style_biases." + n + ".bias", 0},
-                         {conv_name(i + 1) + ".weight", 0, 0, SlotRole::Consumer}}});
+                         {conv_name(i + 1) + ".weight", 0, 0, SlotRole::Consumer}},
+                        true}); // AdaIN starts with an instance norm
     }
     return groups;
   }
@@ -280,7 +281,7 @@ public:
       g.slots.push_back({g.name + ".bias", 0});
       if (i > 0) {
         g.slots.push_back({g.name + ".weight_u", 0});
-        add_norm_slots(g.slots, NormKind::Batch, "bns." + std::to_string(i - 1));
+        add_norm_slots(g, NormKind::Batch, "bns." + std::to_string(i - 1));
       }
       if (i + 1 < l) {
         g.slots.push_back({disc_group(i + 1) + ".weight_orig", 1, 0, SlotRole::Consumer});

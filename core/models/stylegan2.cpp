@@ -383,8 +383,10 @@ public:
     const int64_t n = config_.n_convs();
     for (int64_t i = -1; i < n; ++i) {
       const std::string name = i < 0 ? "conv1" : GeneratorConfig::conv_name(i);
-      ChannelGroup g{
-          name, w.at(name), {{name + ".conv.weight", 1, 0, SlotRole::Producer}, {name + ".activate.bias", 0, 0}}};
+      ChannelGroup g{name,
+                     w.at(name),
+                     {{name + ".conv.weight", 1, 0, SlotRole::Producer}, {name + ".activate.bias", 0, 0}},
+                     true}; // demodulated
       if (i + 1 < n) reader(GeneratorConfig::conv_name(i + 1), g.slots);
       if (i < 0) reader("to_rgb1", g.slots);
       if (i >= 0 && i % 2 == 1) reader("to_rgbs." + std::to_string(i / 2), g.slots);

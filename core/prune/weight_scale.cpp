@@ -1,6 +1,7 @@
 // A batch norm divides its input by the channel's standard deviation, so scaling a channel's producing weights by s
 // changes nothing after it except through eps: with the running statistics moved to s·mean and s²·var, eval mode
 // gives gamma·s(x - mean)/sqrt(s²var + eps), which gamma' = gamma·sqrt(s²var + eps)/(s·sqrt(var + eps)) restores.
+// Per-sample normalisations (scale-free groups) have no statistics to move: the producers are rescaled alone.
 #include "core/prune/weight_scale.h"
 
 #include "core/prune/gradient_scorers.h"
@@ -19,12 +20,15 @@ std::string prefix_of(const std::string& tensor) {
   return tensor.substr(0, tensor.rfind('.'));
 }
 
-// Sum of squares of each channel's entries over the group's producing weights, in double.
-at::Tensor producer_energy(const ChannelGroup& group, const TensorLookup& tensors) {
+bool selected(const models::ChannelSlot& slot, const models::ChannelSlot* only) {
+  return slot.role == SlotRole::Producer && (!only || slot.tensor == only->tensor);
+}
+
+// Sum of squares of each channel's entries over the group's producing weights (or only one of them), in double.
+at::Tensor producer_energy(const ChannelGroup& group, const TensorLookup& tensors, const models::ChannelSlot* only) {
   at::Tensor total = torch::zeros({group.width}, torch::kDouble);
   for (const auto& slot : group.slots)
-    if (slot.role == SlotRole::Producer)
-      total += channel_reduce(tensors.at(slot.tensor).pow(2), slot, group.width, false);
+    if (selected(slot, only)) total += channel_reduce(tensors.at(slot.tensor).pow(2), slot, group.width, false);
   return total;
 }
 
@@ -32,6 +36,25 @@ void scale_channels(at::Tensor t, const models::ChannelSlot& slot, const at::Ten
   std::vector<int64_t> shape(static_cast<size_t>(t.dim()), 1);
   shape[static_cast<size_t>(slot.dim)] = s.size(0);
   t.narrow(slot.dim, slot.offset, s.size(0)).mul_(s.to(t.options()).view(shape));
+}
+
+// Scales each channel's producing weights (or one producer's), and their layer's bias, to the reference's energy;
+// returns the factors (1 for channels whose weights are all zero).
+at::Tensor match_producers(const ChannelGroup& group, const TensorLookup& tensors, const TensorLookup& ref,
+                           const models::ChannelSlot* only) {
+  const at::Tensor have = producer_energy(group, tensors, only), want = producer_energy(group, ref, only);
+  const at::Tensor s = at::where(have > 0, (want / have.clamp_min(1e-300)).sqrt(), at::ones_like(have));
+  for (const auto& slot : group.slots) {
+    if (!selected(slot, only)) continue;
+    scale_channels(tensors.at(slot.tensor), slot, s);
+    const auto bias = tensors.find(prefix_of(slot.tensor) + ".bias");
+    if (bias != tensors.end()) scale_channels(bias->second, {bias->first, 0, slot.offset}, s);
+  }
+  return s;
+}
+
+int64_t live_channels(const ChannelGroup& group, const TensorLookup& tensors, const models::ChannelSlot* only) {
+  return (producer_energy(group, tensors, only) > 0).sum().item<int64_t>();
 }
 
 torch::nn::BatchNorm2dImpl* batch_norm_at(torch::nn::Module& root, const std::string& name) {
@@ -50,25 +73,24 @@ int64_t match_weight_scale(models::Generator& g, models::Generator& reference) {
     const models::ChannelSlot* norm_scale = nullptr;
     for (const auto& slot : group.slots)
       if (slot.role == SlotRole::NormScale) norm_scale = &slot;
-    if (!norm_scale) continue;
-    const std::string norm = prefix_of(norm_scale->tensor);
-    torch::nn::BatchNorm2dImpl* bn = batch_norm_at(g.module(), norm);
-    if (!bn) continue;
-    const at::Tensor have = producer_energy(group, tensors), want = producer_energy(group, ref);
-    const at::Tensor live = have > 0;
-    const at::Tensor s = at::where(live, (want / have.clamp_min(1e-300)).sqrt(), at::ones_like(have));
-    rescaled += live.sum().item<int64_t>();
+    const std::string norm = norm_scale ? prefix_of(norm_scale->tensor) : std::string();
+    torch::nn::BatchNorm2dImpl* bn = norm_scale ? batch_norm_at(g.module(), norm) : nullptr;
+    if (!bn) {
+      // Each producer has its own norm behind it (CycleGAN's residual stream has several): rescale them one by one.
+      if (group.scale_free)
+        for (const auto& slot : group.slots)
+          if (slot.role == SlotRole::Producer) {
+            rescaled += live_channels(group, tensors, &slot);
+            match_producers(group, tensors, ref, &slot);
+          }
+      continue;
+    }
+    rescaled += live_channels(group, tensors, nullptr);
+    const at::Tensor s = match_producers(group, tensors, ref, nullptr);
 
     const at::Tensor var = tensors.at(norm + ".running_var").to(torch::kDouble);
     const double eps = bn->options.eps();
     const at::Tensor gamma_fix = ((s * s * var + eps) / (var + eps)).sqrt() / s;
-    for (const auto& slot : group.slots) {
-      if (slot.role == SlotRole::Producer) {
-        scale_channels(tensors.at(slot.tensor), slot, s);
-        const auto bias = tensors.find(prefix_of(slot.tensor) + ".bias");
-        if (bias != tensors.end()) scale_channels(bias->second, {bias->first, 0, slot.offset}, s);
-      }
-    }
     scale_channels(tensors.at(norm + ".running_mean"), *norm_scale, s);
     scale_channels(tensors.at(norm + ".running_var"), *norm_scale, s * s);
     scale_channels(tensors.at(norm_scale->tensor), *norm_scale, gamma_fix);

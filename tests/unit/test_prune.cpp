@@ -70,12 +70,16 @@ std::vector<models::ChannelGroup> groups_of(std::initializer_list<std::pair<cons
 }
 
 // Per-channel sum of squares of every producing weight of the groups a batch norm follows, group by group.
+bool is_normalised(const models::ChannelGroup& group) {
+  bool normalised = group.scale_free;
+  for (const auto& slot : group.slots) normalised = normalised || slot.role == models::SlotRole::NormScale;
+  return normalised;
+}
+
 std::vector<at::Tensor> normalised_energies(models::Generator& g) {
   std::vector<at::Tensor> out;
   for (const auto& group : g.channel_groups()) {
-    bool normalised = false;
-    for (const auto& slot : group.slots) normalised = normalised || slot.role == models::SlotRole::NormScale;
-    if (!normalised) continue;
+    if (!is_normalised(group)) continue;
     for (const auto& slot : group.slots)
       if (slot.role == models::SlotRole::Producer)
         out.push_back(param(g, slot.tensor).detach().pow(2).transpose(0, slot.dim).reshape({group.width, -1}).sum(1));
@@ -321,7 +325,8 @@ private Q_SLOTS:
   // is what slicing gives, and the generated weights already carry the removal.
   void hypernet_reaches_its_mac_target() {
     // StyleGAN2: some of its free parameters' gradients come back as views, which the optimiser cannot zero.
-    for (auto arch : {models::Arch::DCGAN, models::Arch::Pix2Pix, models::Arch::StyleGAN2}) {
+    for (auto arch : {models::Arch::DCGAN, models::Arch::Pix2Pix, models::Arch::StyleGAN2, models::Arch::SSD,
+                      models::Arch::CycleGAN}) {
       models::Model teacher = tiny(arch), work = tiny(arch);
       models::copy_state(teacher.generator->module(), work.generator->module());
       prune::HypernetParams p;
@@ -330,6 +335,7 @@ private Q_SLOTS:
       p.max_steps = 1500;
       p.batch = 4;
       if (arch == models::Arch::Pix2Pix) p.inputs = random_images(3, 32);
+      if (arch == models::Arch::CycleGAN) p.inputs = random_images(3, 16);
       int64_t calls = 0;
       p.on_progress = [&](int64_t, int64_t macs, double loss, const prune::ChannelScores& z) {
         QVERIFY(macs > 0 && std::isfinite(loss));
@@ -346,9 +352,8 @@ private Q_SLOTS:
       QCOMPARE(small->cost().macs, r.macs);
       QCOMPARE(small->cost().outputs, r.outputs);
       for (const auto& [group, kept] : r.kept) QVERIFY(!kept.empty());
-      if (arch != models::Arch::StyleGAN2)
-        QVERIFY2(energies_match(*work.generator, *teacher.generator),
-                 "the kept channels' weights come out at the teacher's scale");
+      QVERIFY2(energies_match(*work.generator, *teacher.generator),
+               (std::string(models::arch_name(arch)) + ": kept weights at the teacher's scale").c_str());
     }
     models::Model t = tiny(models::Arch::DCGAN), w = tiny(models::Arch::DCGAN);
     prune::HypernetParams bad;
@@ -392,8 +397,12 @@ private Q_SLOTS:
     }
   }
 
+  // Batch-normalised groups (DCGAN, pix2pix) keep their function exactly; scale-free ones (instance norm in SSD and
+  // CycleGAN, StyleGAN2's demodulation) up to the norm's eps, which with weights this small moves them towards the
+  // teacher: both are compared with the teacher's output.
   void weight_scale_is_given_back_without_changing_the_function() {
-    for (auto arch : {models::Arch::DCGAN, models::Arch::Pix2Pix}) {
+    for (auto arch : {models::Arch::DCGAN, models::Arch::Pix2Pix, models::Arch::SSD, models::Arch::CycleGAN,
+                      models::Arch::StyleGAN2}) {
       models::Model teacher = tiny(arch), work = tiny(arch);
       models::copy_state(teacher.generator->module(), work.generator->module());
       models::Generator& g = *work.generator;
@@ -402,7 +411,7 @@ private Q_SLOTS:
         torch::NoGradGuard no_grad;
         for (const auto& group : g.channel_groups())
           for (const auto& slot : group.slots)
-            if (slot.role == models::SlotRole::Producer) {
+            if (slot.role == models::SlotRole::Producer && is_normalised(group)) {
               std::vector<int64_t> shape(static_cast<size_t>(param(g, slot.tensor).dim()), 1);
               shape[static_cast<size_t>(slot.dim)] = group.width;
               param(g, slot.tensor).mul_(at::rand({group.width}).mul(0.05).add(1e-3).view(shape));
@@ -411,13 +420,16 @@ private Q_SLOTS:
         for (int i = 0; i < 30; ++i) g.forward(gs::test::sample_inputs(g, 8, static_cast<uint64_t>(i)));
       }
       g.module().eval();
+      teacher.generator->module().eval();
       const at::Tensor x = gs::test::sample_inputs(g, 4, 99);
-      const at::Tensor before = g.forward(x).detach();
+      const bool batch_norm = arch == models::Arch::DCGAN || arch == models::Arch::Pix2Pix;
+      const at::Tensor before = (batch_norm ? g : *teacher.generator).forward(x).detach();
       QVERIFY(!energies_match(g, *teacher.generator));
       QVERIFY(prune::match_weight_scale(g, *teacher.generator) > 0);
       QVERIFY2(energies_match(g, *teacher.generator), models::arch_name(arch));
       const double diff = gs::test::relative_max_diff(g.forward(x).detach(), before);
-      QVERIFY2(diff < 1e-5, (std::string(models::arch_name(arch)) + ": " + std::to_string(diff)).c_str());
+      QVERIFY2(diff < (batch_norm ? 1e-5 : 1e-4),
+               (std::string(models::arch_name(arch)) + ": " + std::to_string(diff)).c_str());
     }
   }
 
