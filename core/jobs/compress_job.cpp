@@ -305,8 +305,11 @@ private:
     hp.seed = c_.seed;
     hp.inputs = score_params(c_, t, data_.get()).inputs;
     hp.abort = cb_.abort;
-    hp.on_progress = [this, target = target.macs, total = hp.max_steps](int64_t step, int64_t macs, double loss,
-                                                                        const prune::ChannelScores& z) {
+    // The budget ends learning long before max_steps: show progress towards the expected end, and towards max_steps
+    // only once that has passed.
+    hp.on_progress = [this, target = target.macs, expected = prune::expected_steps(hp),
+                      limit = hp.max_steps](int64_t step, int64_t macs, double loss, const prune::ChannelScores& z) {
+      const int64_t total = step < expected ? expected : limit;
       if (cb_.on_scores) cb_.on_scores(z, step, total);
       if (cb_.on_progress) cb_.on_progress("learn", step, total);
       event({{"kind", "learn"}, {"learn_step", step}, {"macs", macs}, {"target_macs", target}, {"distillation", loss}});

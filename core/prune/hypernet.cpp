@@ -184,6 +184,14 @@ void recalibrate_batch_norm(models::Generator& g, const InputSource& inputs, int
 
 } // namespace
 
+int64_t expected_steps(const HypernetParams& p) {
+  // Sum over t < T of sparsity * lr * growth^t = 1.
+  const double shrink = p.sparsity * p.lr;
+  double steps = 1 / std::max(shrink, 1e-12);
+  if (p.sparsity_growth > 1) steps = std::log1p((p.sparsity_growth - 1) / shrink) / std::log(p.sparsity_growth);
+  return std::clamp<int64_t>(static_cast<int64_t>(std::ceil(1.2 * steps)), 1, p.max_steps);
+}
+
 HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, const HypernetParams& p) {
   const auto channel_groups = g.channel_groups();
   const MacModel cost(g.cost(), channel_groups, named_tensors(g.module()));

@@ -35,6 +35,11 @@ struct HypernetResult {
   bool cancelled = false;
 };
 
+// About how many steps learning takes: 1.2 times the step by which the proximal step alone would have zeroed a latent
+// entry of 1 (channels start to go near it; the demos met their budgets 0-20% after it), at most params.max_steps.
+// For progress and ETA; learning itself stops at the budget, whenever that is.
+int64_t expected_steps(const HypernetParams& params);
+
 // Trains on `g` (a copy of the teacher, changed in place) and leaves in it the weights the hypernetwork generates, with
 // z folded in: slicing `g` to `kept` materialises the plain pruned generator. Throws std::invalid_argument for a
 // target that is not below the current MACs or not positive, or a model without channel groups.

@@ -344,6 +344,7 @@ private Q_SLOTS:
       };
       const prune::HypernetResult r = prune::hypernet_prune(*work.generator, *teacher.generator, p);
       QVERIFY2(r.reached, models::arch_name(arch));
+      QVERIFY2(r.steps <= prune::expected_steps(p), models::arch_name(arch)); // what the progress bar promised
       QVERIFY(r.macs <= p.target.macs && r.outputs <= p.target.outputs);
       QVERIFY2(r.macs > p.target.macs * 8 / 10 || r.outputs > p.target.outputs * 9 / 10,
                "channels are added back up to the budget");
@@ -355,6 +356,7 @@ private Q_SLOTS:
       QVERIFY2(energies_match(*work.generator, *teacher.generator),
                (std::string(models::arch_name(arch)) + ": kept weights at the teacher's scale").c_str());
     }
+    QCOMPARE(prune::expected_steps({}), int64_t{780}); // 1.2 x 650 with the defaults
     models::Model t = tiny(models::Arch::DCGAN), w = tiny(models::Arch::DCGAN);
     prune::HypernetParams bad;
     bad.target.macs = t.generator->cost().macs;
