@@ -186,8 +186,8 @@ void recalibrate_batch_norm(models::Generator& g, const InputSource& inputs, int
 
 int64_t expected_steps(const HypernetParams& p) {
   // Sum over t < T of sparsity * lr * growth^t = 1.
-  const double shrink = p.sparsity * p.lr;
-  double steps = 1 / std::max(shrink, 1e-12);
+  const double shrink = std::max(p.sparsity * p.lr, 1e-12); // no pressure: never, in effect
+  double steps = 1 / shrink;
   if (p.sparsity_growth > 1) steps = std::log1p((p.sparsity_growth - 1) / shrink) / std::log(p.sparsity_growth);
   return std::clamp<int64_t>(static_cast<int64_t>(std::ceil(1.2 * steps)), 1, p.max_steps);
 }

@@ -357,6 +357,9 @@ private Q_SLOTS:
                (std::string(models::arch_name(arch)) + ": kept weights at the teacher's scale").c_str());
     }
     QCOMPARE(prune::expected_steps({}), int64_t{780}); // 1.2 x 650 with the defaults
+    prune::HypernetParams no_pressure;
+    no_pressure.sparsity = 0;
+    QCOMPARE(prune::expected_steps(no_pressure), no_pressure.max_steps);
     models::Model t = tiny(models::Arch::DCGAN), w = tiny(models::Arch::DCGAN);
     prune::HypernetParams bad;
     bad.target.macs = t.generator->cost().macs;
