@@ -11,7 +11,7 @@ struct HypernetParams {
   Budget target;            // stop when the kept channels cost at most this (macs > 0 required)
   int64_t max_steps = 3000; // give up (keeping what was reached) after this many steps
   int64_t batch = 8;
-  double lr = 1e-3;      // Adam on the hypernetwork and the latent vectors
+  double lr = 1e-3;      // Adam on the hypernetwork, and the latent vectors' shared-scale step
   double sparsity = 0.5; // lambda of the proximal step z <- sign(z) max(|z| - lambda lr, 0) at the start
   // lambda's growth per step, until the target is met. Slow enough for the loss to sort the channels before the
   // pressure overwhelms it: on the DCGAN demo at 50% the pruned student's FD was 47 with 1.003 (target met at step

@@ -38,23 +38,24 @@ void scale_channels(at::Tensor t, const models::ChannelSlot& slot, const at::Ten
   t.narrow(slot.dim, slot.offset, s.size(0)).mul_(s.to(t.options()).view(shape));
 }
 
-// Scales each channel's producing weights (or one producer's), and their layer's bias, to the reference's energy;
-// returns the factors (1 for channels whose weights are all zero).
-at::Tensor match_producers(const ChannelGroup& group, const TensorLookup& tensors, const TensorLookup& ref,
-                           const models::ChannelSlot* only) {
+struct Matched {
+  at::Tensor factors; // per channel; 1 where the weights are all zero
+  int64_t live = 0;   // channels with nonzero weights, the ones rescaled
+};
+
+// Scales each channel's producing weights (or one producer's), and their layer's bias, to the reference's energy.
+Matched match_producers(const ChannelGroup& group, const TensorLookup& tensors, const TensorLookup& ref,
+                        const models::ChannelSlot* only) {
   const at::Tensor have = producer_energy(group, tensors, only), want = producer_energy(group, ref, only);
-  const at::Tensor s = at::where(have > 0, (want / have.clamp_min(1e-300)).sqrt(), at::ones_like(have));
+  const at::Tensor live = have > 0;
+  const at::Tensor s = at::where(live, (want / have.clamp_min(1e-300)).sqrt(), at::ones_like(have));
   for (const auto& slot : group.slots) {
     if (!selected(slot, only)) continue;
     scale_channels(tensors.at(slot.tensor), slot, s);
     const auto bias = tensors.find(prefix_of(slot.tensor) + ".bias");
     if (bias != tensors.end()) scale_channels(bias->second, {bias->first, 0, slot.offset}, s);
   }
-  return s;
-}
-
-int64_t live_channels(const ChannelGroup& group, const TensorLookup& tensors, const models::ChannelSlot* only) {
-  return (producer_energy(group, tensors, only) > 0).sum().item<int64_t>();
+  return {s, live.sum().item<int64_t>()};
 }
 
 torch::nn::BatchNorm2dImpl* batch_norm_at(torch::nn::Module& root, const std::string& name) {
@@ -75,18 +76,16 @@ int64_t match_weight_scale(models::Generator& g, models::Generator& reference) {
       if (slot.role == SlotRole::NormScale) norm_scale = &slot;
     const std::string norm = norm_scale ? prefix_of(norm_scale->tensor) : std::string();
     torch::nn::BatchNorm2dImpl* bn = norm_scale ? batch_norm_at(g.module(), norm) : nullptr;
+    if (!bn && !group.scale_free) continue;
     if (!bn) {
       // Each producer has its own norm behind it (CycleGAN's residual stream has several): rescale them one by one.
-      if (group.scale_free)
-        for (const auto& slot : group.slots)
-          if (slot.role == SlotRole::Producer) {
-            rescaled += live_channels(group, tensors, &slot);
-            match_producers(group, tensors, ref, &slot);
-          }
+      for (const auto& slot : group.slots)
+        if (slot.role == SlotRole::Producer) rescaled += match_producers(group, tensors, ref, &slot).live;
       continue;
     }
-    rescaled += live_channels(group, tensors, nullptr);
-    const at::Tensor s = match_producers(group, tensors, ref, nullptr);
+    const Matched matched = match_producers(group, tensors, ref, nullptr);
+    rescaled += matched.live;
+    const at::Tensor& s = matched.factors;
 
     const at::Tensor var = tensors.at(norm + ".running_var").to(torch::kDouble);
     const double eps = bn->options.eps();

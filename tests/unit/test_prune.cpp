@@ -69,13 +69,14 @@ std::vector<models::ChannelGroup> groups_of(std::initializer_list<std::pair<cons
   return out;
 }
 
-// Per-channel sum of squares of every producing weight of the groups a batch norm follows, group by group.
+// Whether a batch norm follows the group's producers or the group is scale-free (instance norm, demodulation).
 bool is_normalised(const models::ChannelGroup& group) {
   bool normalised = group.scale_free;
   for (const auto& slot : group.slots) normalised = normalised || slot.role == models::SlotRole::NormScale;
   return normalised;
 }
 
+// Per-channel sum of squares of every producing weight of the normalised groups, group by group.
 std::vector<at::Tensor> normalised_energies(models::Generator& g) {
   std::vector<at::Tensor> out;
   for (const auto& group : g.channel_groups()) {
