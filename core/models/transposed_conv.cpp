@@ -1,4 +1,5 @@
 #include "core/models/transposed_conv.h"
+#include "core/models/transposed_direct.h"
 #include "core/models/transposed_phases.h"
 
 #include <torch/torch.h>
@@ -33,6 +34,8 @@ at::Tensor by_route(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, Tran
     return by_matrix_product(m, x);
   case TransposedRoute::Phases:
     return transposed_by_phases(m, x);
+  case TransposedRoute::Direct:
+    return transposed_direct(m, x);
   case TransposedRoute::Library:
     break;
   }
@@ -45,6 +48,8 @@ TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const 
   if (!route_applies(m, x, TransposedRoute::MatrixProduct)) return TransposedRoute::Library;
   const int64_t pixels = x.size(2) * x.size(3), work = x.size(0) * pixels;
   if (pixels == 1) return TransposedRoute::MatrixProduct;
+  if (m.weight.size(1) < 8 && x.size(1) * m.weight.size(1) <= 48 && direct_applies(m, x))
+    return TransposedRoute::Direct;
   // Training: oneDNN's backward of the shared convolution is slow for many input channels on few pixels.
   const bool grad = at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad());
   if (m.weight.size(1) >= 8 && work >= 256 && (!grad || work >= 2 * x.size(1)) && phases_fit(m, x))
@@ -58,7 +63,10 @@ bool route_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x,
   const bool plain = x.dim() == 4 && x.device().is_cpu() && x.scalar_type() == at::kFloat && o.groups() == 1 &&
                      d[0] == 1 && d[1] == 1 && c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()) &&
                      c10::holds_alternative<torch::ExpandingArray<2>>(o.padding());
-  return route == TransposedRoute::Library || (plain && (route == TransposedRoute::MatrixProduct || phases_fit(m, x)));
+  if (route == TransposedRoute::Library) return true;
+  if (!plain) return false;
+  if (route == TransposedRoute::Direct) return direct_applies(m, x);
+  return route == TransposedRoute::MatrixProduct || phases_fit(m, x);
 }
 
 at::Tensor transposed_conv(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, TransposedRoute route) {

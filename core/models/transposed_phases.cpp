@@ -2,8 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <mutex>
-#include <unordered_map>
 
 namespace gs::models {
 namespace {
@@ -12,35 +12,8 @@ int64_t floor_div(int64_t a, int64_t b) {
   return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-// One axis of a stride-s layer. Output position o = s·j − p + k of input j and tap k, so output phase a (positions
-// s·m + a) reads inputs m + d for offsets d with 0 <= a + p − s·d < kernel, through tap a + p − s·d. All phases share
-// one convolution over offsets first .. first + width − 1 + span: phase a's taps sit at window positions
-// t = d − d0(a), zero beyond its own, and its output starts `shift` = d0(a) − first rows into the shared output.
-struct Axis {
-  int64_t width = 0, first = 0, span = 0;
-  std::vector<int64_t> shift;
-  std::vector<std::vector<int64_t>> taps; // per phase, by window position
-};
-
-Axis axis(int64_t kernel, int64_t stride, int64_t pad) {
-  Axis l;
-  std::vector<int64_t> d0;
-  for (int64_t a = 0; a < stride; ++a) {
-    d0.push_back(-floor_div(kernel - 1 - a - pad, stride));
-    std::vector<int64_t> taps;
-    for (int64_t d = d0.back(); d <= floor_div(a + pad, stride); ++d) taps.push_back(a + pad - stride * d);
-    l.width = std::max(l.width, static_cast<int64_t>(taps.size()));
-    l.taps.push_back(std::move(taps));
-  }
-  l.first = *std::min_element(d0.begin(), d0.end());
-  l.span = *std::max_element(d0.begin(), d0.end()) - l.first;
-  for (int64_t d : d0) l.shift.push_back(d - l.first);
-  return l;
-}
-
-// The shared kernel [s_h·s_w·out, in, width_h, width_w] from the layer's [in, out, kh, kw]: phase (a, b) gives output
-// channels (a·s_w + b)·out + o. One gather from the flattened taps plus a zero tap for the padding positions.
-at::Tensor phase_kernel(const at::Tensor& weight, const Axis& rows, const Axis& cols) {
+// phase_kernel()'s Convolution layout: one gather from the flattened taps plus a zero tap for the padding positions.
+at::Tensor stacked_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols) {
   const int64_t in = weight.size(0), out = weight.size(1), kw = weight.size(3), zero = weight.size(2) * kw;
   std::vector<int64_t> index;
   for (const auto& th : rows.taps)
@@ -62,8 +35,13 @@ at::Tensor phase_kernel(const at::Tensor& weight, const Axis& rows, const Axis& 
 // set_data() swaps the data (Module::to()).
 class KernelCache {
 public:
-  at::Tensor get(const at::Tensor& weight, const Axis& rows, const Axis& cols) {
-    const auto build = [&] { return phase_kernel(weight, rows, cols); };
+  at::Tensor get(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout) {
+    const auto build = [&] {
+      const at::Tensor k = stacked_kernel(weight, rows, cols);
+      if (layout == KernelLayout::Convolution) return k;
+      const int64_t phases = static_cast<int64_t>(rows.taps.size() * cols.taps.size()), out = weight.size(1);
+      return k.view({phases, out, weight.size(0), rows.width * cols.width}).permute({1, 2, 0, 3}).contiguous();
+    };
     if (at::GradMode::is_enabled() && weight.requires_grad()) return build();
     const std::vector<int64_t> key{rows.first,
                                    rows.width,
@@ -75,11 +53,12 @@ public:
                                    reinterpret_cast<int64_t>(weight.data_ptr())}; // set_data() keeps the version
     std::lock_guard<std::mutex> lock(mutex_);
     drop_expired();
-    auto it = entries_.find(weight.unsafeGetTensorImpl());
-    if (it != entries_.end() && it->second.weight.lock().get() == weight.unsafeGetTensorImpl() && it->second.key == key)
+    const std::pair<const c10::TensorImpl*, KernelLayout> slot{weight.unsafeGetTensorImpl(), layout};
+    auto it = entries_.find(slot);
+    if (it != entries_.end() && it->second.weight.lock().get() == slot.first && it->second.key == key)
       return it->second.kernel;
     at::Tensor kernel = build();
-    entries_.insert_or_assign(weight.unsafeGetTensorImpl(),
+    entries_.insert_or_assign(slot,
                               Entry{c10::weak_intrusive_ptr<c10::TensorImpl>(weight.getIntrusivePtr()), key, kernel});
     return kernel;
   }
@@ -102,7 +81,7 @@ private:
     at::Tensor kernel;
   };
   std::mutex mutex_;
-  std::unordered_map<const c10::TensorImpl*, Entry> entries_;
+  std::map<std::pair<const c10::TensorImpl*, KernelLayout>, Entry> entries_;
 };
 
 // Output [n, out, rows·s_h, cols·s_w] from the shared convolution's y [n, s_h·s_w·out, rows + span_h, cols + span_w]:
@@ -180,6 +159,22 @@ KernelCache& kernel_cache() {
 
 } // namespace
 
+PhaseAxis phase_axis(int64_t kernel, int64_t stride, int64_t pad) {
+  PhaseAxis l;
+  std::vector<int64_t> d0;
+  for (int64_t a = 0; a < stride; ++a) {
+    d0.push_back(-floor_div(kernel - 1 - a - pad, stride));
+    std::vector<int64_t> taps;
+    for (int64_t d = d0.back(); d <= floor_div(a + pad, stride); ++d) taps.push_back(a + pad - stride * d);
+    l.width = std::max(l.width, static_cast<int64_t>(taps.size()));
+    l.taps.push_back(std::move(taps));
+  }
+  l.first = *std::min_element(d0.begin(), d0.end());
+  l.span = *std::max_element(d0.begin(), d0.end()) - l.first;
+  for (int64_t d : d0) l.shift.push_back(d - l.first);
+  return l;
+}
+
 int64_t transposed_output_size(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, int axis) {
   const auto& o = m.options;
   const int64_t pad = (*c10::get<torch::ExpandingArray<2>>(o.padding()))[axis];
@@ -196,6 +191,10 @@ bool phases_fit(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
   return true;
 }
 
+at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout) {
+  return kernel_cache().get(weight, rows, cols, layout);
+}
+
 size_t cached_phase_kernels() {
   return kernel_cache().size();
 }
@@ -205,8 +204,8 @@ size_t cached_phase_kernels() {
 at::Tensor transposed_by_phases(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
   const auto& s = *m.options.stride();
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
-  const Axis rows = axis(m.weight.size(2), s[0], p[0]), cols = axis(m.weight.size(3), s[1], p[1]);
-  const at::Tensor kernel = kernel_cache().get(m.weight, rows, cols);
+  const PhaseAxis rows = phase_axis(m.weight.size(2), s[0], p[0]), cols = phase_axis(m.weight.size(3), s[1], p[1]);
+  const at::Tensor kernel = kernel_cache().get(m.weight, rows, cols, KernelLayout::Convolution);
   const at::Tensor bias = m.bias.defined() ? m.bias.repeat({s[0] * s[1]}) : at::Tensor();
   // Padded input row i is input row i + first; the shared output has the phase's rows + span.
   const int64_t out_rows = transposed_output_size(m, x, 0) / s[0], out_cols = transposed_output_size(m, x, 1) / s[1];

@@ -6,6 +6,24 @@
 
 namespace gs::models {
 
+// One axis of a stride-s layer. Output position o = s·j − p + k of input j and tap k, so output phase a (positions
+// s·m + a) reads inputs m + d for offsets d with 0 <= a + p − s·d < kernel, through tap a + p − s·d. All phases share
+// one convolution over offsets first .. first + width − 1 + span: phase a's taps sit at window positions
+// t = d − d0(a), zero beyond its own, and its output starts `shift` = d0(a) − first rows into the shared output.
+struct PhaseAxis {
+  int64_t width = 0, first = 0, span = 0;
+  std::vector<int64_t> shift;
+  std::vector<std::vector<int64_t>> taps; // per phase, by window position
+};
+PhaseAxis phase_axis(int64_t kernel, int64_t stride, int64_t pad);
+
+// The phases' kernels from the layer's weight [in, out, kh, kw], zero where a phase has fewer taps than the window.
+// Convolution: [s_h·s_w·out, in, width_h, width_w], phase (a, b) giving output channels (a·s_w + b)·out + o (the shared
+// convolution's kernel). ByOutput: [out, in, s_h·s_w, width_h·width_w] (the direct route's). Without gradients the
+// result is kept until the weight changes.
+enum class KernelLayout { Convolution, ByOutput };
+at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout);
+
 // The layer's output size along spatial axis `axis` (0: rows, 1: columns) for input x.
 int64_t transposed_output_size(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, int axis);
 

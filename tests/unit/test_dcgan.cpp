@@ -4,6 +4,7 @@
 #include "core/models/channel_ops.h"
 #include "core/models/registry.h"
 #include "core/models/transposed_conv.h"
+#include "core/models/transposed_direct.h"
 #include "core/models/transposed_phases.h"
 #include "model_checks.h"
 
@@ -125,12 +126,14 @@ private Q_SLOTS:
     QVERIFY(test::relative_max_diff(back.discriminator->forward(x), both.discriminator->forward(x)) < 1e-6);
   }
 
-  // Every route that applies gives LibTorch's outputs and gradients, and the picked one is as documented, with and
-  // without gradients. Matrix product: DCGAN's 1×1 first layer, 256 channels into a narrow output at 2×2 (CycleGAN's
-  // 3×3 kernel with output padding and bias) and, with gradients, at 4×4. Phases: DCGAN's and pix2pix's 4×4 stride 2,
-  // a pruned student's 19 → 10, CycleGAN's up-sampling, a 5×5 kernel, stride 3; many input channels on few pixels only
-  // without gradients. Narrow outputs, few input channels on small inputs and an output size that is no multiple of
-  // the stride stay with LibTorch.
+  // Every route that applies gives LibTorch's outputs and gradients (the direct route, which serves passes without
+  // gradients only, its outputs), and the picked one is as documented, with and without gradients. Matrix product:
+  // DCGAN's 1×1 first layer, 256 channels into a narrow output at 2×2 (CycleGAN's 3×3 kernel with output padding and
+  // bias) and, with gradients, at 4×4. Phases: DCGAN's and pix2pix's 4×4 stride 2, a pruned student's 19 → 10,
+  // CycleGAN's up-sampling, a 5×5 kernel, stride 3; many input channels on few pixels only without gradients. Direct:
+  // narrow outputs from few input channels without gradients (4×4 kernels with padding 1 and 0, CycleGAN's 3×3 with
+  // output padding, a pruned DCGAN student's 10 → 1). Narrow outputs with gradients or from wider inputs, few input
+  // channels on small inputs and an output size that is no multiple of the stride stay with LibTorch.
   void faster_transposed_routes_match_the_convolution() {
     torch::manual_seed(0);
     using R = models::TransposedRoute;
@@ -140,9 +143,13 @@ private Q_SLOTS:
       R training, inference;
     };
     for (const Case& c : {Case{3, 7, 5, 4, 1, 0, 0, 1, false, R::MatrixProduct, R::MatrixProduct},
-                          Case{3, 6, 3, 4, 2, 1, 0, 4, false, R::Library, R::Library},
+                          Case{3, 6, 3, 4, 2, 1, 0, 4, false, R::Library, R::Direct},
+                          Case{3, 6, 3, 4, 2, 0, 0, 5, true, R::Library, R::Direct},
+                          Case{2, 5, 3, 3, 2, 1, 1, 7, true, R::Library, R::Direct},
+                          Case{16, 10, 1, 4, 2, 1, 0, 16, false, R::Library, R::Direct},
+                          Case{2, 32, 3, 4, 2, 1, 0, 8, false, R::Library, R::Library},
                           Case{3, 256, 6, 3, 2, 1, 1, 2, true, R::MatrixProduct, R::MatrixProduct},
-                          Case{3, 5, 4, 4, 2, 1, 0, 8, false, R::Library, R::Library},
+                          Case{3, 5, 4, 4, 2, 1, 0, 8, false, R::Library, R::Direct},
                           Case{2, 64, 32, 4, 2, 1, 0, 16, false, R::Phases, R::Phases},
                           Case{16, 19, 10, 4, 2, 1, 0, 8, false, R::Phases, R::Phases},
                           Case{16, 256, 8, 4, 2, 1, 0, 4, true, R::MatrixProduct, R::Phases},
@@ -159,8 +166,12 @@ private Q_SLOTS:
       QCOMPARE(models::transposed_route(*conv, x), c.training);
       {
         torch::NoGradGuard no_grad;
-        QCOMPARE(models::transposed_route(*conv, x), c.inference);
+        const bool direct = c.inference == R::Direct && models::direct_supported();
+        QCOMPARE(models::transposed_route(*conv, x), direct || c.inference != R::Direct ? c.inference : R::Library);
+        if (models::route_applies(*conv, x, R::Direct))
+          QVERIFY(test::relative_max_diff(models::transposed_conv(*conv, x, R::Direct), conv->forward(x)) < 1e-5);
       }
+      QVERIFY(!models::route_applies(*conv, x, R::Direct)); // gradients wanted
       const at::Tensor g = torch::randn_like(conv->forward(x));
       std::vector<at::Tensor> wrt{x, conv->weight};
       if (c.bias) wrt.push_back(conv->bias);
