@@ -4,6 +4,7 @@
 
 #include "core/models/cost.h"
 #include "core/models/norm_layers.h"
+#include "core/models/output_tanh.h"
 #include "core/models/patchgan.h"
 #include "core/models/transposed_conv.h"
 
@@ -162,7 +163,7 @@ public:
     tap("up.0", x);
     x = torch::relu(norms_[4].forward(transposed_conv(*up1_, x)));
     tap("up.1", x);
-    return torch::tanh(out_->forward(pad3(x)));
+    return output_tanh(out_->forward(pad3(x)));
   }
 
   std::optional<std::string> torchscript_forward() const override {

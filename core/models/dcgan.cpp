@@ -4,6 +4,7 @@
 
 #include "core/models/cost.h"
 #include "core/models/norm_layers.h"
+#include "core/models/output_tanh.h"
 #include "core/models/transposed_conv.h"
 
 #include <torch/torch.h>
@@ -109,7 +110,7 @@ public:
     size_t i = 0;
     for (auto& layer : *main_) {
       auto* conv = layer.ptr()->as<torch::nn::ConvTranspose2d>();
-      x = conv ? transposed_conv(*conv, x) : layer.forward(x);
+      x = conv ? transposed_conv(*conv, x) : layer.ptr()->as<torch::nn::Tanh>() ? output_tanh(x) : layer.forward(x);
       if (i % 3 == 2 && i / 3 < c_.widths.size() && tapping()) tap("main." + std::to_string(i - 2), x);
       ++i;
     }

@@ -4,6 +4,7 @@
 
 #include "core/models/cost.h"
 #include "core/models/norm_layers.h"
+#include "core/models/output_tanh.h"
 #include "core/models/patchgan.h"
 #include "core/models/transposed_conv.h"
 
@@ -91,7 +92,7 @@ struct UnetBlockImpl : torch::nn::Module {
     if (outermost) {
       const at::Tensor d = down->forward(x);
       tap(down_group, d);
-      return torch::tanh(transposed_conv(*up, torch::relu(sub->forward(d))));
+      return output_tanh(transposed_conv(*up, torch::relu(sub->forward(d))));
     }
     const at::Tensor xa = F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2));
     at::Tensor d = down->forward(xa);

@@ -4,6 +4,7 @@
 
 #include "core/models/cost.h"
 #include "core/models/norm_layers.h"
+#include "core/models/output_tanh.h"
 #include "core/models/transposed_conv.h"
 
 #include <torch/torch.h>
@@ -104,7 +105,7 @@ public:
       x = torch::relu(scale * x + bias);
       tap(conv_name(i), x);
     }
-    return torch::tanh(transposed_conv(*convs_[hidden]->as<torch::nn::ConvTranspose2d>(), x));
+    return output_tanh(transposed_conv(*convs_[hidden]->as<torch::nn::ConvTranspose2d>(), x));
   }
 
   std::optional<std::string> torchscript_forward() const override {

@@ -2,6 +2,7 @@
 // strict errors, pruning, saving, costs.
 #include "core/io/npy.h"
 #include "core/models/channel_ops.h"
+#include "core/models/output_tanh.h"
 #include "core/models/registry.h"
 #include "core/models/transposed_conv.h"
 #include "core/models/transposed_direct.h"
@@ -210,6 +211,26 @@ private Q_SLOTS:
     QVERIFY(kept >= 1);
     conv = torch::nn::ConvTranspose2d(nullptr);
     QCOMPARE(models::cached_phase_kernels(), kept - 1);
+  }
+
+  // The generators' output tanh: within 3e-7 of std::tanh from 0 to saturation (both branches of its formula and the
+  // clamp), odd, NaN kept, strided input read right; with gradients wanted it is LibTorch's, gradients included.
+  void output_tanh_matches_tanh() {
+    const at::Tensor x = torch::cat({torch::linspace(-12, 12, 200001), torch::linspace(-0.3, 0.3, 60001),
+                                     torch::tensor({0.0f, -0.0f, 1e-30f, -1e-8f, INFINITY, -INFINITY})});
+    const at::Tensor y = models::output_tanh(x);
+    const auto* a = x.data_ptr<float>();
+    const auto* b = y.data_ptr<float>();
+    double worst = 0;
+    for (int64_t i = 0; i < x.numel(); ++i) worst = std::max(worst, std::abs(double(b[i]) - std::tanh(double(a[i]))));
+    QVERIFY2(worst < 3e-7, std::to_string(worst).c_str());
+    QVERIFY(std::isnan(models::output_tanh(torch::tensor({NAN})).item<float>()));
+    QVERIFY(torch::equal(models::output_tanh(x.view({-1, 8}).t()), y.view({-1, 8}).t())); // not contiguous
+    const at::Tensor w = torch::randn({4, 3}).requires_grad_(true);
+    const at::Tensor t = models::output_tanh(w);
+    QVERIFY(t.requires_grad());
+    t.sum().backward();
+    QVERIFY(torch::allclose(w.grad(), 1 - torch::tanh(w.detach()).pow(2)));
   }
 
   void rejects_bad_options() {
