@@ -95,6 +95,7 @@ int run_compress(const std::vector<std::string>& argv) {
       progress = std::make_unique<Progress>(stage, total);
       current = stage;
     }
+    if (total != progress->total()) progress->set_total(total);
     progress->update(done);
   };
   cb.on_event = [&](const nlohmann::json& e) {

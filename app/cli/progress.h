@@ -13,6 +13,9 @@ public:
   // Cheap to call every step: redraws at most a few times per second.
   void update(int64_t done, const std::string& detail = {});
   void finish();
+  // A stage whose length was an estimate: more steps than expected, or fewer (finish() then shows the steps done).
+  void set_total(int64_t total) { total_ = total; }
+  int64_t total() const { return total_; }
   // Clears the redrawn line so that a message can be printed; the next update() draws it again.
   void clear_line();
 

@@ -284,6 +284,9 @@ private:
       learned.update({{"steps", r.steps}, {"macs", r.macs}, {"outputs", r.outputs}, {"reached", r.reached}});
       pruned.generator = models::slice(*work, r.kept);
     }
+    // Learning ends at the budget, usually before the step count progress was shown against.
+    const int64_t steps = learned["steps"];
+    if (cb_.on_progress) cb_.on_progress("learn", steps, steps);
     prune::save_plan(run_.path("scores.json"), plan_);
     models::save_model(saved, pruned);
     event(learned);
