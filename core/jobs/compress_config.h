@@ -25,7 +25,7 @@ struct LearnSettings {
   bool output_budget = false;
   // coronet
   double lr = 1e-3;
-  double sparsity_weight = 0.5, sparsity_growth = 1.003;
+  double sparsity_weight = 0.5, sparsity_growth = 1.0015;
   double threshold = 1e-2;
   // density (core/prune/agents.h)
   bool prune_discriminator = true;

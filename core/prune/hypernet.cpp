@@ -189,7 +189,7 @@ int64_t expected_steps(const HypernetParams& p) {
   const double shrink = std::max(p.sparsity * p.lr, 1e-12); // no pressure: never, in effect
   double steps = 1 / shrink;
   if (p.sparsity_growth > 1) steps = std::log1p((p.sparsity_growth - 1) / shrink) / std::log(p.sparsity_growth);
-  return std::clamp<int64_t>(static_cast<int64_t>(std::ceil(1.2 * steps)), 1, p.max_steps);
+  return std::clamp<int64_t>(static_cast<int64_t>(std::ceil(1.4 * steps)), 1, p.max_steps);
 }
 
 HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, const HypernetParams& p) {

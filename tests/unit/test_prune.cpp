@@ -357,7 +357,7 @@ private Q_SLOTS:
       QVERIFY2(energies_match(*work.generator, *teacher.generator),
                (std::string(models::arch_name(arch)) + ": kept weights at the teacher's scale").c_str());
     }
-    QCOMPARE(prune::expected_steps({}), int64_t{780}); // 1.2 x 650 with the defaults
+    QCOMPARE(prune::expected_steps({}), int64_t{1295}); // 1.4 x 925 with the defaults
     prune::HypernetParams no_pressure;
     no_pressure.sparsity = 0;
     QCOMPARE(prune::expected_steps(no_pressure), no_pressure.max_steps);
