@@ -339,7 +339,10 @@ private:
     ap.seed = c_.seed;
     ap.inputs = score_params(c_, *teacher_.generator, data_.get()).inputs;
     ap.abort = cb_.abort;
-    ap.on_progress = [this, target = target.macs, total = ap.max_steps](const prune::AgentProgress& pr) {
+    // The agents usually meet the budgets at min_steps: progress counts to that, and to max_steps only past it.
+    ap.on_progress = [this, target = target.macs, expected = ap.min_steps,
+                      limit = ap.max_steps](const prune::AgentProgress& pr) {
+      const int64_t total = pr.step <= expected ? std::min(expected, limit) : limit;
       if (cb_.on_scores) cb_.on_scores(pr.keep, pr.step, total);
       if (cb_.on_progress) cb_.on_progress("learn", pr.step, total);
       nlohmann::json e{{"kind", "learn"},     {"learn_step", pr.step}, {"macs", pr.g_macs},  {"target_macs", target},

@@ -56,14 +56,16 @@ std::vector<nlohmann::json> events_of(const std::string& run, const std::string&
 }
 
 // Runs a learned-method job until its second fine-tuning step, then stops it: the "learned" events it wrote (one,
-// having reached its budget, its last learning progress the step it stopped at, shown complete; or an empty list after
-// a failed check).
+// having reached its budget, its learning progress counted first towards an estimate below the step limit and last
+// the step it stopped at, shown complete; or an empty list after a failed check).
 std::vector<nlohmann::json> learn_then_stop(const jobs::CompressConfig& c, const std::string& run) {
   std::atomic<bool> stop{false};
   std::pair<int64_t, int64_t> learn_progress{-1, -1};
+  int64_t first_total = -1;
   jobs::JobCallbacks cb;
   cb.abort = &stop;
   cb.on_progress = [&](const std::string& stage, int64_t done, int64_t total) {
+    if (stage == "learn" && first_total < 0) first_total = total;
     if (stage == "learn") learn_progress = {done, total};
     if (stage == "finetune" && done == 2) stop = true;
   };
@@ -71,7 +73,7 @@ std::vector<nlohmann::json> learn_then_stop(const jobs::CompressConfig& c, const
   auto learned = events_of(run, "learned");
   if (learned.size() != 1 || !learned[0]["reached"].get<bool>()) return {};
   const int64_t steps = learned[0]["steps"];
-  if (learn_progress != std::pair<int64_t, int64_t>{steps, steps}) return {};
+  if (learn_progress != std::pair<int64_t, int64_t>{steps, steps} || first_total >= c.learn.max_steps) return {};
   return learned;
 }
 
