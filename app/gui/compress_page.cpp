@@ -3,6 +3,7 @@
 #include "app/gui/process_job.h"
 
 #include "app/gui/engine_worker.h"
+#include "core/io/json_file.h"
 #include "core/jobs/compress_config.h"
 #include "core/jobs/run_dir.h"
 #include "core/models/cost.h"
@@ -39,6 +40,9 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <cmath>
+#include <filesystem>
 
 namespace gs::gui {
 namespace {
@@ -445,7 +449,10 @@ void CompressPage::on_model_ready(const ModelInfo& info) {
   region_->set_image(info.sample);
   method_->setCurrentIndex(std::max(first, 0));
   heatmap_->set_rows({});
-  if (!followed_.isEmpty()) show_plan(followed_ + QStringLiteral("/scores.json"));
+  if (!followed_.isEmpty()) {
+    show_plan(followed_ + QStringLiteral("/scores.json"));
+    show_config(followed_ + QStringLiteral("/config.json"));
+  }
   update_selection();
   set_busy(false);
   Q_EMIT status(tr("%1 ready to compress").arg(info.arch));
@@ -854,6 +861,7 @@ void CompressPage::follow_run(const QString& run_dir) {
   clear_curves();
   views_->setCurrentIndex(1);
   show_plan(run_dir + QStringLiteral("/scores.json"));
+  show_config(run_dir + QStringLiteral("/config.json"));
   poll_run();
   follow_timer_->start();
   Q_EMIT status(tr("Following %1").arg(run_dir));
@@ -877,6 +885,45 @@ void CompressPage::show_plan(const QString& path) {
     heatmap_->set_rows(rows);
     heatmap_->set_caption(
         tr("%1 scores of the followed run; shaded = pruned").arg(QString::fromStdString(plan.method)));
+  } catch (const std::exception& e) {
+    Q_EMIT status(tr("%1: %2").arg(path, QString::fromUtf8(e.what())));
+  }
+}
+
+// The followed run's settings, so that a user can change one and run again; a run of another model leaves the form as
+// it is (its methods and widths may not apply).
+void CompressPage::show_config(const QString& path) {
+  if (model_.path.isEmpty() || !QFileInfo::exists(path)) return;
+  try {
+    const jobs::CompressConfig c = jobs::config_from_json(io::parse_json_file(path.toStdString(), "run config"));
+    std::error_code ec;
+    if (!std::filesystem::equivalent(c.model, model_.path.toStdString(), ec)) {
+      Q_EMIT status(
+          tr("The followed run compressed %1; the form keeps its settings").arg(QString::fromStdString(c.model)));
+      return;
+    }
+    choose_method(QString::fromStdString(c.method));
+    sparsity_->setValue(static_cast<int>(std::lround(c.selection.sparsity * 100)));
+    policy_->setCurrentIndex(policy_->findData(
+        c.selection.policy == prune::Policy::Global ? QStringLiteral("global") : QStringLiteral("uniform")));
+    min_width_->setValue(static_cast<int>(c.selection.min_width));
+    overrides_ = c.selection.overrides;
+    score_batches_->setValue(static_cast<int>(c.score.batches));
+    prune_d_->setChecked(c.learn.prune_discriminator);
+    data_->setText(QString::fromStdString(c.data));
+    steps_->setValue(static_cast<int>(c.steps));
+    batch_->setValue(static_cast<int>(c.batch));
+    lr_->setValue(c.lr);
+    pixel_->setValue(c.objectives.pixel);
+    relation_->setValue(c.objectives.relation);
+    feature_->setValue(c.objectives.feature);
+    dgl_alpha_->setValue(c.objectives.dgl_alpha);
+    dgl_start_->setValue(static_cast<int>(c.objectives.dgl_start));
+    ema_->setValue(c.objectives.ema);
+    eval_n_->setValue(static_cast<int>(c.eval_n));
+    extractor_->setText(QString::fromStdString(c.extractor));
+    device_->setCurrentIndex(std::max(0, device_->findData(QString::fromStdString(c.device))));
+    eval_every_->setValue(static_cast<int>(c.eval_every));
   } catch (const std::exception& e) {
     Q_EMIT status(tr("%1: %2").arg(path, QString::fromUtf8(e.what())));
   }

@@ -92,7 +92,8 @@ private:
   void start_compress();
   void set_busy(bool busy, const QString& what = {});
   void poll_run();
-  void show_plan(const QString& scores_json); // a run's scores and kept channels into the heatmap
+  void show_plan(const QString& scores_json);   // a run's scores and kept channels into the heatmap
+  void show_config(const QString& config_json); // a run's settings into the form, when it compressed this model
   void save_config();
   void export_student();
   void export_curves();

@@ -26,6 +26,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 using gs::gui::CompressPage;
@@ -269,6 +270,47 @@ private Q_SLOTS:
     QTRY_VERIFY_WITH_TIMEOUT(losses->points(losses->series_names().front()).size() > first, 20000);
     stop = true;
     writer.join();
+  }
+
+  // Following a run of the loaded model puts its settings in the form, to change one and run again — also when the
+  // run is followed first and the model loaded after (`ganstudio MODEL --run DIR`); a run of another model leaves the
+  // form as it is.
+  void following_a_run_shows_its_settings() {
+    gs::jobs::CompressConfig c;
+    c.model = teacher_.toStdString();
+    c.data = data_.toStdString();
+    c.method = "norm";
+    c.selection.sparsity = 0.7;
+    c.steps = 123;
+    c.lr = 5e-4;
+    c.objectives.relation = 7;
+    const auto run_of = [&](const char* name) {
+      const QString run = dir_.filePath(QString::fromLatin1(name));
+      fs::create_directories(run.toStdString());
+      std::ofstream(run.toStdString() + "/config.json") << gs::jobs::to_json(c).dump();
+      return run;
+    };
+    const QString mine = run_of("mine");
+    c.model = dir_.filePath(QStringLiteral("another.pt")).toStdString();
+    c.steps = 55;
+    const QString theirs = run_of("theirs");
+    CompressPage page;
+    page.show();
+    const auto form = [&](const char* section, const char* key) {
+      return page.config()[QString::fromLatin1(section)].toObject()[QString::fromLatin1(key)].toDouble();
+    };
+    page.follow_run(mine);
+    load(page);
+    QCOMPARE(page.config()[QStringLiteral("method")].toString(), QStringLiteral("norm"));
+    QCOMPARE(form("selection", "sparsity"), 0.7);
+    QCOMPARE(form("finetune", "steps"), 123.0);
+    QCOMPARE(form("finetune", "lr"), 5e-4);
+    QCOMPARE(form("finetune", "relation"), 7.0);
+    page.follow_run(theirs);
+    QCOMPARE(form("finetune", "steps"), 123.0);
+    child<QSpinBox>(page, "stepsSpin")->setValue(7);
+    page.follow_run(mine);
+    QCOMPARE(form("finetune", "steps"), 123.0);
   }
 
   // Local-density pruning's G/D losses while it prunes get their own chart beside the fine-tuning losses.
