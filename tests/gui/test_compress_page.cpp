@@ -44,6 +44,15 @@ class TestCompressPage : public QObject {
     return c;
   }
 
+  // A job on the tiny teacher and data.
+  gs::jobs::CompressConfig job(const char* method) const {
+    gs::jobs::CompressConfig c;
+    c.model = teacher_.toStdString();
+    c.data = data_.toStdString();
+    c.method = method;
+    return c;
+  }
+
   void load(CompressPage& page) {
     page.set_model(teacher_);
     QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(page, "modelSummary")->text().startsWith(QStringLiteral("dcgan")), 20000);
@@ -276,10 +285,7 @@ private Q_SLOTS:
   // run is followed first and the model loaded after (`ganstudio MODEL --run DIR`); a run of another model leaves the
   // form as it is.
   void following_a_run_shows_its_settings() {
-    gs::jobs::CompressConfig c;
-    c.model = teacher_.toStdString();
-    c.data = data_.toStdString();
-    c.method = "norm";
+    gs::jobs::CompressConfig c = job("norm");
     c.selection.sparsity = 0.7;
     c.steps = 123;
     c.lr = 5e-4;
@@ -315,10 +321,7 @@ private Q_SLOTS:
 
   // Local-density pruning's G/D losses while it prunes get their own chart beside the fine-tuning losses.
   void pruning_losses_are_charted() {
-    gs::jobs::CompressConfig c;
-    c.model = teacher_.toStdString();
-    c.data = data_.toStdString();
-    c.method = "density";
+    gs::jobs::CompressConfig c = job("density");
     c.learn.max_steps = 60;
     c.learn.min_steps = 20;
     c.learn.batch = 8;
