@@ -54,4 +54,13 @@ int init_runtime() {
   return at::get_num_threads();
 }
 
+bool cpu_has_avx2_fma() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+#else
+  return false;
+#endif
+}
+
 } // namespace gs

@@ -18,6 +18,10 @@ void set_threads(int threads);
 // convolutions (10.5 million page faults). This keeps freed blocks in the heap for reuse instead. No-op elsewhere.
 void keep_freed_memory();
 
+// Whether the CPU runs AVX2 with FMA, which the hand-vectorised kernels (the direct transposed convolution, the output
+// tanh) are compiled for and take only where this holds. False off x86-64.
+bool cpu_has_avx2_fma();
+
 // Gives the heap's free pages back to the system, for when a long job has ended and the process stays up (the GUI).
 void release_freed_memory();
 

@@ -1,4 +1,5 @@
 #include "core/models/output_tanh.h"
+#include "core/runtime.h"
 
 #include <torch/torch.h>
 
@@ -35,11 +36,6 @@ void tanh_generic(const float* x, float* y, int64_t n) {
 __attribute__((target("avx2,fma"))) void tanh_avx2(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = tanh_one(x[i]);
 }
-
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
 #endif
 
 } // namespace
@@ -53,7 +49,7 @@ at::Tensor output_tanh(const at::Tensor& x) {
   float* dst = out.data_ptr<float>();
   at::parallel_for(0, src.numel(), 16384, [&](int64_t begin, int64_t end) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (has_avx2()) return tanh_avx2(in + begin, dst + begin, end - begin);
+    if (cpu_has_avx2_fma()) return tanh_avx2(in + begin, dst + begin, end - begin);
 #endif
     tanh_generic(in + begin, dst + begin, end - begin);
   });

@@ -1,5 +1,6 @@
 #include "core/models/transposed_direct.h"
 #include "core/models/transposed_phases.h"
+#include "core/runtime.h"
 
 #include <torch/torch.h>
 
@@ -106,17 +107,8 @@ void interleave(const float* y, const Geometry& g, float* out) {
 
 } // namespace
 
-bool direct_supported() {
-#ifdef GANSTUDIO_DIRECT_AVX2
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-#else
-  return false;
-#endif
-}
-
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
-  if (!direct_supported() || (at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad())))
+  if (!cpu_has_avx2_fma() || (at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad())))
     return false;
   const auto& s = *m.options.stride();
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());

@@ -6,11 +6,8 @@
 
 namespace gs::models {
 
-// Whether this build and CPU have the direct route's kernel (AVX2 and FMA on x86-64).
-bool direct_supported();
-
 // Whether the direct route can compute m->forward(x): a plain layer (see transposed_route()) with 2 × 2 phases of
-// 2 × 2 taps, no gradients wanted, and direct_supported().
+// 2 × 2 taps, no gradients wanted, and a CPU with AVX2 and FMA (cpu_has_avx2_fma() in core/runtime.h).
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // m->forward(x) by the direct route; needs direct_applies.

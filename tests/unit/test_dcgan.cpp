@@ -5,8 +5,8 @@
 #include "core/models/output_tanh.h"
 #include "core/models/registry.h"
 #include "core/models/transposed_conv.h"
-#include "core/models/transposed_direct.h"
 #include "core/models/transposed_phases.h"
+#include "core/runtime.h"
 #include "model_checks.h"
 
 #include <QTemporaryDir>
@@ -167,7 +167,7 @@ private Q_SLOTS:
       QCOMPARE(models::transposed_route(*conv, x), c.training);
       {
         torch::NoGradGuard no_grad;
-        const bool direct = c.inference == R::Direct && models::direct_supported();
+        const bool direct = c.inference == R::Direct && gs::cpu_has_avx2_fma();
         QCOMPARE(models::transposed_route(*conv, x), direct || c.inference != R::Direct ? c.inference : R::Library);
         if (models::route_applies(*conv, x, R::Direct))
           QVERIFY(test::relative_max_diff(models::transposed_conv(*conv, x, R::Direct), conv->forward(x)) < 1e-5);
