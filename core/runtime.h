@@ -21,6 +21,8 @@ void keep_freed_memory();
 // Whether the CPU runs AVX2 with FMA, which the hand-vectorised kernels (the direct transposed convolution, the output
 // tanh) are compiled for and take only where this holds. False off x86-64.
 bool cpu_has_avx2_fma();
+// Whether it also runs AVX-512F: the direct transposed convolution then works on 16 floats at a time.
+bool cpu_has_avx512f();
 
 // Gives the heap's free pages back to the system, for when a long job has ended and the process stays up (the GUI).
 void release_freed_memory();

@@ -1,6 +1,7 @@
 // Transposed convolution that picks the faster CPU route for the input at hand.
 #pragma once
 
+#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
 namespace gs::models {
@@ -26,6 +27,12 @@ TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const 
 
 // Same result as m->forward(x), to float rounding, with gradients, by the route above.
 at::Tensor transposed_conv(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
+
+// transposed_conv(m, relu(norm->forward(x))): on the direct route, with a batch norm in eval mode and no gradients
+// wanted, the norm and ReLU are applied while the route lays out its input (no passes of their own, which cost pruned
+// students as much as a narrow layer); otherwise as three steps.
+at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm,
+                                           const at::Tensor& x);
 
 // Whether `route` can compute this layer for x (Library always can), and the layer by that route (for tests and
 // bench/bench_transposed; std::invalid_argument where it does not apply).

@@ -4,106 +4,195 @@
 
 #include <torch/torch.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define GANSTUDIO_DIRECT_AVX2 1
-#endif
+#include <cmath>
+#include <cstring>
 
 namespace gs::models {
 namespace {
 
-// Output positions per register block: eight 8-float accumulators, enough independent sums to hide the FMA latency.
-constexpr int64_t kBlock = 64;
 constexpr int kPhases = 4, kTaps = 4;
 
-// Each input channel sits in a zero-padded plane of `cols` columns; phase (a, b)'s output (m, q) is the sum over
-// channels and taps t of weight × plane[m·cols + q + disp[phase][t]], so a phase's outputs are one run of `flat`
-// positions m·cols + q (the columns q ≥ the phase's width are computed and dropped).
+// The whole batch's input, one zero-padded plane per channel: sample n's pixel (i, j) at lead + n·sample + i·cols + j,
+// with zero columns after every row and zero rows after every sample, as many as reads beyond an edge, in either
+// direction, reach. Phase (a, b)'s output (m, q) of sample n is then the sum over channels and taps t of weight ×
+// plane[n·sample + m·cols + q + disp[phase][t]]: one run of `positions` flat positions per phase, where the positions
+// in the gaps are computed and dropped.
 struct Geometry {
-  int64_t out_rows = 0, out_cols = 0; // one phase's output
-  int64_t top = 0, left = 0;          // where input (0, 0) sits in the padded plane
-  int64_t rows = 0, cols = 0;         // padded plane
-  int64_t flat = 0, plane = 0;        // positions computed per phase (a multiple of kBlock); floats per plane
+  int64_t n = 0, in = 0, out = 0, h = 0, w = 0, out_rows = 0, out_cols = 0; // out_rows × out_cols: one phase
+  int64_t cols = 0, sample = 0, lead = 0;
+  int64_t positions = 0, plane = 0; // computed per phase (a multiple of the vector width); floats per channel plane
   int64_t disp[kPhases][kTaps] = {};
 };
 
-Geometry geometry(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, const PhaseAxis& r,
-                  const PhaseAxis& c) {
+// Rows (or columns) per sample: reads from outputs 0 .. outputs − 1 reach inputs first .. outputs − 1 + last.
+int64_t padded(int64_t inputs, int64_t outputs, int64_t first, int64_t last) {
+  return std::max(inputs + std::max<int64_t>({0, -first, outputs + last - inputs}), outputs);
+}
+
+Geometry geometry(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, const PhaseAxis& r, const PhaseAxis& c,
+                  int64_t lanes) {
   Geometry g;
-  g.out_rows = transposed_output_size(m, x, 0) / 2;
-  g.out_cols = transposed_output_size(m, x, 1) / 2;
-  g.top = -r.first;
-  g.left = -c.first;
-  g.rows = g.out_rows + r.span + r.width - 1;
-  g.cols = g.out_cols + c.span + c.width - 1;
-  g.flat = (g.out_rows * g.cols + kBlock - 1) / kBlock * kBlock;
-  g.plane = g.flat + (g.rows - g.out_rows + 1) * g.cols; // the last block's reads stay inside the plane
+  g.n = x.size(0), g.in = x.size(1), g.h = x.size(2), g.w = x.size(3), g.out = m.weight.size(1);
+  g.out_rows = transposed_output_size(m, x, 0) / 2, g.out_cols = transposed_output_size(m, x, 1) / 2;
+  // Phase a reads input rows m + first + shift[a] + i, i < width.
+  const int64_t last_r = r.first + r.span + r.width - 1, last_c = c.first + c.span + c.width - 1;
+  g.cols = padded(g.w, g.out_cols, c.first, last_c);
+  g.sample = padded(g.h, g.out_rows, r.first, last_r) * g.cols;
+  g.lead = std::max<int64_t>(0, -r.first) * g.cols + std::max<int64_t>(0, -c.first);
+  g.positions = (g.n * g.sample + lanes - 1) / lanes * lanes;
+  g.plane = g.lead + g.positions + (std::max<int64_t>(0, last_r) + 1) * g.cols + lanes;
   for (int a = 0; a < 2; ++a)
     for (int b = 0; b < 2; ++b)
       for (int i = 0; i < 2; ++i)
-        for (int j = 0; j < 2; ++j) g.disp[a * 2 + b][i * 2 + j] = (r.shift[a] + i) * g.cols + c.shift[b] + j;
+        for (int j = 0; j < 2; ++j)
+          g.disp[a * 2 + b][i * 2 + j] = g.lead + (r.first + r.shift[a] + i) * g.cols + c.first + c.shift[b] + j;
   return g;
 }
 
-// Sample n's channels into zeroed padded planes.
-void pad_sample(const float* x, int64_t in, int64_t h, int64_t w, const Geometry& g, float* planes) {
-  std::fill(planes, planes + in * g.plane, 0.0f);
-  const int64_t c0 = std::max<int64_t>(0, -g.left), c1 = std::min(w, g.cols - g.left);
-  for (int64_t c = 0; c < in; ++c)
-    for (int64_t i = std::max<int64_t>(0, -g.top); i < std::min(h, g.rows - g.top); ++i)
-      std::copy(x + (c * h + i) * w + c0, x + (c * h + i) * w + c1,
-                planes + c * g.plane + (i + g.top) * g.cols + c0 + g.left);
+// Channel c's input as planes expect it, each value v taken as max(0, v·scale[c] + shift[c]) when the layer reads an
+// eval-mode batch norm's output through a ReLU, as it is otherwise.
+struct InputTransform {
+  std::vector<float> scale, shift;
+  bool relu = false;
+};
+
+InputTransform input_transform(const torch::nn::BatchNorm2dImpl* norm, int64_t channels) {
+  InputTransform t{std::vector<float>(channels, 1.0f), std::vector<float>(channels, 0.0f), norm != nullptr};
+  if (!norm) return t;
+  const at::Tensor mean = norm->running_mean.contiguous(), var = norm->running_var.contiguous();
+  const at::Tensor weight = norm->weight.defined() ? norm->weight.contiguous() : at::Tensor();
+  const at::Tensor bias = norm->bias.defined() ? norm->bias.contiguous() : at::Tensor();
+  const double eps = norm->options.eps();
+  for (int64_t c = 0; c < channels; ++c) {
+    const double scale =
+        (weight.defined() ? weight.data_ptr<float>()[c] : 1.0) / std::sqrt(var.data_ptr<float>()[c] + eps);
+    t.scale[c] = static_cast<float>(scale);
+    t.shift[c] =
+        static_cast<float>((bias.defined() ? bias.data_ptr<float>()[c] : 0.0) - mean.data_ptr<float>()[c] * scale);
+  }
+  return t;
 }
 
-#ifdef GANSTUDIO_DIRECT_AVX2
-// One output channel's four phases for one sample: y[phase · flat + position]. w: [in, phases, taps].
-__attribute__((target("avx2,fma"))) void phases_avx2(const float* planes, int64_t in, const Geometry& g, const float* w,
-                                                     float bias, float* y) {
-  for (int p = 0; p < kPhases; ++p) {
-    const int64_t* disp = g.disp[p];
-    for (int64_t q = 0; q < g.flat; q += kBlock) {
-      __m256 acc[8];
-      for (auto& a : acc) a = _mm256_set1_ps(bias);
-      for (int64_t c = 0; c < in; ++c) {
-        const float* base = planes + c * g.plane + q;
-        const float* wc = w + (c * kPhases + p) * kTaps;
-#pragma GCC unroll 4
-        for (int t = 0; t < kTaps; ++t) {
-          const __m256 wt = _mm256_broadcast_ss(wc + t);
-          const float* s = base + disp[t];
-#pragma GCC unroll 8
-          for (int v = 0; v < 8; ++v) acc[v] = _mm256_fmadd_ps(wt, _mm256_loadu_ps(s + 8 * v), acc[v]);
+// Fills every plane: the samples' rows with their gap columns, each sample's gap rows, the lead and the tail.
+void pack(const float* x, const Geometry& g, const InputTransform& t, float* planes) {
+  at::parallel_for(0, g.in, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) {
+      float* plane = planes + c * g.plane;
+      const float scale = t.scale[c], shift = t.shift[c];
+      std::fill(plane, plane + g.lead, 0.0f);
+      for (int64_t s = 0; s < g.n; ++s) {
+        float* dst = plane + g.lead + s * g.sample;
+        for (int64_t i = 0; i < g.h; ++i, dst += g.cols) {
+          const float* src = x + ((s * g.in + c) * g.h + i) * g.w;
+          for (int64_t j = 0; j < g.w; ++j) {
+            const float v = src[j] * scale + shift;
+            dst[j] = t.relu ? std::max(v, 0.0f) : v;
+          }
+          std::fill(dst + g.w, dst + g.cols, 0.0f);
+        }
+        std::fill(dst, plane + g.lead + (s + 1) * g.sample, 0.0f);
+      }
+      std::fill(plane + g.lead + g.n * g.sample, plane + g.plane, 0.0f);
+    }
+  });
+}
+
+// out[n, o, 2m + a, 2q + b] = y[o][phase (a, b)][n·sample + m·cols + q], an output row at a time (both its phases).
+void interleave(const float* y, const Geometry& g, float* out) {
+  at::parallel_for(0, g.n * g.out, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t s = item / g.out, o = item % g.out, width = 2 * g.out_cols;
+      float* dst = out + item * 2 * g.out_rows * width;
+      for (int a = 0; a < 2; ++a) {
+        const float* left = y + (o * kPhases + a * 2) * g.positions + s * g.sample;
+        const float* right = left + g.positions;
+        for (int64_t m = 0; m < g.out_rows; ++m) {
+          float* row = dst + (2 * m + a) * width;
+          for (int64_t q = 0; q < g.out_cols; ++q) {
+            row[2 * q] = left[m * g.cols + q];
+            row[2 * q + 1] = right[m * g.cols + q];
+          }
         }
       }
-      for (int v = 0; v < 8; ++v) _mm256_storeu_ps(y + p * g.flat + q + 8 * v, acc[v]);
     }
-  }
+  });
 }
 
-#endif
+// What one block of output channels of one phase needs: the planes, the phase's displacements, its kernel
+// [in, taps, out] at the block's first channel, the bias there (or null) and where its rows of y start.
+struct Task {
+  const float* planes;
+  const Geometry* g;
+  const int64_t* disp;
+  const float* weight;
+  const float* bias;
+  float* y;
+};
 
-void phases(const float* planes, int64_t in, const Geometry& g, const float* w, float bias, float* y) {
-#ifdef GANSTUDIO_DIRECT_AVX2
-  phases_avx2(planes, in, g, w, bias, y);
-#else
-  (void)planes, (void)in, (void)g, (void)w, (void)bias, (void)y;
-  throw std::logic_error("transposed_direct: no AVX2 kernel in this build");
-#endif
-}
-
-// out[(m·2 + a), (q·2 + b)] = y[phase (a, b)][m·cols + q].
-void interleave(const float* y, const Geometry& g, float* out) {
-  const int64_t out_cols = 2 * g.out_cols;
-  for (int a = 0; a < 2; ++a)
-    for (int b = 0; b < 2; ++b) {
-      const float* phase = y + (a * 2 + b) * g.flat;
-      for (int64_t m = 0; m < g.out_rows; ++m) {
-        float* row = out + (2 * m + a) * out_cols + b;
-        const float* src = phase + m * g.cols;
-        for (int64_t q = 0; q < g.out_cols; ++q) row[2 * q] = src[q];
+// O output channels × B vectors of positions, starting at flat position f: O·B accumulators in registers, summed over
+// every input channel and tap. Compiled into each instruction set's caller below.
+template <typename V, int O, int B> inline __attribute__((always_inline)) void block(const Task& t, int64_t f) {
+  constexpr int L = sizeof(V) / sizeof(float);
+  const Geometry& g = *t.g;
+  V acc[O][B];
+  for (int o = 0; o < O; ++o)
+    for (int b = 0; b < B; ++b) acc[o][b] = V{} + (t.bias ? t.bias[o] : 0.0f);
+  for (int64_t c = 0; c < g.in; ++c) {
+    const float* base = t.planes + c * g.plane + f;
+    const float* wc = t.weight + c * kTaps * g.out;
+#pragma GCC unroll 4
+    for (int k = 0; k < kTaps; ++k) {
+      V x[B];
+      for (int b = 0; b < B; ++b) std::memcpy(&x[b], base + t.disp[k] + b * L, sizeof(V));
+      for (int o = 0; o < O; ++o) {
+        const float wt = wc[k * g.out + o];
+        for (int b = 0; b < B; ++b) acc[o][b] += wt * x[b];
       }
     }
+  }
+  for (int o = 0; o < O; ++o)
+    for (int b = 0; b < B; ++b) std::memcpy(t.y + o * kPhases * g.positions + f + b * L, &acc[o][b], sizeof(V));
 }
+
+// Vectors of positions per block for O output channels, with `registers` accumulators at most: enough independent
+// sums to hide the multiply-add latency, and as many output channels as fit sharing each load of the input.
+constexpr int blocks_for(int o, int registers) {
+  return std::min(8, registers / o);
+}
+
+template <typename V, int O, int Registers>
+inline __attribute__((always_inline)) void run(const Task& t, int64_t begin, int64_t end) {
+  constexpr int L = sizeof(V) / sizeof(float), B = blocks_for(O, Registers);
+  int64_t f = begin;
+  for (; f + B * L <= end; f += B * L) block<V, O, B>(t, f);
+  for (; f < end; f += L) block<V, O, 1>(t, f);
+}
+
+// Positions per chunk: every block size's multiple (for 16 and 8 lanes), and about 256 KiB of input planes, so that a
+// chunk's input stays in the cache while every phase and block of output channels reads it.
+int64_t chunk_size(int64_t in) {
+  constexpr int64_t kMultiple = 384;
+  return std::max<int64_t>(1, (int64_t{1} << 16) / in / kMultiple) * kMultiple;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define GANSTUDIO_DIRECT_KERNELS 1
+typedef float V16 __attribute__((vector_size(64)));
+typedef float V8 __attribute__((vector_size(32)));
+
+template <int O> __attribute__((target("avx512f"))) void run_avx512(const Task& t, int64_t begin, int64_t end) {
+  run<V16, O, 24>(t, begin, end);
+}
+template <int O> __attribute__((target("avx2,fma"))) void run_avx2(const Task& t, int64_t begin, int64_t end) {
+  run<V8, O, 12>(t, begin, end);
+}
+
+using Kernel = void (*)(const Task&, int64_t, int64_t);
+// Output channels per block: up to 8 with 32 vector registers, 4 with 16.
+constexpr Kernel kAvx512[] = {run_avx512<1>, run_avx512<2>, run_avx512<3>, run_avx512<4>,
+                              run_avx512<5>, run_avx512<6>, run_avx512<7>, run_avx512<8>};
+constexpr Kernel kAvx2[] = {run_avx2<1>, run_avx2<2>, run_avx2<3>, run_avx2<4>};
+#endif
 
 } // namespace
 
@@ -117,30 +206,45 @@ bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x
   return r.width == 2 && c.width == 2;
 }
 
-at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& input) {
+at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& input,
+                             const torch::nn::BatchNorm2dImpl* norm_relu, DirectVectors vectors) {
+#ifdef GANSTUDIO_DIRECT_KERNELS
+  const bool wide = vectors == DirectVectors::Widest && cpu_has_avx512f();
+  const int most = wide ? 8 : 4, lanes = wide ? 16 : 8;
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
   const PhaseAxis r = phase_axis(m.weight.size(2), 2, p[0]), c = phase_axis(m.weight.size(3), 2, p[1]);
-  const Geometry g = geometry(m, input, r, c);
   const at::Tensor x = input.contiguous();
-  const at::Tensor w = phase_kernel(m.weight, r, c, KernelLayout::ByOutput);
+  const int64_t out = m.weight.size(1);
+  const Geometry g = geometry(m, x, r, c, lanes);
+  const at::Tensor w = phase_kernel(m.weight, r, c, KernelLayout::ByTap);
   const at::Tensor bias = m.bias.defined() ? m.bias.contiguous() : at::Tensor();
-  const int64_t n = x.size(0), in = x.size(1), h = x.size(2), wd = x.size(3), out = m.weight.size(1);
-  at::Tensor y = at::empty({n, out, 2 * g.out_rows, 2 * g.out_cols}, x.options());
-  const float* x_data = x.data_ptr<float>();
-  const float* w_data = w.data_ptr<float>();
-  float* y_data = y.data_ptr<float>();
-  at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> planes(in * g.plane), phase_out(kPhases * g.flat);
-    for (int64_t i = begin; i < end; ++i) {
-      pad_sample(x_data + i * in * h * wd, in, h, wd, g, planes.data());
-      for (int64_t o = 0; o < out; ++o) {
-        const float b = bias.defined() ? bias.data_ptr<float>()[o] : 0.0f;
-        phases(planes.data(), in, g, w_data + o * in * kPhases * kTaps, b, phase_out.data());
-        interleave(phase_out.data(), g, y_data + (i * out + o) * y.size(2) * y.size(3));
-      }
+  at::Tensor planes = at::empty({g.in * g.plane}, x.options());
+  at::Tensor y = at::empty({out * kPhases * g.positions}, x.options());
+  pack(x.data_ptr<float>(), g, input_transform(norm_relu, g.in), planes.data_ptr<float>());
+  // Output channels in blocks as even as the register budget allows: 10 as 5 + 5 rather than 8 + 2.
+  const int64_t count = (out + most - 1) / most, size = (out + count - 1) / count;
+  const Kernel* kernels = wide ? kAvx512 : kAvx2;
+  const int64_t chunk = chunk_size(g.in), chunks = (g.positions + chunk - 1) / chunk, per_chunk = kPhases * count;
+  at::parallel_for(0, chunks * per_chunk, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t f = item / per_chunk * chunk, phase = item % per_chunk / count;
+      const int64_t o0 = item % count * size, o = std::min(size, out - o0);
+      const Task t{planes.data_ptr<float>(),
+                   &g,
+                   g.disp[phase],
+                   w.data_ptr<float>() + phase * g.in * kTaps * out + o0,
+                   bias.defined() ? bias.data_ptr<float>() + o0 : nullptr,
+                   y.data_ptr<float>() + (o0 * kPhases + phase) * g.positions};
+      kernels[o - 1](t, f, std::min(f + chunk, g.positions));
     }
   });
-  return y;
+  at::Tensor result = at::empty({g.n, out, 2 * g.out_rows, 2 * g.out_cols}, x.options());
+  interleave(y.data_ptr<float>(), g, result.data_ptr<float>());
+  return result;
+#else
+  (void)m, (void)input, (void)norm_relu, (void)vectors;
+  throw std::logic_error("transposed_direct: no vector kernel in this build");
+#endif
 }
 
 } // namespace gs::models

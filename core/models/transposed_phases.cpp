@@ -40,7 +40,7 @@ public:
       const at::Tensor k = stacked_kernel(weight, rows, cols);
       if (layout == KernelLayout::Convolution) return k;
       const int64_t phases = static_cast<int64_t>(rows.taps.size() * cols.taps.size()), out = weight.size(1);
-      return k.view({phases, out, weight.size(0), rows.width * cols.width}).permute({1, 2, 0, 3}).contiguous();
+      return k.view({phases, out, weight.size(0), rows.width * cols.width}).permute({0, 2, 3, 1}).contiguous();
     };
     if (at::GradMode::is_enabled() && weight.requires_grad()) return build();
     const std::vector<int64_t> key{rows.first,

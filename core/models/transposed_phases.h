@@ -19,9 +19,9 @@ PhaseAxis phase_axis(int64_t kernel, int64_t stride, int64_t pad);
 
 // The phases' kernels from the layer's weight [in, out, kh, kw], zero where a phase has fewer taps than the window.
 // Convolution: [s_h·s_w·out, in, width_h, width_w], phase (a, b) giving output channels (a·s_w + b)·out + o (the shared
-// convolution's kernel). ByOutput: [out, in, s_h·s_w, width_h·width_w] (the direct route's). Without gradients the
-// result is kept until the weight changes.
-enum class KernelLayout { Convolution, ByOutput };
+// convolution's kernel). ByTap: [s_h·s_w, in, width_h·width_w, out] (the direct route's: the output channels of one
+// phase, input channel and tap side by side). Without gradients the result is kept until the weight changes.
+enum class KernelLayout { Convolution, ByTap };
 at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout);
 
 // The layer's output size along spatial axis `axis` (0: rows, 1: columns) for input x.

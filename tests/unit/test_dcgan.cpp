@@ -5,6 +5,7 @@
 #include "core/models/output_tanh.h"
 #include "core/models/registry.h"
 #include "core/models/transposed_conv.h"
+#include "core/models/transposed_direct.h"
 #include "core/models/transposed_phases.h"
 #include "core/runtime.h"
 #include "model_checks.h"
@@ -130,11 +131,11 @@ private Q_SLOTS:
   // Every route that applies gives LibTorch's outputs and gradients (the direct route, which serves passes without
   // gradients only, its outputs), and the picked one is as documented, with and without gradients. Matrix product:
   // DCGAN's 1×1 first layer, 256 channels into a narrow output at 2×2 (CycleGAN's 3×3 kernel with output padding and
-  // bias) and, with gradients, at 4×4. Phases: DCGAN's and pix2pix's 4×4 stride 2, a pruned student's 19 → 10,
-  // CycleGAN's up-sampling, a 5×5 kernel, stride 3; many input channels on few pixels only without gradients. Direct:
-  // narrow outputs from few input channels without gradients (4×4 kernels with padding 1 and 0, CycleGAN's 3×3 with
-  // output padding, a pruned DCGAN student's 10 → 1). Narrow outputs with gradients or from wider inputs, few input
-  // channels on small inputs and an output size that is no multiple of the stride stay with LibTorch.
+  // bias) and, with gradients, at 4×4. Phases: DCGAN's and pix2pix's 4×4 stride 2 from more than 40 channels,
+  // CycleGAN's up-sampling, a 5×5 kernel, stride 3; many input channels on few pixels only without gradients. Direct,
+  // without gradients, from at most 40 channels (4×4 kernels with padding 1 and 0, CycleGAN's 3×3 with output padding,
+  // a pruned DCGAN student's 19 → 10 and 10 → 1), with both vector widths the CPU runs. Narrow outputs with gradients
+  // or from wider inputs and an output size that is no multiple of the stride stay with LibTorch.
   void faster_transposed_routes_match_the_convolution() {
     torch::manual_seed(0);
     using R = models::TransposedRoute;
@@ -148,11 +149,13 @@ private Q_SLOTS:
                           Case{3, 6, 3, 4, 2, 0, 0, 5, true, R::Library, R::Direct},
                           Case{2, 5, 3, 3, 2, 1, 1, 7, true, R::Library, R::Direct},
                           Case{16, 10, 1, 4, 2, 1, 0, 16, false, R::Library, R::Direct},
-                          Case{2, 32, 3, 4, 2, 1, 0, 8, false, R::Library, R::Library},
+                          Case{2, 64, 3, 4, 2, 1, 0, 8, false, R::Library, R::Library},
                           Case{3, 256, 6, 3, 2, 1, 1, 2, true, R::MatrixProduct, R::MatrixProduct},
                           Case{3, 5, 4, 4, 2, 1, 0, 8, false, R::Library, R::Direct},
                           Case{2, 64, 32, 4, 2, 1, 0, 16, false, R::Phases, R::Phases},
-                          Case{16, 19, 10, 4, 2, 1, 0, 8, false, R::Phases, R::Phases},
+                          Case{16, 19, 10, 4, 2, 1, 0, 8, false, R::Phases, R::Direct},
+                          Case{2, 24, 21, 4, 2, 1, 0, 5, true, R::Library, R::Direct},
+                          Case{4, 40, 9, 4, 2, 1, 0, 24, false, R::Phases, R::Direct},
                           Case{16, 256, 8, 4, 2, 1, 0, 4, true, R::MatrixProduct, R::Phases},
                           Case{2, 64, 32, 3, 2, 1, 1, 16, true, R::Phases, R::Phases},
                           Case{2, 64, 33, 5, 2, 2, 1, 16, true, R::Phases, R::Phases},
@@ -169,8 +172,11 @@ private Q_SLOTS:
         torch::NoGradGuard no_grad;
         const bool direct = c.inference == R::Direct && gs::cpu_has_avx2_fma();
         QCOMPARE(models::transposed_route(*conv, x), direct || c.inference != R::Direct ? c.inference : R::Library);
-        if (models::route_applies(*conv, x, R::Direct))
+        if (models::route_applies(*conv, x, R::Direct)) {
           QVERIFY(test::relative_max_diff(models::transposed_conv(*conv, x, R::Direct), conv->forward(x)) < 1e-5);
+          const at::Tensor narrow = models::transposed_direct(*conv, x, nullptr, models::DirectVectors::Avx2);
+          QVERIFY(test::relative_max_diff(narrow, conv->forward(x)) < 1e-5);
+        }
       }
       QVERIFY(!models::route_applies(*conv, x, R::Direct)); // gradients wanted
       const at::Tensor g = torch::randn_like(conv->forward(x));
@@ -187,6 +193,34 @@ private Q_SLOTS:
         const auto a = grads(ours);
         for (size_t i = 0; i < a.size(); ++i) QVERIFY(test::relative_max_diff(a[i], b[i]) < 1e-5);
       }
+    }
+  }
+
+  // A batch norm in eval mode and a ReLU before the layer give the same outputs whether the direct route takes them in
+  // or they run on their own (a layer on another route, training mode, gradients wanted).
+  void norm_and_relu_before_a_layer() {
+    torch::manual_seed(0);
+    for (const int64_t in : {12, 64}) {
+      torch::nn::ConvTranspose2d conv(torch::nn::ConvTranspose2dOptions(in, 6, 4).stride(2).padding(1).bias(true));
+      torch::nn::BatchNorm2d norm(in);
+      {
+        torch::NoGradGuard no_grad;
+        norm->running_mean.normal_();
+        norm->running_var.uniform_(0.5, 2.0);
+        norm->weight.normal_();
+        norm->bias.normal_();
+      }
+      const at::Tensor x = torch::randn({8, in, 8, 8});
+      const auto separate = [&] { return conv->forward(torch::relu(norm->forward(x))); };
+      norm->eval();
+      {
+        torch::NoGradGuard no_grad;
+        QCOMPARE(models::transposed_route(*conv, x) == models::TransposedRoute::Direct, in == 12 && cpu_has_avx2_fma());
+        QVERIFY(test::relative_max_diff(models::transposed_conv_after_norm_relu(*conv, *norm, x), separate()) < 1e-5);
+      }
+      QVERIFY(test::relative_max_diff(models::transposed_conv_after_norm_relu(*conv, *norm, x), separate()) < 1e-5);
+      norm->train();
+      QVERIFY(test::relative_max_diff(models::transposed_conv_after_norm_relu(*conv, *norm, x), separate()) < 1e-5);
     }
   }
 
