@@ -11,6 +11,7 @@ namespace gs::models {
 namespace {
 
 constexpr int kPhases = 4, kTaps = 4;
+typedef float V8 __attribute__((vector_size(32))); // GCC's vector extension: 8 floats, in whatever registers there are
 
 // The whole batch's input, one zero-padded plane per channel: sample n's pixel (i, j) at lead + n·sample + i·cols + j,
 // with zero columns after every row and zero rows after every sample, as many as reads beyond an edge, in either
@@ -53,7 +54,7 @@ Geometry geometry(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, 
 // eval-mode batch norm's output through a ReLU, as it is otherwise.
 struct InputTransform {
   std::vector<float> scale, shift;
-  bool relu = false;
+  bool norm_relu = false; // otherwise values are copied as they are
 };
 
 InputTransform input_transform(const torch::nn::BatchNorm2dImpl* norm, int64_t channels) {
@@ -73,48 +74,115 @@ InputTransform input_transform(const torch::nn::BatchNorm2dImpl* norm, int64_t c
   return t;
 }
 
-// Fills every plane: the samples' rows with their gap columns, each sample's gap rows, the lead and the tail.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define GANSTUDIO_DIRECT_KERNELS 1
+// Packing and interleaving move as many floats as the kernel reads and writes: built for each vector width too.
+#define GANSTUDIO_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GANSTUDIO_VECTOR_CLONES
+#endif
+
+// Channel c's plane: the samples' rows with their gap columns, each sample's gap rows, the lead and the tail. Rows
+// of W floats (0: g.w, known only at run time; the common widths are compiled apart so that rows unroll).
+template <int W>
+inline __attribute__((always_inline)) void pack_rows(const float* x, const Geometry& g, int64_t c, float scale,
+                                                     float shift, bool norm_relu, float* plane) {
+  const int64_t w = W ? W : g.w;
+  for (int64_t j = 0; j < g.lead; ++j) plane[j] = 0.0f;
+  for (int64_t s = 0; s < g.n; ++s) {
+    float* dst = plane + g.lead + s * g.sample;
+    for (int64_t i = 0; i < g.h; ++i, dst += g.cols) {
+      const float* src = x + ((s * g.in + c) * g.h + i) * w;
+      int64_t j = 0;
+      for (; j + 8 <= w; j += 8) {
+        V8 v;
+        std::memcpy(&v, src + j, sizeof v);
+        if (norm_relu) {
+          v = v * scale + shift;
+          v = v > 0.0f ? v : V8{};
+        }
+        std::memcpy(dst + j, &v, sizeof v);
+      }
+      for (; j < w; ++j) dst[j] = norm_relu ? std::max(src[j] * scale + shift, 0.0f) : src[j];
+      for (int64_t j = w; j < g.cols; ++j) dst[j] = 0.0f;
+    }
+    std::fill(dst, plane + g.lead + (s + 1) * g.sample, 0.0f);
+  }
+  std::fill(plane + g.lead + g.n * g.sample, plane + g.plane, 0.0f);
+}
+
+GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Geometry& g, int64_t c, float scale, float shift,
+                                          bool norm_relu, float* plane) {
+  switch (g.w) {
+  case 4:
+    return pack_rows<4>(x, g, c, scale, shift, norm_relu, plane);
+  case 8:
+    return pack_rows<8>(x, g, c, scale, shift, norm_relu, plane);
+  case 16:
+    return pack_rows<16>(x, g, c, scale, shift, norm_relu, plane);
+  case 32:
+    return pack_rows<32>(x, g, c, scale, shift, norm_relu, plane);
+  default:
+    return pack_rows<0>(x, g, c, scale, shift, norm_relu, plane);
+  }
+}
+
 void pack(const float* x, const Geometry& g, const InputTransform& t, float* planes) {
   at::parallel_for(0, g.in, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c) {
-      float* plane = planes + c * g.plane;
-      const float scale = t.scale[c], shift = t.shift[c];
-      std::fill(plane, plane + g.lead, 0.0f);
-      for (int64_t s = 0; s < g.n; ++s) {
-        float* dst = plane + g.lead + s * g.sample;
-        for (int64_t i = 0; i < g.h; ++i, dst += g.cols) {
-          const float* src = x + ((s * g.in + c) * g.h + i) * g.w;
-          for (int64_t j = 0; j < g.w; ++j) {
-            const float v = src[j] * scale + shift;
-            dst[j] = t.relu ? std::max(v, 0.0f) : v;
-          }
-          std::fill(dst + g.w, dst + g.cols, 0.0f);
-        }
-        std::fill(dst, plane + g.lead + (s + 1) * g.sample, 0.0f);
-      }
-      std::fill(plane + g.lead + g.n * g.sample, plane + g.plane, 0.0f);
-    }
+    for (int64_t c = begin; c < end; ++c)
+      pack_channel(x, g, c, t.scale[c], t.shift[c], t.norm_relu, planes + c * g.plane);
   });
 }
 
-// out[n, o, 2m + a, 2q + b] = y[o][phase (a, b)][n·sample + m·cols + q], an output row at a time (both its phases).
-void interleave(const float* y, const Geometry& g, float* out) {
-  at::parallel_for(0, g.n * g.out, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) {
-      const int64_t s = item / g.out, o = item % g.out, width = 2 * g.out_cols;
-      float* dst = out + item * 2 * g.out_rows * width;
-      for (int a = 0; a < 2; ++a) {
-        const float* left = y + (o * kPhases + a * 2) * g.positions + s * g.sample;
-        const float* right = left + g.positions;
-        for (int64_t m = 0; m < g.out_rows; ++m) {
-          float* row = dst + (2 * m + a) * width;
-          for (int64_t q = 0; q < g.out_cols; ++q) {
-            row[2 * q] = left[m * g.cols + q];
-            row[2 * q + 1] = right[m * g.cols + q];
-          }
-        }
+// out[n, o, 2m + a, 2q + b] = y[o][phase (a, b)][n·sample + m·cols + q] for one (n, o), an output row at a time (both
+// its phases); phases W columns wide (0: g.out_cols, as for pack_rows).
+template <int W>
+inline __attribute__((always_inline)) void interleave_rows(const float* y, const Geometry& g, int64_t item,
+                                                           float* out) {
+  const int64_t s = item / g.out, o = item % g.out, w = W ? W : g.out_cols;
+  float* dst = out + item * 4 * g.out_rows * w;
+  for (int a = 0; a < 2; ++a) {
+    const float* left = y + (o * kPhases + a * 2) * g.positions + s * g.sample;
+    const float* right = left + g.positions;
+    for (int64_t m = 0; m < g.out_rows; ++m) {
+      float* row = dst + (2 * m + a) * 2 * w;
+      const float *l = left + m * g.cols, *r = right + m * g.cols;
+      int64_t q = 0;
+      for (; q + 8 <= w; q += 8) {
+        V8 lv, rv;
+        std::memcpy(&lv, l + q, sizeof lv);
+        std::memcpy(&rv, r + q, sizeof rv);
+        const V8 lo = __builtin_shufflevector(lv, rv, 0, 8, 1, 9, 2, 10, 3, 11);
+        const V8 hi = __builtin_shufflevector(lv, rv, 4, 12, 5, 13, 6, 14, 7, 15);
+        std::memcpy(row + 2 * q, &lo, sizeof lo);
+        std::memcpy(row + 2 * q + 8, &hi, sizeof hi);
+      }
+      for (; q < w; ++q) {
+        row[2 * q] = l[q];
+        row[2 * q + 1] = r[q];
       }
     }
+  }
+}
+
+GANSTUDIO_VECTOR_CLONES void interleave_plane(const float* y, const Geometry& g, int64_t item, float* out) {
+  switch (g.out_cols) {
+  case 4:
+    return interleave_rows<4>(y, g, item, out);
+  case 8:
+    return interleave_rows<8>(y, g, item, out);
+  case 16:
+    return interleave_rows<16>(y, g, item, out);
+  case 32:
+    return interleave_rows<32>(y, g, item, out);
+  default:
+    return interleave_rows<0>(y, g, item, out);
+  }
+}
+
+void interleave(const float* y, const Geometry& g, float* out) {
+  at::parallel_for(0, g.n * g.out, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) interleave_plane(y, g, item, out);
   });
 }
 
@@ -175,10 +243,8 @@ int64_t chunk_size(int64_t in) {
   return std::max<int64_t>(1, (int64_t{1} << 16) / in / kMultiple) * kMultiple;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define GANSTUDIO_DIRECT_KERNELS 1
+#ifdef GANSTUDIO_DIRECT_KERNELS
 typedef float V16 __attribute__((vector_size(64)));
-typedef float V8 __attribute__((vector_size(32)));
 
 template <int O> __attribute__((target("avx512f"))) void run_avx512(const Task& t, int64_t begin, int64_t end) {
   run<V16, O, 24>(t, begin, end);
