@@ -10,19 +10,18 @@ enum class TransposedRoute {
   Library,       // LibTorch's own transposed convolution (m->forward)
   MatrixProduct, // small inputs: one matrix product (plus col2im beyond 1×1 pixels)
   Phases,        // one ordinary convolution whose output channels are the output phases, interleaved
-  Direct,        // stride 2 with 2×2-tap phases, without gradients: each phase summed in vector registers
+  Direct, // stride 2 with 2×2-tap phases, without gradients: phases summed in vector registers (transposed_direct.h)
 };
 
 // Which route transposed_conv takes. On the CPU, for float32, groups 1, dilation 1 and zero padding: MatrixProduct
-// for 1×1 inputs (DCGAN's and SSD's first layer); Phases when at least 8 channels come out and batch × input pixels
-// is at least 256 (when gradients are wanted, also at least twice the input channels), and the phases fit (see
+// for 1×1 inputs (DCGAN's and SSD's first layer); without gradients, Direct for stride 2 with 2×2-tap phases from at
+// most 40 input channels, or at batch 1 (pruned students' narrow layers and output layers, a generated sample), except
+// inputs of at most 4×4 pixels with at least 256 channels; Phases when at least 8 channels come out and batch × input
+// pixels is at least 256 (when gradients are wanted, also at least twice the input channels), and the phases fit (see
 // phases_fit): LibTorch 1.13's CPU transposed convolution is a matrix product plus col2im, batch item by batch item,
-// and oneDNN's one convolution was 1.1–3.2× faster at those sizes, pruned students' narrow layers included;
-// Direct without gradients for outputs of fewer than 8 channels with input × output channels at most 48 (pruned
-// students' output layers: 1.2–2.6× LibTorch's speed, which stays ahead for wider inputs); MatrixProduct for other
-// inputs of at most 4×4 pixels with at least 256 channels (the inner U-Net decoder); Library otherwise (1- and
-// 3-channel outputs, narrow layers at batch 1). bench/bench_transposed measures every route on the
-// zoo's layers; docs/benchmarks.md has the figures.
+// and oneDNN's one convolution was 1.1–3.2× faster at those sizes; MatrixProduct for other inputs of at most 4×4
+// pixels with at least 256 channels (the inner U-Net decoder); Library otherwise. bench/bench_transposed measures
+// every route on the zoo's layers; docs/benchmarks.md has the figures.
 TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // Same result as m->forward(x), to float rounding, with gradients, by the route above.
