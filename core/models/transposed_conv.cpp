@@ -59,7 +59,8 @@ TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const 
 
 at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm,
                                            const at::Tensor& x) {
-  if (!at::GradMode::is_enabled() && !norm.is_training() && transposed_route(m, x) == TransposedRoute::Direct)
+  if (!at::GradMode::is_enabled() && !norm.is_training() && norm.running_mean.defined() &&
+      transposed_route(m, x) == TransposedRoute::Direct)
     return transposed_direct(m, x, &norm);
   return transposed_conv(m, at::relu(norm.forward(x)));
 }
