@@ -222,6 +222,47 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void b
     for (int b = 0; b < B; ++b) std::memcpy(t.y + o * kPhases * g.positions + f + b * L, &acc[o][b], sizeof(V));
 }
 
+// One output channel, the four phases together, where phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of a 3 × 3
+// window (4×4 kernels with padding 1): each input load feeds every phase that reads it, 16 taps from 9 loads, where a
+// phase at a time gives a single output channel one multiply-add per load.
+template <typename V, int B> inline __attribute__((always_inline)) void joint_block(const Task& t, int64_t f) {
+  constexpr int L = sizeof(V) / sizeof(float);
+  const Geometry& g = *t.g;
+  V acc[kPhases][B];
+  for (auto& phase : acc)
+    for (auto& a : phase) a = V{} + (t.bias ? t.bias[0] : 0.0f);
+  for (int64_t c = 0; c < g.in; ++c) {
+    const float* base = t.planes + c * g.plane + f + g.disp[0][0];
+    const float* wc = t.weight + c * kTaps;
+#pragma GCC unroll 3
+    for (int gr = 0; gr < 3; ++gr)
+#pragma GCC unroll 3
+      for (int gc = 0; gc < 3; ++gc) {
+        V x[B];
+        for (int b = 0; b < B; ++b) std::memcpy(&x[b], base + gr * g.cols + gc + b * L, sizeof(V));
+#pragma GCC unroll 2
+        for (int a = 0; a < 2; ++a)
+#pragma GCC unroll 2
+          for (int e = 0; e < 2; ++e) {
+            const int i = gr - a, j = gc - e;
+            if (i < 0 || i > 1 || j < 0 || j > 1) continue;
+            const float w = wc[(a * 2 + e) * g.in * kTaps + i * 2 + j];
+            for (int b = 0; b < B; ++b) acc[a * 2 + e][b] += w * x[b];
+          }
+      }
+  }
+  for (int p = 0; p < kPhases; ++p)
+    for (int b = 0; b < B; ++b) std::memcpy(t.y + p * g.positions + f + b * L, &acc[p][b], sizeof(V));
+}
+
+template <typename V, int B>
+inline __attribute__((always_inline)) void run_joint(const Task& t, int64_t begin, int64_t end) {
+  constexpr int L = sizeof(V) / sizeof(float);
+  int64_t f = begin;
+  for (; f + B * L <= end; f += B * L) joint_block<V, B>(t, f);
+  for (; f < end; f += L) joint_block<V, 1>(t, f);
+}
+
 // Vectors of positions per block for O output channels, with `registers` accumulators at most: enough independent
 // sums to hide the multiply-add latency, and as many output channels as fit sharing each load of the input.
 constexpr int blocks_for(int o, int registers) {
@@ -251,6 +292,13 @@ template <int O> __attribute__((target("avx512f"))) void run_avx512(const Task& 
 }
 template <int O> __attribute__((target("avx2,fma"))) void run_avx2(const Task& t, int64_t begin, int64_t end) {
   run<V8, O, 12>(t, begin, end);
+}
+
+__attribute__((target("avx512f"))) void joint_avx512(const Task& t, int64_t begin, int64_t end) {
+  run_joint<V16, 4>(t, begin, end);
+}
+__attribute__((target("avx2,fma"))) void joint_avx2(const Task& t, int64_t begin, int64_t end) {
+  run_joint<V8, 2>(t, begin, end);
 }
 
 using Kernel = void (*)(const Task&, int64_t, int64_t);
@@ -287,23 +335,35 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
   at::Tensor planes = at::empty({g.in * g.plane}, x.options());
   at::Tensor y = at::empty({out * kPhases * g.positions}, x.options());
   pack(x.data_ptr<float>(), g, input_transform(norm_relu, g.in), planes.data_ptr<float>());
-  // Output channels in blocks as even as the register budget allows: 10 as 5 + 5 rather than 8 + 2.
-  const int64_t count = (out + most - 1) / most, size = (out + count - 1) / count;
-  const Kernel* kernels = wide ? kAvx512 : kAvx2;
-  const int64_t chunk = chunk_size(g.in), chunks = (g.positions + chunk - 1) / chunk, per_chunk = kPhases * count;
-  at::parallel_for(0, chunks * per_chunk, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) {
-      const int64_t f = item / per_chunk * chunk, phase = item % per_chunk / count;
-      const int64_t o0 = item % count * size, o = std::min(size, out - o0);
-      const Task t{planes.data_ptr<float>(),
-                   &g,
-                   g.disp[phase],
-                   w.data_ptr<float>() + phase * g.in * kTaps * out + o0,
-                   bias.defined() ? bias.data_ptr<float>() + o0 : nullptr,
-                   y.data_ptr<float>() + (o0 * kPhases + phase) * g.positions};
-      kernels[o - 1](t, f, std::min(f + chunk, g.positions));
-    }
-  });
+  const int64_t chunk = chunk_size(g.in), chunks = (g.positions + chunk - 1) / chunk;
+  const std::vector<int64_t> steps{0, 1};
+  if (out == 1 && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1) {
+    // One output channel of a 4×4 kernel with padding 1 (DCGAN's and pix2pix's gray output layers): phases together.
+    const Task t{
+        planes.data_ptr<float>(), &g, g.disp[0], w.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
+        y.data_ptr<float>()};
+    at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        (wide ? joint_avx512 : joint_avx2)(t, i * chunk, std::min((i + 1) * chunk, g.positions));
+    });
+  } else {
+    // Output channels in blocks as even as the register budget allows: 10 as 5 + 5 rather than 8 + 2.
+    const int64_t count = (out + most - 1) / most, size = (out + count - 1) / count, per_chunk = kPhases * count;
+    const Kernel* kernels = wide ? kAvx512 : kAvx2;
+    at::parallel_for(0, chunks * per_chunk, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t item = begin; item < end; ++item) {
+        const int64_t f = item / per_chunk * chunk, phase = item % per_chunk / count;
+        const int64_t o0 = item % count * size, o = std::min(size, out - o0);
+        const Task t{planes.data_ptr<float>(),
+                     &g,
+                     g.disp[phase],
+                     w.data_ptr<float>() + phase * g.in * kTaps * out + o0,
+                     bias.defined() ? bias.data_ptr<float>() + o0 : nullptr,
+                     y.data_ptr<float>() + (o0 * kPhases + phase) * g.positions};
+        kernels[o - 1](t, f, std::min(f + chunk, g.positions));
+      }
+    });
+  }
   at::Tensor result = at::empty({g.n, out, 2 * g.out_rows, 2 * g.out_cols}, x.options());
   interleave(y.data_ptr<float>(), g, result.data_ptr<float>());
   return result;
