@@ -338,7 +338,7 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
   const int64_t chunk = chunk_size(g.in), chunks = (g.positions + chunk - 1) / chunk;
   const std::vector<int64_t> steps{0, 1};
   if (out == 1 && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1) {
-    // One output channel of a 4×4 kernel with padding 1 (DCGAN's and pix2pix's gray output layers): phases together.
+    // One output channel of a 4×4 kernel with padding 1 (a gray image's output layer): the phases together.
     const Task t{
         planes.data_ptr<float>(), &g, g.disp[0], w.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
         y.data_ptr<float>()};
