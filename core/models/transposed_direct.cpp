@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 namespace gs::models {
 namespace {
@@ -51,15 +52,14 @@ Geometry geometry(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, 
 }
 
 // Channel c's input as planes expect it, each value v taken as max(0, v·scale[c] + shift[c]) when the layer reads an
-// eval-mode batch norm's output through a ReLU, as it is otherwise.
+// eval-mode batch norm's output through a ReLU (empty: values are copied as they are).
 struct InputTransform {
   std::vector<float> scale, shift;
-  bool norm_relu = false; // otherwise values are copied as they are
 };
 
 InputTransform input_transform(const torch::nn::BatchNorm2dImpl* norm, int64_t channels) {
-  InputTransform t{std::vector<float>(channels, 1.0f), std::vector<float>(channels, 0.0f), norm != nullptr};
-  if (!norm) return t;
+  if (!norm) return {};
+  InputTransform t{std::vector<float>(channels), std::vector<float>(channels)};
   const at::Tensor mean = norm->running_mean.contiguous(), var = norm->running_var.contiguous();
   const at::Tensor weight = norm->weight.defined() ? norm->weight.contiguous() : at::Tensor();
   const at::Tensor bias = norm->bias.defined() ? norm->bias.contiguous() : at::Tensor();
@@ -111,26 +111,36 @@ inline __attribute__((always_inline)) void pack_rows(const float* x, const Geome
   std::fill(plane + g.lead + g.n * g.sample, plane + g.plane, 0.0f);
 }
 
-GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Geometry& g, int64_t c, float scale, float shift,
-                                          bool norm_relu, float* plane) {
-  switch (g.w) {
+// f(std::integral_constant<int, W>) for the common row widths W, f(… 0) for any other.
+template <typename F> inline __attribute__((always_inline)) void with_row_width(int64_t w, F&& f) {
+  switch (w) {
   case 4:
-    return pack_rows<4>(x, g, c, scale, shift, norm_relu, plane);
+    return f(std::integral_constant<int, 4>{});
   case 8:
-    return pack_rows<8>(x, g, c, scale, shift, norm_relu, plane);
+    return f(std::integral_constant<int, 8>{});
   case 16:
-    return pack_rows<16>(x, g, c, scale, shift, norm_relu, plane);
+    return f(std::integral_constant<int, 16>{});
   case 32:
-    return pack_rows<32>(x, g, c, scale, shift, norm_relu, plane);
+    return f(std::integral_constant<int, 32>{});
   default:
-    return pack_rows<0>(x, g, c, scale, shift, norm_relu, plane);
+    return f(std::integral_constant<int, 0>{});
   }
 }
 
+GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Geometry& g, int64_t c, float scale, float shift,
+                                          bool norm_relu, float* plane) {
+  with_row_width(
+      g.w, [&](auto w) __attribute__((always_inline)) {
+        pack_rows<decltype(w)::value>(x, g, c, scale, shift, norm_relu, plane);
+      });
+}
+
 void pack(const float* x, const Geometry& g, const InputTransform& t, float* planes) {
+  const bool norm_relu = !t.scale.empty();
   at::parallel_for(0, g.in, 1, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c)
-      pack_channel(x, g, c, t.scale[c], t.shift[c], t.norm_relu, planes + c * g.plane);
+      pack_channel(x, g, c, norm_relu ? t.scale[c] : 1.0f, norm_relu ? t.shift[c] : 0.0f, norm_relu,
+                   planes + c * g.plane);
   });
 }
 
@@ -166,18 +176,8 @@ inline __attribute__((always_inline)) void interleave_rows(const float* y, const
 }
 
 GANSTUDIO_VECTOR_CLONES void interleave_plane(const float* y, const Geometry& g, int64_t item, float* out) {
-  switch (g.out_cols) {
-  case 4:
-    return interleave_rows<4>(y, g, item, out);
-  case 8:
-    return interleave_rows<8>(y, g, item, out);
-  case 16:
-    return interleave_rows<16>(y, g, item, out);
-  case 32:
-    return interleave_rows<32>(y, g, item, out);
-  default:
-    return interleave_rows<0>(y, g, item, out);
-  }
+  with_row_width(
+      g.out_cols, [&](auto w) __attribute__((always_inline)) { interleave_rows<decltype(w)::value>(y, g, item, out); });
 }
 
 void interleave(const float* y, const Geometry& g, float* out) {
@@ -232,7 +232,7 @@ template <typename V, int B> inline __attribute__((always_inline)) void joint_bl
   for (auto& phase : acc)
     for (auto& a : phase) a = V{} + (t.bias ? t.bias[0] : 0.0f);
   for (int64_t c = 0; c < g.in; ++c) {
-    const float* base = t.planes + c * g.plane + f + g.disp[0][0];
+    const float* base = t.planes + c * g.plane + f + t.disp[0]; // phase (0, 0)'s first tap: the window's corner
     const float* wc = t.weight + c * kTaps;
 #pragma GCC unroll 3
     for (int gr = 0; gr < 3; ++gr)
@@ -324,7 +324,7 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
                              const torch::nn::BatchNorm2dImpl* norm_relu, DirectVectors vectors) {
 #ifdef GANSTUDIO_DIRECT_KERNELS
   const bool wide = vectors == DirectVectors::Widest && cpu_has_avx512f();
-  const int most = wide ? 8 : 4, lanes = wide ? 16 : 8;
+  const int64_t lanes = wide ? 16 : 8;
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
   const PhaseAxis r = phase_axis(m.weight.size(2), 2, p[0]), c = phase_axis(m.weight.size(3), 2, p[1]);
   const at::Tensor x = input.contiguous();
@@ -348,7 +348,8 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
     });
   } else {
     // Output channels in blocks as even as the register budget allows: 10 as 5 + 5 rather than 8 + 2.
-    const int64_t count = (out + most - 1) / most, size = (out + count - 1) / count, per_chunk = kPhases * count;
+    const int64_t most = wide ? 8 : 4, count = (out + most - 1) / most, size = (out + count - 1) / count,
+                  per_chunk = kPhases * count;
     const Kernel* kernels = wide ? kAvx512 : kAvx2;
     at::parallel_for(0, chunks * per_chunk, 1, [&](int64_t begin, int64_t end) {
       for (int64_t item = begin; item < end; ++item) {
