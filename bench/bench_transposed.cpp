@@ -1,9 +1,9 @@
 // Transposed-convolution routes on the zoo's layer shapes: LibTorch's own kernel beside our matrix-product and
 // phase routes, timed alternately in one run, and the route transposed_route() picks for each shape.
-// usage: bench_transposed [--repeats N] [--rounds N] [--threads N] [--backward]
+// usage: bench_transposed [--repeats N] [--rounds N] [--threads N] [--backward] [--only TEXT]
 // Each round times every applicable route N times per shape (forward only, no grad; --backward: forward plus
 // backward of a fixed random gradient); the table gives the median over rounds of each route's median.
-// speed-up = library time / time of the picked route.
+// speed-up = library time / time of the picked route. --only: the shapes whose label contains TEXT.
 #include "bench/python_reference.h"
 #include "core/models/transposed_conv.h"
 #include "core/runtime.h"
@@ -40,9 +40,20 @@ std::vector<Shape> shapes() {
   // pix2pix unet_128's decoder below the innermost layer at batches 1 and 4, CycleGAN resnet_6 128 px up-sampling at
   // batch 1.
   for (int64_t b : {1, 4})
-    for (const auto& [in, out, size] : std::vector<std::array<int64_t, 3>>{
-             {1024, 512, 2}, {1024, 512, 4}, {1024, 256, 8}, {512, 128, 16}, {256, 64, 32}, {128, 3, 64}})
+    for (const auto& [in, out, size] : std::vector<std::array<int64_t, 3>>{{512, 512, 1},
+                                                                           {1024, 512, 2},
+                                                                           {1024, 512, 4},
+                                                                           {1024, 256, 8},
+                                                                           {512, 128, 16},
+                                                                           {256, 64, 32},
+                                                                           {128, 3, 64}})
       s.push_back({"pix2pix unet_128", b, in, out, 4, 2, 1, 0, size});
+  // The pix2pix demo's decoder (64 px, ngf 16) and its uniform 50% student, at batch 16.
+  const std::vector<std::pair<std::string, std::vector<std::array<int64_t, 3>>>> unet{
+      {"pix2pix demo", {{128, 128, 1}, {256, 128, 2}, {256, 64, 4}, {128, 32, 8}, {64, 16, 16}, {32, 3, 32}}},
+      {"pix2pix demo 50%", {{64, 64, 1}, {128, 64, 2}, {128, 32, 4}, {64, 16, 8}, {32, 8, 16}, {16, 3, 32}}}};
+  for (const auto& [label, layers] : unet)
+    for (const auto& [in, out, size] : layers) s.push_back({label, 16, in, out, 4, 2, 1, 0, size});
   // Pruned students' narrow output layers (DCGAN demo, DCGAN 64 px, pix2pix).
   for (int64_t in : {8, 20, 24}) s.push_back({"narrow output", 16, in, 1, 4, 2, 1, 0, 16});
   for (int64_t in : {8, 16, 32}) s.push_back({"narrow output", 16, in, 3, 4, 2, 1, 0, 32});
@@ -77,6 +88,7 @@ std::string fixed(double v) {
 int main(int argc, char** argv) {
   int repeats = 20, rounds = 3, threads = 1;
   bool backward = false;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--repeats" && i + 1 < argc)
@@ -87,8 +99,11 @@ int main(int argc, char** argv) {
       threads = std::atoi(argv[++i]);
     else if (a == "--backward")
       backward = true;
+    else if (a == "--only" && i + 1 < argc)
+      only = argv[++i];
     else {
-      std::fprintf(stderr, "usage: bench_transposed [--repeats N] [--rounds N] [--threads N] [--backward]\n");
+      std::fprintf(stderr,
+                   "usage: bench_transposed [--repeats N] [--rounds N] [--threads N] [--backward] [--only TEXT]\n");
       return 2;
     }
   }
@@ -102,6 +117,7 @@ int main(int argc, char** argv) {
   std::printf("| layers | batch | in → out, input | library | matrix | phases | direct | picked | speed-up |\n");
   std::printf("|---|---:|---|---:|---:|---:|---:|---|---:|\n");
   for (const Shape& s : shapes()) {
+    if (s.label.find(only) == std::string::npos) continue;
     torch::nn::ConvTranspose2d conv(torch::nn::ConvTranspose2dOptions(s.in, s.out, s.kernel)
                                         .stride(s.stride)
                                         .padding(s.pad)

@@ -36,6 +36,9 @@ void tanh_generic(const float* x, float* y, int64_t n) {
 __attribute__((target("avx2,fma"))) void tanh_avx2(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = tanh_one(x[i]);
 }
+__attribute__((target("avx512f,fma"))) void tanh_avx512(const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = tanh_one(x[i]);
+}
 #endif
 
 } // namespace
@@ -49,6 +52,7 @@ at::Tensor output_tanh(const at::Tensor& x) {
   float* dst = out.data_ptr<float>();
   at::parallel_for(0, src.numel(), 16384, [&](int64_t begin, int64_t end) {
 #if defined(__x86_64__) && defined(__GNUC__)
+    if (cpu_has_avx512f()) return tanh_avx512(in + begin, dst + begin, end - begin);
     if (cpu_has_avx2_fma()) return tanh_avx2(in + begin, dst + begin, end - begin);
 #endif
     tanh_generic(in + begin, dst + begin, end - begin);

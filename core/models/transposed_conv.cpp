@@ -47,14 +47,17 @@ at::Tensor by_route(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, Tran
 TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
   if (!route_applies(m, x, TransposedRoute::MatrixProduct)) return TransposedRoute::Library;
   const int64_t pixels = x.size(2) * x.size(3), work = x.size(0) * pixels;
-  if (pixels == 1) return TransposedRoute::MatrixProduct;
-  const bool few_wide_pixels = pixels <= 16 && x.size(1) >= 256;
-  if (!few_wide_pixels && (x.size(1) <= 40 || x.size(0) == 1) && direct_applies(m, x)) return TransposedRoute::Direct;
-  // Training: oneDNN's backward of the shared convolution is slow for many input channels on few pixels.
+  const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
+  if (pixels == 1 && p[0] == 0 && p[1] == 0) return TransposedRoute::MatrixProduct; // one pixel, whole windows kept
   const bool grad = at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad());
-  if (m.weight.size(1) >= 8 && work >= 256 && (!grad || work >= 2 * x.size(1)) && phases_fit(m, x))
+  const bool wide = x.size(1) >= 256;
+  if (wide && work <= 16) return TransposedRoute::MatrixProduct;
+  if (!grad && !(wide && pixels <= 16) && (x.size(1) <= 40 || x.size(0) == 1 || pixels == 1) && direct_applies(m, x))
+    return TransposedRoute::Direct;
+  // Training: oneDNN's backward of the shared convolution is slow for many input channels on few pixels.
+  if (m.weight.size(1) >= (grad ? 3 : 8) && (!grad || (work >= 256 && work >= 2 * x.size(1))) && phases_fit(m, x))
     return TransposedRoute::Phases;
-  return few_wide_pixels ? TransposedRoute::MatrixProduct : TransposedRoute::Library;
+  return (wide && pixels <= 16) || pixels <= 4 ? TransposedRoute::MatrixProduct : TransposedRoute::Library;
 }
 
 at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm,

@@ -13,15 +13,18 @@ enum class TransposedRoute {
   Direct, // stride 2 with 2×2-tap phases, without gradients: phases summed in vector registers (transposed_direct.h)
 };
 
-// Which route transposed_conv takes. On the CPU, for float32, groups 1, dilation 1 and zero padding: MatrixProduct
-// for 1×1 inputs (DCGAN's and SSD's first layer); without gradients, Direct for stride 2 with 2×2-tap phases from at
-// most 40 input channels, or at batch 1 (pruned students' narrow layers and output layers, a generated sample), except
-// inputs of at most 4×4 pixels with at least 256 channels; Phases when at least 8 channels come out and batch × input
-// pixels is at least 256 (when gradients are wanted, also at least twice the input channels), and the phases fit (see
-// phases_fit): LibTorch 1.13's CPU transposed convolution is a matrix product plus col2im, batch item by batch item,
-// and oneDNN's one convolution was 1.1–3.2× faster at those sizes; MatrixProduct for other inputs of at most 4×4
-// pixels with at least 256 channels (the inner U-Net decoder); Library otherwise. bench/bench_transposed measures
-// every route on the zoo's layers; docs/benchmarks.md has the figures.
+// Which route transposed_conv takes. On the CPU, for float32, groups 1, dilation 1 and zero padding:
+// - MatrixProduct for 1×1 inputs without padding (DCGAN's and SSD's first layer), and for at least 256 input channels
+//   on at most 16 pixels of the whole batch (the inner U-Net decoder at batch 1);
+// - without gradients, Direct for stride 2 with 2×2-tap phases from at most 40 input channels, at batch 1 or from 1×1
+//   inputs (pruned students' narrow layers, output layers, a generated sample, the U-Net's innermost layer), except
+//   inputs of at most 4×4 pixels with at least 256 channels;
+// - Phases when at least 8 channels come out (3 with gradients) and the phases fit (see phases_fit); with gradients
+//   also batch × input pixels at least 256 and twice the input channels. LibTorch 1.13's CPU transposed convolution is
+//   a matrix product plus col2im, batch item by batch item, and oneDNN's one convolution was 1.1–4.6× faster;
+// - otherwise MatrixProduct for inputs of at most 2×2 pixels or at most 4×4 with at least 256 channels, Library for
+//   the rest.
+// bench/bench_transposed measures every route on the zoo's layers; docs/benchmarks.md has the figures.
 TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // Same result as m->forward(x), to float rounding, with gradients, by the route above.

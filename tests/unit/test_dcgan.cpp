@@ -131,11 +131,13 @@ private Q_SLOTS:
   // Every route that applies gives LibTorch's outputs and gradients (the direct route, which serves passes without
   // gradients only, its outputs), and the picked one is as documented, with and without gradients. Matrix product:
   // DCGAN's 1×1 first layer, 256 channels into a narrow output at 2×2 (CycleGAN's 3×3 kernel with output padding and
-  // bias) and, with gradients, at 4×4. Phases: DCGAN's and pix2pix's 4×4 stride 2 from more than 40 channels,
-  // CycleGAN's up-sampling, a 5×5 kernel, stride 3; many input channels on few pixels only without gradients. Direct,
-  // without gradients, from at most 40 channels or at batch 1 (4×4 kernels with padding 1 and 0, CycleGAN's 3×3 with
-  // output padding, a pruned DCGAN student's 19 → 10 and 10 → 1), with both vector widths the CPU runs. Narrow outputs
-  // with gradients or from wider inputs and an output size that is no multiple of the stride stay with LibTorch.
+  // bias) and, with gradients, at 4×4, and the U-Net's innermost 1×1 and 2×2 layers. Phases: DCGAN's and pix2pix's 4×4
+  // stride 2 from more than 40 channels, CycleGAN's up-sampling, a 5×5 kernel, stride 3, three outputs with gradients;
+  // many input channels on few pixels only without gradients. Direct, without gradients, from at most 40 channels, at
+  // batch 1 or from 1×1 inputs with padding (4×4 kernels with padding 1 and 0, CycleGAN's 3×3 with output padding, a
+  // pruned DCGAN student's 19 → 10 and 10 → 1, the U-Net's innermost layer), with both vector widths the CPU runs.
+  // Narrow outputs with gradients or from wider inputs and an output size that is no multiple of the stride stay with
+  // LibTorch.
   void faster_transposed_routes_match_the_convolution() {
     torch::manual_seed(0);
     using R = models::TransposedRoute;
@@ -161,7 +163,10 @@ private Q_SLOTS:
                           Case{2, 64, 32, 3, 2, 1, 1, 16, true, R::Phases, R::Phases},
                           Case{2, 64, 33, 5, 2, 2, 1, 16, true, R::Phases, R::Phases},
                           Case{2, 64, 32, 4, 3, 0, 2, 16, true, R::Phases, R::Phases},
-                          Case{2, 64, 32, 3, 2, 1, 0, 16, false, R::Library, R::Library}}) {
+                          Case{2, 64, 32, 3, 2, 1, 0, 16, false, R::Library, R::Library},
+                          Case{16, 64, 64, 4, 2, 1, 0, 1, true, R::MatrixProduct, R::Direct},
+                          Case{16, 128, 64, 4, 2, 1, 0, 2, false, R::MatrixProduct, R::Phases},
+                          Case{16, 16, 3, 4, 2, 1, 0, 16, true, R::Phases, R::Direct}}) {
       torch::nn::ConvTranspose2d conv(torch::nn::ConvTranspose2dOptions(c.in, c.out, c.k)
                                           .stride(c.stride)
                                           .padding(c.pad)
