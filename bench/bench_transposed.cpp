@@ -58,6 +58,9 @@ std::vector<Shape> shapes() {
   for (int64_t in : {8, 20, 24}) s.push_back({"narrow output", 16, in, 1, 4, 2, 1, 0, 16});
   for (int64_t in : {8, 16, 32}) s.push_back({"narrow output", 16, in, 3, 4, 2, 1, 0, 32});
   for (int64_t in : {8, 16, 32}) s.push_back({"narrow output", 4, in, 3, 4, 2, 1, 0, 64});
+  // A learned-width pix2pix student's last inner layers (local density, 50%): wider inputs, few outputs.
+  for (const auto& [in, out, size] : std::vector<std::array<int64_t, 3>>{{41, 6, 16}, {64, 3, 32}, {96, 4, 16}})
+    s.push_back({"narrow, wide input", 16, in, out, 4, 2, 1, 0, size});
   s.push_back({"cyclegan 128px", 1, 256, 128, 3, 2, 1, 1, 32});
   s.push_back({"cyclegan 128px", 1, 128, 64, 3, 2, 1, 1, 64});
   return s;

@@ -222,18 +222,20 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void b
     for (int b = 0; b < B; ++b) std::memcpy(t.y + o * kPhases * g.positions + f + b * L, &acc[o][b], sizeof(V));
 }
 
-// One output channel, the four phases together, where phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of a 3 × 3
-// window (4×4 kernels with padding 1): each input load feeds every phase that reads it, 16 taps from 9 loads, where a
-// phase at a time gives a single output channel one multiply-add per load.
-template <typename V, int B> inline __attribute__((always_inline)) void joint_block(const Task& t, int64_t f) {
+// O output channels (at most 3), the four phases together, where phase (a, b)'s tap (i, j) reads offset (a + i, b + j)
+// of a 3 × 3 window (4×4 kernels with padding 1): each input load feeds every phase that reads it, 16·O taps from 9
+// loads, where a phase at a time gives O output channels O multiply-adds per load.
+template <typename V, int O, int B> inline __attribute__((always_inline)) void joint_block(const Task& t, int64_t f) {
   constexpr int L = sizeof(V) / sizeof(float);
   const Geometry& g = *t.g;
-  V acc[kPhases][B];
-  for (auto& phase : acc)
-    for (auto& a : phase) a = V{} + (t.bias ? t.bias[0] : 0.0f);
+  V acc[O][kPhases][B];
+  for (int o = 0; o < O; ++o)
+    for (auto& phase : acc[o])
+      for (auto& a : phase) a = V{} + (t.bias ? t.bias[o] : 0.0f);
+  const int64_t phase_stride = g.in * kTaps * g.out;
   for (int64_t c = 0; c < g.in; ++c) {
     const float* base = t.planes + c * g.plane + f + t.disp[0]; // phase (0, 0)'s first tap: the window's corner
-    const float* wc = t.weight + c * kTaps;
+    const float* wc = t.weight + c * kTaps * g.out;
 #pragma GCC unroll 3
     for (int gr = 0; gr < 3; ++gr)
 #pragma GCC unroll 3
@@ -246,21 +248,25 @@ template <typename V, int B> inline __attribute__((always_inline)) void joint_bl
           for (int e = 0; e < 2; ++e) {
             const int i = gr - a, j = gc - e;
             if (i < 0 || i > 1 || j < 0 || j > 1) continue;
-            const float w = wc[(a * 2 + e) * g.in * kTaps + i * 2 + j];
-            for (int b = 0; b < B; ++b) acc[a * 2 + e][b] += w * x[b];
+            for (int o = 0; o < O; ++o) {
+              const float w = wc[(a * 2 + e) * phase_stride + (i * 2 + j) * g.out + o];
+              for (int b = 0; b < B; ++b) acc[o][a * 2 + e][b] += w * x[b];
+            }
           }
       }
   }
-  for (int p = 0; p < kPhases; ++p)
-    for (int b = 0; b < B; ++b) std::memcpy(t.y + p * g.positions + f + b * L, &acc[p][b], sizeof(V));
+  for (int o = 0; o < O; ++o)
+    for (int p = 0; p < kPhases; ++p)
+      for (int b = 0; b < B; ++b)
+        std::memcpy(t.y + (o * kPhases + p) * g.positions + f + b * L, &acc[o][p][b], sizeof(V));
 }
 
-template <typename V, int B>
+template <typename V, int O, int Registers>
 inline __attribute__((always_inline)) void run_joint(const Task& t, int64_t begin, int64_t end) {
-  constexpr int L = sizeof(V) / sizeof(float);
+  constexpr int L = sizeof(V) / sizeof(float), B = std::max(1, std::min(4, Registers / (kPhases * O)));
   int64_t f = begin;
-  for (; f + B * L <= end; f += B * L) joint_block<V, B>(t, f);
-  for (; f < end; f += L) joint_block<V, 1>(t, f);
+  for (; f + B * L <= end; f += B * L) joint_block<V, O, B>(t, f);
+  for (; f < end; f += L) joint_block<V, O, 1>(t, f);
 }
 
 // Vectors of positions per block for O output channels, with `registers` accumulators at most: enough independent
@@ -294,11 +300,11 @@ template <int O> __attribute__((target("avx2,fma"))) void run_avx2(const Task& t
   run<V8, O, 12>(t, begin, end);
 }
 
-__attribute__((target("avx512f"))) void joint_avx512(const Task& t, int64_t begin, int64_t end) {
-  run_joint<V16, 4>(t, begin, end);
+template <int O> __attribute__((target("avx512f"))) void joint_avx512(const Task& t, int64_t begin, int64_t end) {
+  run_joint<V16, O, 24>(t, begin, end);
 }
-__attribute__((target("avx2,fma"))) void joint_avx2(const Task& t, int64_t begin, int64_t end) {
-  run_joint<V8, 2>(t, begin, end);
+template <int O> __attribute__((target("avx2,fma"))) void joint_avx2(const Task& t, int64_t begin, int64_t end) {
+  run_joint<V8, O, 8>(t, begin, end);
 }
 
 using Kernel = void (*)(const Task&, int64_t, int64_t);
@@ -306,6 +312,9 @@ using Kernel = void (*)(const Task&, int64_t, int64_t);
 constexpr Kernel kAvx512[] = {run_avx512<1>, run_avx512<2>, run_avx512<3>, run_avx512<4>,
                               run_avx512<5>, run_avx512<6>, run_avx512<7>, run_avx512<8>};
 constexpr Kernel kAvx2[] = {run_avx2<1>, run_avx2<2>, run_avx2<3>, run_avx2<4>};
+// The four phases together, for 1–3 output channels.
+constexpr Kernel kJointAvx512[] = {joint_avx512<1>, joint_avx512<2>, joint_avx512<3>};
+constexpr Kernel kJointAvx2[] = {joint_avx2<1>, joint_avx2<2>, joint_avx2<3>};
 #endif
 
 } // namespace
@@ -337,14 +346,14 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
   pack(x.data_ptr<float>(), g, input_transform(norm_relu, g.in), planes.data_ptr<float>());
   const int64_t chunk = chunk_size(g.in), chunks = (g.positions + chunk - 1) / chunk;
   const std::vector<int64_t> steps{0, 1};
-  if (out == 1 && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1) {
-    // One output channel of a 4×4 kernel with padding 1 (a gray image's output layer): the phases together.
+  if (out <= 3 && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1) {
+    // At most 3 output channels of a 4×4 kernel with padding 1 (an image's output layer): the phases together.
+    const Kernel joint = (wide ? kJointAvx512 : kJointAvx2)[out - 1];
     const Task t{
         planes.data_ptr<float>(), &g, g.disp[0], w.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
         y.data_ptr<float>()};
     at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i)
-        (wide ? joint_avx512 : joint_avx2)(t, i * chunk, std::min((i + 1) * chunk, g.positions));
+      for (int64_t i = begin; i < end; ++i) joint(t, i * chunk, std::min((i + 1) * chunk, g.positions));
     });
   } else {
     // Output channels in blocks as even as the register budget allows: 10 as 5 + 5 rather than 8 + 2.
