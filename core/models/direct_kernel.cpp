@@ -1,0 +1,184 @@
+#include "core/models/direct_kernel.h"
+#include "core/runtime.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace gs::models::direct {
+namespace {
+
+constexpr int kJointPhases = 4;
+
+// What one block of output channels needs: the planes, its phases (one, or four for the joint kernel) at the block's
+// first output channel, and the bias there (or null).
+struct Task {
+  const float* planes;
+  const Shape* s;
+  const Phase* phases;
+  const float* bias;
+};
+
+// O output channels × B vectors of positions of one phase, starting at flat position f: O·B accumulators in
+// registers, summed over every input plane and tap. Compiled into each instruction set's caller below.
+template <typename V, int O, int B> inline __attribute__((always_inline)) void block(const Task& t, int64_t f) {
+  constexpr int L = sizeof(V) / sizeof(float);
+  const Shape& s = *t.s;
+  const Phase& ph = t.phases[0];
+  V acc[O][B];
+  for (int o = 0; o < O; ++o)
+    for (int b = 0; b < B; ++b) acc[o][b] = V{} + (t.bias ? t.bias[o] : 0.0f);
+  for (int64_t c = 0; c < s.in; ++c) {
+    const float* base = t.planes + c * s.plane + f;
+    const float* wc = ph.weight + c * kTaps * s.out;
+#pragma GCC unroll 4
+    for (int k = 0; k < kTaps; ++k) {
+      V x[B];
+      for (int b = 0; b < B; ++b) std::memcpy(&x[b], base + ph.disp[k] + b * L, sizeof(V));
+      for (int o = 0; o < O; ++o) {
+        const float wt = wc[k * s.out + o];
+        for (int b = 0; b < B; ++b) acc[o][b] += wt * x[b];
+      }
+    }
+  }
+  for (int o = 0; o < O; ++o)
+    for (int b = 0; b < B; ++b) std::memcpy(ph.y + o * s.y_stride + f + b * L, &acc[o][b], sizeof(V));
+}
+
+// O output channels (at most 3), the four phases together: phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of
+// the 3 × 3 window at phase (0, 0)'s first tap, so each input load feeds every phase that reads it, 16·O taps from 9
+// loads, where a phase at a time gives O output channels O multiply-adds per load.
+template <typename V, int O, int B> inline __attribute__((always_inline)) void joint_block(const Task& t, int64_t f) {
+  constexpr int L = sizeof(V) / sizeof(float);
+  const Shape& s = *t.s;
+  V acc[O][kJointPhases][B];
+  for (int o = 0; o < O; ++o)
+    for (auto& phase : acc[o])
+      for (auto& a : phase) a = V{} + (t.bias ? t.bias[o] : 0.0f);
+  for (int64_t c = 0; c < s.in; ++c) {
+    const float* base = t.planes + c * s.plane + f + t.phases[0].disp[0];
+#pragma GCC unroll 3
+    for (int gr = 0; gr < 3; ++gr)
+#pragma GCC unroll 3
+      for (int gc = 0; gc < 3; ++gc) {
+        V x[B];
+        for (int b = 0; b < B; ++b) std::memcpy(&x[b], base + gr * s.cols + gc + b * L, sizeof(V));
+#pragma GCC unroll 2
+        for (int a = 0; a < 2; ++a)
+#pragma GCC unroll 2
+          for (int e = 0; e < 2; ++e) {
+            const int i = gr - a, j = gc - e;
+            if (i < 0 || i > 1 || j < 0 || j > 1) continue;
+            const float* w = t.phases[a * 2 + e].weight + (c * kTaps + i * 2 + j) * s.out;
+            for (int o = 0; o < O; ++o)
+              for (int b = 0; b < B; ++b) acc[o][a * 2 + e][b] += w[o] * x[b];
+          }
+      }
+  }
+  for (int o = 0; o < O; ++o)
+    for (int p = 0; p < kJointPhases; ++p)
+      for (int b = 0; b < B; ++b) std::memcpy(t.phases[p].y + o * s.y_stride + f + b * L, &acc[o][p][b], sizeof(V));
+}
+
+// Vectors of positions per block for O output channels (times `phases` accumulators each), with `registers`
+// accumulators at most: enough independent sums to hide the multiply-add latency, and as many output channels as fit
+// sharing each load of the input.
+constexpr int blocks_for(int o, int phases, int registers, int most) {
+  return std::max(1, std::min(most, registers / (o * phases)));
+}
+
+template <typename V, int O, int Registers>
+inline __attribute__((always_inline)) void run(const Task& t, int64_t begin, int64_t end) {
+  constexpr int L = sizeof(V) / sizeof(float), B = blocks_for(O, 1, Registers, 8);
+  int64_t f = begin;
+  for (; f + B * L <= end; f += B * L) block<V, O, B>(t, f);
+  for (; f < end; f += L) block<V, O, 1>(t, f);
+}
+
+template <typename V, int O, int Registers>
+inline __attribute__((always_inline)) void run_joint(const Task& t, int64_t begin, int64_t end) {
+  constexpr int L = sizeof(V) / sizeof(float), B = blocks_for(O, kJointPhases, Registers, 4);
+  int64_t f = begin;
+  for (; f + B * L <= end; f += B * L) joint_block<V, O, B>(t, f);
+  for (; f < end; f += L) joint_block<V, O, 1>(t, f);
+}
+
+// Positions per chunk: every block size's multiple (for 16 and 8 lanes), and about 256 KiB of input planes, so that a
+// chunk's input stays in the cache while every phase and block of output channels reads it.
+int64_t chunk_size(int64_t in) {
+  constexpr int64_t kMultiple = 384;
+  return std::max<int64_t>(1, (int64_t{1} << 16) / in / kMultiple) * kMultiple;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define GANSTUDIO_DIRECT_KERNELS 1
+typedef float V8 __attribute__((vector_size(32))); // GCC's vector extension: 8 floats, in whatever registers there are
+typedef float V16 __attribute__((vector_size(64)));
+
+template <int O> __attribute__((target("avx512f"))) void run_avx512(const Task& t, int64_t begin, int64_t end) {
+  run<V16, O, 24>(t, begin, end);
+}
+template <int O> __attribute__((target("avx2,fma"))) void run_avx2(const Task& t, int64_t begin, int64_t end) {
+  run<V8, O, 12>(t, begin, end);
+}
+template <int O> __attribute__((target("avx512f"))) void joint_avx512(const Task& t, int64_t begin, int64_t end) {
+  run_joint<V16, O, 24>(t, begin, end);
+}
+template <int O> __attribute__((target("avx2,fma"))) void joint_avx2(const Task& t, int64_t begin, int64_t end) {
+  run_joint<V8, O, 8>(t, begin, end);
+}
+
+using Kernel = void (*)(const Task&, int64_t, int64_t);
+// Output channels per block: up to 8 with 32 vector registers, 4 with 16; 1–3 for the joint kernel.
+constexpr Kernel kAvx512[] = {run_avx512<1>, run_avx512<2>, run_avx512<3>, run_avx512<4>,
+                              run_avx512<5>, run_avx512<6>, run_avx512<7>, run_avx512<8>};
+constexpr Kernel kAvx2[] = {run_avx2<1>, run_avx2<2>, run_avx2<3>, run_avx2<4>};
+constexpr Kernel kJointAvx512[] = {joint_avx512<1>, joint_avx512<2>, joint_avx512<3>};
+constexpr Kernel kJointAvx2[] = {joint_avx2<1>, joint_avx2<2>, joint_avx2<3>};
+#endif
+
+} // namespace
+
+int64_t lanes(bool avx2_only) {
+#ifdef GANSTUDIO_DIRECT_KERNELS
+  if (!cpu_has_avx2_fma()) return 0;
+  return !avx2_only && cpu_has_avx512f() ? 16 : 8;
+#else
+  (void)avx2_only;
+  return 0;
+#endif
+}
+
+void sum(const Shape& shape, const float* planes, const Phase* phases, int count, const float* bias, int64_t lanes,
+         bool joint) {
+#ifdef GANSTUDIO_DIRECT_KERNELS
+  const bool wide = lanes == 16;
+  const int64_t chunk = chunk_size(shape.in), chunks = (shape.positions + chunk - 1) / chunk;
+  if (joint) {
+    const Kernel kernel = (wide ? kJointAvx512 : kJointAvx2)[shape.out - 1];
+    const Task t{planes, &shape, phases, bias};
+    at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) kernel(t, i * chunk, std::min((i + 1) * chunk, shape.positions));
+    });
+    return;
+  }
+  // Output channels in blocks as even as the register budget allows: 10 as 5 + 5 rather than 8 + 2.
+  const int64_t most = wide ? 8 : 4, blocks = (shape.out + most - 1) / most, size = (shape.out + blocks - 1) / blocks,
+                per_chunk = count * blocks;
+  const Kernel* kernels = wide ? kAvx512 : kAvx2;
+  at::parallel_for(0, chunks * per_chunk, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t f = item / per_chunk * chunk, p = item % per_chunk / blocks;
+      const int64_t o0 = item % blocks * size, o = std::min(size, shape.out - o0);
+      const Phase phase{phases[p].disp, phases[p].weight + o0, phases[p].y + o0 * shape.y_stride};
+      const Task t{planes, &shape, &phase, bias ? bias + o0 : nullptr};
+      kernels[o - 1](t, f, std::min(f + chunk, shape.positions));
+    }
+  });
+#else
+  (void)shape, (void)planes, (void)phases, (void)count, (void)bias, (void)lanes, (void)joint;
+#endif
+}
+
+} // namespace gs::models::direct

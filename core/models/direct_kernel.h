@@ -1,0 +1,42 @@
+// The vector kernel behind the direct routes (transposed_direct.h, strided_conv.h): outputs summed from zero-padded
+// input planes in vector registers, a block of output channels at a time, where every output at flat position f is
+// Σ over input planes c and taps k of weight[c][k][o] × plane_c[f + disp[k]]. The routes lay out their planes and
+// displacements so that this sum is their layer; this file only sums.
+#pragma once
+
+#include <cstdint>
+
+namespace gs::models::direct {
+
+constexpr int kTaps = 4; // every output reads a 2 × 2 window of each plane
+
+// The planes and outputs the kernel reads and writes.
+struct Shape {
+  int64_t in = 0;        // input planes
+  int64_t out = 0;       // output channels
+  int64_t plane = 0;     // floats per input plane
+  int64_t positions = 0; // outputs per output plane, a multiple of the vector width
+  int64_t cols = 0;      // a row's floats in a plane (the window's second row is `cols` on)
+  int64_t y_stride = 0;  // floats from one output channel's rows to the next's
+};
+
+// One group of outputs that share displacements ("phase"): disp[kTaps], its kernel [in][kTaps][out] and where its
+// output channel 0 starts in y (channel o at y + o·y_stride).
+struct Phase {
+  const int64_t* disp;
+  const float* weight;
+  float* y;
+};
+
+// Vector lanes the kernel uses: 16 with AVX-512 (unless `avx2_only`), 8 with AVX2 and FMA, 0 where neither runs (or
+// the build has no vector kernels): then the routes do not apply.
+int64_t lanes(bool avx2_only);
+
+// Sums every phase's outputs over positions [0, shape.positions), bias (per output channel, or null) included, with
+// `lanes` vector lanes, in chunks of positions that keep the input in the cache, spread over LibTorch's threads.
+// With `joint`, the four phases of a 4×4 kernel with padding 1 (a stride-2 transposed convolution's, at most 3 output
+// channels): phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of one 3 × 3 window, and 9 loads feed 16 taps.
+void sum(const Shape& shape, const float* planes, const Phase* phases, int count, const float* bias, int64_t lanes,
+         bool joint);
+
+} // namespace gs::models::direct
