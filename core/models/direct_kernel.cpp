@@ -140,12 +140,12 @@ constexpr Kernel kJointAvx2[] = {joint_avx2<1>, joint_avx2<2>, joint_avx2<3>};
 
 } // namespace
 
-int64_t lanes(bool avx2_only) {
+int64_t lanes(DirectVectors vectors) {
 #ifdef GANSTUDIO_DIRECT_KERNELS
   if (!cpu_has_avx2_fma()) return 0;
-  return !avx2_only && cpu_has_avx512f() ? 16 : 8;
+  return vectors == DirectVectors::Widest && cpu_has_avx512f() ? 16 : 8;
 #else
-  (void)avx2_only;
+  (void)vectors;
   return 0;
 #endif
 }

@@ -6,6 +6,21 @@
 
 #include <cstdint>
 
+namespace gs::models {
+
+// The vectors a direct route computes with: the widest the CPU runs (16 floats with AVX-512, else 8), or 8 floats even
+// where AVX-512 runs (for tests and benchmarks).
+enum class DirectVectors { Widest, Avx2 };
+
+} // namespace gs::models
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// Loops that lay out planes or move outputs as fast as the kernel sums them: built for each vector width.
+#define GANSTUDIO_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GANSTUDIO_VECTOR_CLONES
+#endif
+
 namespace gs::models::direct {
 
 constexpr int kTaps = 4; // every output reads a 2 × 2 window of each plane
@@ -28,9 +43,9 @@ struct Phase {
   float* y;
 };
 
-// Vector lanes the kernel uses: 16 with AVX-512 (unless `avx2_only`), 8 with AVX2 and FMA, 0 where neither runs (or
-// the build has no vector kernels): then the routes do not apply.
-int64_t lanes(bool avx2_only);
+// Vector lanes the kernel uses for `vectors`: 16 with AVX-512, 8 with AVX2 and FMA, 0 where neither runs (or the build
+// has no vector kernels): then the routes do not apply.
+int64_t lanes(DirectVectors vectors = DirectVectors::Widest);
 
 // Sums every phase's outputs over positions [0, shape.positions), bias (per output channel, or null) included, with
 // `lanes` vector lanes, in chunks of positions that keep the input in the cache, spread over LibTorch's threads.

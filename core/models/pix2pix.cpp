@@ -6,6 +6,7 @@
 #include "core/models/norm_layers.h"
 #include "core/models/output_tanh.h"
 #include "core/models/patchgan.h"
+#include "core/models/strided_conv.h"
 #include "core/models/transposed_conv.h"
 
 #include <torch/torch.h>
@@ -90,12 +91,12 @@ struct UnetBlockImpl : torch::nn::Module {
 
   at::Tensor forward(const at::Tensor& x) {
     if (outermost) {
-      const at::Tensor d = down->forward(x);
+      const at::Tensor d = strided_conv(*down, x);
       tap(down_group, d);
       return output_tanh(transposed_conv(*up, torch::relu(sub->forward(d))));
     }
     const at::Tensor xa = F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2));
-    at::Tensor d = down->forward(xa);
+    at::Tensor d = strided_conv(*down, xa);
     if (!innermost) d = down_norm.forward(d);
     tap(down_group, d);
     const at::Tensor s = innermost ? d : sub->forward(d);

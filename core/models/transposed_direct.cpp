@@ -74,13 +74,6 @@ InputTransform input_transform(const torch::nn::BatchNorm2dImpl* norm, int64_t c
   return t;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-// Packing and interleaving move as many floats as the kernel reads and writes: built for each vector width too.
-#define GANSTUDIO_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define GANSTUDIO_VECTOR_CLONES
-#endif
-
 // Channel c's plane: the samples' rows with their gap columns, each sample's gap rows, the lead and the tail. Rows
 // of W floats (0: g.w, known only at run time; the common widths are compiled apart so that rows unroll).
 template <int W>
@@ -188,8 +181,7 @@ void interleave(const float* y, const Geometry& g, float* out) {
 } // namespace
 
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
-  if (!direct::lanes(false) || (at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad())))
-    return false;
+  if (!direct::lanes() || (at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad()))) return false;
   const auto& s = *m.options.stride();
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
   if (s[0] != 2 || s[1] != 2 || !phases_fit(m, x)) return false;
@@ -199,7 +191,7 @@ bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x
 
 at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& input,
                              const torch::nn::BatchNorm2dImpl* norm_relu, DirectVectors vectors) {
-  const int64_t lanes = direct::lanes(vectors == DirectVectors::Avx2);
+  const int64_t lanes = direct::lanes(vectors);
   if (!lanes) throw std::logic_error("transposed_direct: no vector kernel for this CPU or build");
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
   const PhaseAxis r = phase_axis(m.weight.size(2), 2, p[0]), c = phase_axis(m.weight.size(3), 2, p[1]);

@@ -5,6 +5,8 @@
 // oneDNN slow on pruned students' 10–40 channels.
 #pragma once
 
+#include "core/models/direct_kernel.h"
+
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
@@ -13,10 +15,6 @@ namespace gs::models {
 // Whether the direct route can compute m->forward(x): a plain layer (see transposed_route()) with 2 × 2 phases of
 // 2 × 2 taps, no gradients wanted, and a CPU with AVX2 and FMA (cpu_has_avx2_fma() in core/runtime.h).
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
-
-// The vectors the route computes with: the widest the CPU runs (16 floats with AVX-512, else 8), or 8 floats even
-// where AVX-512 runs (for tests and benchmarks).
-enum class DirectVectors { Widest, Avx2 };
 
 // m->forward(x) by the direct route; needs direct_applies. With norm_relu, m->forward(relu(norm_relu->forward(x))) for
 // a batch norm in eval mode: the norm and ReLU are applied while the input is laid out for the route, in the same pass.

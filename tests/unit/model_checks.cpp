@@ -69,7 +69,8 @@ std::string slice_equals_mask(models::Generator& g, int trials, uint64_t seed, d
       const at::Tensor expected = m->second.index_select(1, index);
       if (expected.sizes() != s->second.sizes()) return "group " + group.name + ": activation shapes differ";
       if (!(relative_max_diff(s->second, expected) <= tolerance + 1e-6))
-        return "group " + group.name + ": sliced activations differ from the masked ones at the kept channels";
+        return "group " + group.name + ": sliced activations differ from the masked ones at the kept channels by " +
+               std::to_string(relative_max_diff(s->second, expected)) + " (relative)";
     }
     if (sliced.sizes() != masked.sizes()) return "trial " + std::to_string(trial) + ": output shapes differ";
     const double d = relative_max_diff(sliced, masked);

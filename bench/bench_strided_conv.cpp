@@ -1,0 +1,91 @@
+// Stride-2 4×4 convolutions (pix2pix's encoder) by LibTorch (oneDNN) and by the direct route (core/models/
+// strided_conv.h), timed alternately in one run, forward without gradients, and the route strided_conv() picks.
+// usage: bench_strided_conv [--repeats N] [--rounds N]
+// The table gives the median over rounds of each route's median of N runs; speed-up = library / picked.
+#include "bench/python_reference.h"
+#include "core/models/strided_conv.h"
+#include "core/runtime.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+using namespace gs;
+
+namespace {
+
+struct Shape {
+  std::string label;
+  int64_t batch, in, out, size;
+};
+
+std::vector<Shape> shapes() {
+  std::vector<Shape> s;
+  // The pix2pix demo's encoder (64 px, ngf 16), its uniform 50% student and a local-density student, at batch 16.
+  const std::vector<std::pair<std::string, std::vector<int64_t>>> demo{
+      {"pix2pix demo", {3, 16, 32, 64, 128, 128, 128}},
+      {"pix2pix demo 50%", {3, 8, 16, 32, 64, 64, 64}},
+      {"density student", {3, 10, 27, 48, 82, 98, 63}}};
+  for (const auto& [label, w] : demo)
+    for (size_t i = 0; i + 1 < w.size(); ++i) s.push_back({label, 16, w[i], w[i + 1], 64 >> i});
+  // pix2pix unet_128 (ngf 64) at batch 1: its first two layers.
+  s.push_back({"pix2pix unet_128", 1, 3, 64, 128});
+  s.push_back({"pix2pix unet_128", 1, 64, 128, 64});
+  return s;
+}
+
+std::string fixed(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  int repeats = 20, rounds = 3;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--repeats" && i + 1 < argc)
+      repeats = std::atoi(argv[++i]);
+    else if (a == "--rounds" && i + 1 < argc)
+      rounds = std::atoi(argv[++i]);
+    else {
+      std::fprintf(stderr, "usage: bench_strided_conv [--repeats N] [--rounds N]\n");
+      return 2;
+    }
+  }
+  init_runtime();
+  set_threads(1);
+  torch::manual_seed(0);
+  torch::NoGradGuard no_grad;
+  std::printf("forward, 1 thread, median of %d rounds × %d runs, ms\n\n", rounds, repeats);
+  std::printf("| layers | batch | in → out, input | library | direct | picked | speed-up |\n");
+  std::printf("|---|---:|---|---:|---:|---|---:|\n");
+  for (const Shape& s : shapes()) {
+    torch::nn::Conv2d conv(torch::nn::Conv2dOptions(s.in, s.out, 4).stride(2).padding(1).bias(false));
+    const at::Tensor x = torch::randn({s.batch, s.in, s.size, s.size});
+    const bool direct = models::strided_direct_applies(*conv, x);
+    std::vector<double> library, ours, picked;
+    for (int r = 0; r < rounds; ++r) {
+      std::vector<double> tl, td, tp;
+      for (int i = 0; i < repeats; ++i) {
+        tl.push_back(bench::time_ms([&] { conv->forward(x); }));
+        if (direct) td.push_back(bench::time_ms([&] { models::strided_direct(*conv, x); }));
+        tp.push_back(bench::time_ms([&] { models::strided_conv(*conv, x); }));
+      }
+      library.push_back(bench::median(tl));
+      if (direct) ours.push_back(bench::median(td));
+      picked.push_back(bench::median(tp));
+    }
+    const double lib = bench::median(library), dir = direct ? bench::median(ours) : 0;
+    const bool picks_direct = direct && models::strided_conv_route_is_direct(*conv, x);
+    std::printf("| %s | %ld | %ld → %ld, %ld×%ld | %s | %s | %s | %.2f |\n", s.label.c_str(),
+                static_cast<long>(s.batch), static_cast<long>(s.in), static_cast<long>(s.out),
+                static_cast<long>(s.size), static_cast<long>(s.size), fixed(lib).c_str(),
+                direct ? fixed(dir).c_str() : "–", picks_direct ? "direct" : "library",
+                lib / (picks_direct ? dir : lib));
+  }
+}

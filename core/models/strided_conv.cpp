@@ -1,0 +1,140 @@
+#include "core/models/strided_conv.h"
+
+#include <torch/torch.h>
+
+#include <cstring>
+
+namespace gs::models {
+namespace {
+
+typedef float V8 __attribute__((vector_size(32)));
+
+// Plane (c, p, q) holds x[c, 2u + p − 1, 2v + q − 1] at n·sample + u·cols + v (zero outside the input), u ≤ H/2,
+// v ≤ W/2: output (i, j) reads it at taps (a, b) ∈ {0, 1}², kernel entry (2a + p, 2b + q).
+struct Layout {
+  direct::Shape k;
+  int64_t n = 0, channels = 0, h = 0, w = 0, rows = 0, sample = 0;
+  int64_t disp[direct::kTaps] = {};
+};
+
+Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
+  Layout l;
+  l.n = x.size(0), l.channels = x.size(1), l.h = x.size(2), l.w = x.size(3);
+  l.rows = l.h / 2 + 1;
+  l.k.cols = l.w / 2 + 1;
+  l.sample = l.rows * l.k.cols;
+  l.k.in = 4 * l.channels;
+  l.k.out = out;
+  l.k.positions = (l.n * l.sample + lanes - 1) / lanes * lanes;
+  l.k.plane = l.k.positions + l.k.cols + 1 + lanes; // the last window's second row and a vector beyond
+  l.k.y_stride = l.k.positions;
+  const int64_t disp[direct::kTaps] = {0, 1, l.k.cols, l.k.cols + 1};
+  std::copy(disp, disp + direct::kTaps, l.disp);
+  return l;
+}
+
+// One input row's even columns into plane q = 1 (v = j / 2) and odd ones into plane q = 0 (v = (j + 1) / 2), the
+// columns no input reaches zero.
+inline __attribute__((always_inline)) void split_row(const float* src, int64_t w, float* odd_plane, float* even_plane) {
+  odd_plane[0] = 0.0f;
+  int64_t v = 0;
+  for (; 2 * v + 16 <= w; v += 8) {
+    V8 a, b;
+    std::memcpy(&a, src + 2 * v, sizeof a);
+    std::memcpy(&b, src + 2 * v + 8, sizeof b);
+    const V8 even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+    const V8 odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+    std::memcpy(even_plane + v, &even, sizeof even);
+    std::memcpy(odd_plane + v + 1, &odd, sizeof odd);
+  }
+  for (; 2 * v < w; ++v) {
+    even_plane[v] = src[2 * v];
+    odd_plane[v + 1] = src[2 * v + 1];
+  }
+  even_plane[w / 2] = 0.0f;
+}
+
+// Channel c's four planes.
+GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Layout& l, int64_t c, float* planes) {
+  float* plane[2][2];
+  for (int p = 0; p < 2; ++p)
+    for (int q = 0; q < 2; ++q) plane[p][q] = planes + (c * 4 + p * 2 + q) * l.k.plane;
+  for (int64_t s = 0; s < l.n; ++s) {
+    const float* src = x + (s * l.channels + c) * l.h * l.w;
+    for (int p = 0; p < 2; ++p) {
+      float* zero_row = plane[p][0] + s * l.sample + (p == 0 ? 0 : l.rows - 1) * l.k.cols;
+      std::fill(zero_row, zero_row + l.k.cols, 0.0f);
+      std::fill(plane[p][1] + (zero_row - plane[p][0]), plane[p][1] + (zero_row - plane[p][0]) + l.k.cols, 0.0f);
+    }
+    for (int64_t i = 0; i < l.h; ++i) {
+      // Input row i is row u = (i + 1) / 2 of the planes with p = (i + 1) % 2.
+      const int p = static_cast<int>((i + 1) % 2);
+      const int64_t at = s * l.sample + (i + 1) / 2 * l.k.cols;
+      split_row(src + i * l.w, l.w, plane[p][0] + at, plane[p][1] + at);
+    }
+  }
+  for (int pq = 0; pq < 4; ++pq) {
+    float* tail = planes + (c * 4 + pq) * l.k.plane + l.n * l.sample;
+    std::fill(tail, planes + (c * 4 + pq + 1) * l.k.plane, 0.0f);
+  }
+}
+
+// out[s, o, i, j] = y[o][s·sample + i·cols + j] for one (s, o).
+GANSTUDIO_VECTOR_CLONES void extract_plane(const float* y, const Layout& l, int64_t item, float* out) {
+  const int64_t s = item / l.k.out, o = item % l.k.out, oh = l.h / 2, ow = l.w / 2;
+  const float* src = y + o * l.k.y_stride + s * l.sample;
+  float* dst = out + item * oh * ow;
+  for (int64_t i = 0; i < oh; ++i) std::memcpy(dst + i * ow, src + i * l.k.cols, ow * sizeof(float));
+}
+
+} // namespace
+
+bool strided_direct_applies(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
+  const auto& o = m.options;
+  if (!direct::lanes() || (at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad()))) return false;
+  if (x.dim() != 4 || !x.device().is_cpu() || x.scalar_type() != at::kFloat || o.groups() != 1) return false;
+  if (!c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()) ||
+      !c10::holds_alternative<torch::ExpandingArray<2>>(o.padding()))
+    return false;
+  const auto &k = *o.kernel_size(), &s = *o.stride(), &d = *o.dilation();
+  const auto& p = *c10::get<torch::ExpandingArray<2>>(o.padding());
+  return k[0] == 4 && k[1] == 4 && s[0] == 2 && s[1] == 2 && p[0] == 1 && p[1] == 1 && d[0] == 1 && d[1] == 1 &&
+         x.size(2) % 2 == 0 && x.size(3) % 2 == 0 && x.size(2) > 0 && x.size(3) > 0;
+}
+
+at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, DirectVectors vectors) {
+  const int64_t lanes = direct::lanes(vectors);
+  if (!lanes) throw std::logic_error("strided_direct: no vector kernel for this CPU or build");
+  const at::Tensor x = input.contiguous();
+  const int64_t out = m.weight.size(0);
+  const Layout l = layout(x, out, lanes);
+  // [out, c, 2a + p, 2b + q] → [c, p, q, a, b, out]: plane (c, p, q), tap (a, b), output channel.
+  const at::Tensor w = m.weight.reshape({out, l.channels, 2, 2, 2, 2}).permute({1, 3, 5, 2, 4, 0}).contiguous();
+  const at::Tensor bias = m.bias.defined() ? m.bias.contiguous() : at::Tensor();
+  at::Tensor planes = at::empty({l.k.in * l.k.plane}, x.options());
+  at::Tensor y = at::empty({out * l.k.y_stride}, x.options());
+  const float* src = x.data_ptr<float>();
+  float* dst = planes.data_ptr<float>();
+  at::parallel_for(0, l.channels, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) pack_channel(src, l, c, dst);
+  });
+  const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>()};
+  direct::sum(l.k, planes.data_ptr<float>(), &phase, 1, bias.defined() ? bias.data_ptr<float>() : nullptr, lanes,
+              false);
+  at::Tensor result = at::empty({l.n, out, l.h / 2, l.w / 2}, x.options());
+  at::parallel_for(0, l.n * out, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item)
+      extract_plane(y.data_ptr<float>(), l, item, result.data_ptr<float>());
+  });
+  return result;
+}
+
+bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
+  return m.weight.size(1) <= 4 && strided_direct_applies(m, x);
+}
+
+at::Tensor strided_conv(torch::nn::Conv2dImpl& m, const at::Tensor& x) {
+  return strided_conv_route_is_direct(m, x) ? strided_direct(m, x) : m.forward(x);
+}
+
+} // namespace gs::models

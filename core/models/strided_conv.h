@@ -1,0 +1,28 @@
+// Stride-2 convolutions with 4×4 kernels and padding 1 (pix2pix's encoder) on the direct kernel (direct_kernel.h),
+// without gradients: the input split into its four polyphase planes per channel (even and odd rows × columns), so
+// that the layer is a 2×2-tap sum over 4 × channels planes.
+#pragma once
+
+#include "core/models/direct_kernel.h"
+
+#include <torch/nn/modules/conv.h>
+
+namespace gs::models {
+
+// Whether strided_direct can compute m->forward(x): float32 on the CPU, 4×4 kernel, stride 2, padding 1 (zeros),
+// dilation 1, groups 1, even input height and width, no gradients wanted, and a CPU the direct kernel runs on.
+bool strided_direct_applies(const torch::nn::Conv2dImpl& m, const at::Tensor& x);
+
+// m->forward(x) by the direct route; needs strided_direct_applies.
+at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& x, DirectVectors vectors = DirectVectors::Widest);
+
+// Whether strided_conv takes the direct route: where it applies, from at most 4 input channels (an image's). There it
+// was 1.3–2.1× faster than oneDNN, which pads a few input channels out to a vector; elsewhere oneDNN was as fast or
+// faster (up to 4× on 2 × 2 outputs, where the direct planes' gap row and column cost more than the outputs).
+bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tensor& x);
+
+// m->forward(x), by the direct route where strided_conv_route_is_direct, by LibTorch otherwise. bench/
+// bench_strided_conv measures both on the zoo's layers.
+at::Tensor strided_conv(torch::nn::Conv2dImpl& m, const at::Tensor& x);
+
+} // namespace gs::models
