@@ -28,9 +28,12 @@ struct Shape {
 
 std::vector<Shape> shapes() {
   std::vector<Shape> s;
-  // The DCGAN demo (32 px, 128 / 64 / 32 channels) and its uniform 50% and 70% students.
-  const std::vector<std::pair<std::string, std::vector<int64_t>>> demo{
-      {"dcgan demo", {128, 64, 32, 1}}, {"dcgan demo 50%", {64, 32, 16, 1}}, {"dcgan demo 70%", {38, 19, 10, 1}}};
+  // The DCGAN demo (32 px, 128 / 64 / 32 channels), its uniform 50% and 70% students and two learned-width ones.
+  const std::vector<std::pair<std::string, std::vector<int64_t>>> demo{{"dcgan demo", {128, 64, 32, 1}},
+                                                                       {"dcgan demo 50%", {64, 32, 16, 1}},
+                                                                       {"dcgan demo 70%", {38, 19, 10, 1}},
+                                                                       {"dcgan coronet 50%", {57, 27, 24, 1}},
+                                                                       {"dcgan density 50%", {63, 23, 27, 1}}};
   for (const auto& [label, w] : demo)
     for (int64_t b : {1, 16})
       for (size_t i = 0; i + 1 < w.size(); ++i) s.push_back({label, b, w[i], w[i + 1], 4, 2, 1, 0, 4 << i});
@@ -48,10 +51,11 @@ std::vector<Shape> shapes() {
                                                                            {256, 64, 32},
                                                                            {128, 3, 64}})
       s.push_back({"pix2pix unet_128", b, in, out, 4, 2, 1, 0, size});
-  // The pix2pix demo's decoder (64 px, ngf 16) and its uniform 50% student, at batch 16.
+  // The pix2pix demo's decoder (64 px, ngf 16), its uniform 50% student and a local-density one, at batch 16.
   const std::vector<std::pair<std::string, std::vector<std::array<int64_t, 3>>>> unet{
       {"pix2pix demo", {{128, 128, 1}, {256, 128, 2}, {256, 64, 4}, {128, 32, 8}, {64, 16, 16}, {32, 3, 32}}},
-      {"pix2pix demo 50%", {{64, 64, 1}, {128, 64, 2}, {128, 32, 4}, {64, 16, 8}, {32, 8, 16}, {16, 3, 32}}}};
+      {"pix2pix demo 50%", {{64, 64, 1}, {128, 64, 2}, {128, 32, 4}, {64, 16, 8}, {32, 8, 16}, {16, 3, 32}}},
+      {"pix2pix density", {{63, 36, 1}, {134, 61, 2}, {143, 18, 4}, {66, 14, 8}, {41, 6, 16}, {16, 3, 32}}}};
   for (const auto& [label, layers] : unet)
     for (const auto& [in, out, size] : layers) s.push_back({label, 16, in, out, 4, 2, 1, 0, size});
   // Pruned students' narrow output layers (DCGAN demo, DCGAN 64 px, pix2pix).

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <sstream>
+#include <tuple>
 
 namespace gs::jobs {
 namespace {
@@ -19,6 +20,16 @@ namespace {
 const std::vector<std::string> kMetrics{"fd", "precision", "recall", "density", "coverage"};
 // The longest the batch-64 latency row may add to the end of a job (estimated from the batch-16 passes).
 constexpr double kBatch64BudgetSeconds = 60;
+// How long one batch size's latency row should take at most, where 9 timed passes per side fit.
+constexpr double kLatencyRowSeconds = 20;
+
+// Timed passes per side (9–30) for a teacher and student pass that take pair_ms together: each 3 timed passes cost 4,
+// plus 3 warm-up passes (measure_latency_ms). More passes where they are cheap: one machine's noise moved a DCGAN
+// student's batch-16 median by a quarter over 10 passes.
+int repeats_for(double pair_ms) {
+  const double passes = kLatencyRowSeconds * 1000 / std::max(pair_ms, 1e-3);
+  return std::clamp(static_cast<int>((passes - 3) * 3 / 4) / 3 * 3, 9, 30);
+}
 
 std::string fixed(double v, int digits = 3) {
   char buf[32];
@@ -78,11 +89,17 @@ std::pair<double, double> measure_latency_ms(models::Generator& a, models::Gener
   a.module().eval();
   b.module().eval();
   const at::Tensor xa = latency_inputs(a, batch), xb = latency_inputs(b, batch);
+  for (int i = 0; i < 3; ++i) time_forward(a, xa), time_forward(b, xb);
+  // Blocks of kBlock timed passes per model, alternately, each after one untimed pass: the first pass after the other
+  // model's refills the caches it evicted, and cost a pruned DCGAN student 10–30% (a teacher a few %), which no
+  // generator that runs on its own pays.
+  constexpr int kBlock = 3;
   std::vector<double> ta, tb;
-  for (int i = 0; i < repeats + 3; ++i) {
-    const double da = time_forward(a, xa), db = time_forward(b, xb);
-    if (i >= 3) ta.push_back(da), tb.push_back(db);
-  }
+  for (int done = 0; done < repeats; done += kBlock)
+    for (auto [g, x, t] : {std::tuple{&a, &xa, &ta}, std::tuple{&b, &xb, &tb}}) {
+      time_forward(*g, *x);
+      for (int i = 0; i < kBlock; ++i) t->push_back(time_forward(*g, *x));
+    }
   a.module().train(a_training);
   b.module().train(b_training);
   return {median(ta), median(tb)};
@@ -102,15 +119,15 @@ void write_report(RunDirectory& run, const CompressConfig& c, models::Model& tea
   const std::string device = cpu ? "cpu, 1 thread" : params.front().device().str();
   const int threads = at::get_num_threads();
   if (cpu) set_threads(1);
-  const auto [t1, s1] = measure_latency_ms(t, s, 1, 20);
-  const auto [t16, s16] = measure_latency_ms(t, s, 16, 10);
+  const auto [t1, s1] = measure_latency_ms(t, s, 1, 30);
+  const auto [t16, s16] = measure_latency_ms(t, s, 16, repeats_for(16 * (t1 + s1)));
   // Batch 64 for throughput. Whether a student's speed-up per MAC cut grows with the batch tells per-operator costs
   // (StyleGAN2's many small operations: it does) from work proportional to the width (DCGAN, pix2pix: it does not).
-  // Its 8 passes per side take about 64 batch-16 passes; skipped where that would hold up the end of a job for long
+  // Its 15 passes per side take about 64 batch-16 passes; skipped where that would hold up the end of a job for long
   // (large models on one thread).
   const double b64_estimate_s = 64 * (t16 + s16) / 1000;
   const bool b64 = b64_estimate_s <= kBatch64BudgetSeconds;
-  const auto [t64, s64] = b64 ? measure_latency_ms(t, s, 64, 5) : std::pair<double, double>{0, 0};
+  const auto [t64, s64] = b64 ? measure_latency_ms(t, s, 64, 9) : std::pair<double, double>{0, 0};
   set_threads(threads);
 
   std::ostringstream md;

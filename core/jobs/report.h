@@ -7,8 +7,10 @@
 
 namespace gs::jobs {
 
-// Median forward latencies in milliseconds of two generators on the same inputs, measured alternately (after warm-up
-// runs) so that both see the same machine state, each on the device its weights are on.
+// Median forward latencies in milliseconds of two generators on the same inputs, each on the device its weights are
+// on: after warm-up runs, in alternate blocks of passes (at least `repeats` timed passes each), so that both see the
+// same machine state, and each block's first pass untimed, so that each is timed with its own data in the caches, as
+// a generator that runs on its own is.
 std::pair<double, double> measure_latency_ms(models::Generator& a, models::Generator& b, int64_t batch, int repeats);
 
 // Writes report.md, losses.png and metrics.png (when there are evaluations) from events.jsonl and the two models.

@@ -52,8 +52,10 @@ TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const 
   const bool grad = at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad());
   const bool wide = x.size(1) >= 256;
   if (wide && work <= 16) return TransposedRoute::MatrixProduct;
-  if (!grad && !(wide && pixels <= 16) && (x.size(1) <= 40 || m.weight.size(1) <= 8 || x.size(0) == 1 || pixels == 1) &&
-      direct_applies(m, x))
+  // oneDNN pads the phase route's channels (input, and 4 phases × output) out to 16-lane blocks.
+  const bool padded = x.size(1) % 16 != 0 || m.weight.size(1) % 4 != 0;
+  const bool narrow = x.size(1) <= 40 || m.weight.size(1) <= 8 || padded;
+  if (!grad && !(wide && pixels <= 16) && (narrow || x.size(0) == 1 || pixels == 1) && direct_applies(m, x))
     return TransposedRoute::Direct;
   // Training: oneDNN's backward of the shared convolution is slow for many input channels on few pixels.
   if (m.weight.size(1) >= (grad ? 3 : 8) && (!grad || (work >= 256 && work >= 2 * x.size(1))) && phases_fit(m, x))
