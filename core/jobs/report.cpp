@@ -24,8 +24,8 @@ constexpr double kBatch64BudgetSeconds = 60;
 constexpr double kLatencyRowSeconds = 20;
 
 // Timed passes per side (9–30) for a teacher and student pass that take pair_ms together: each 3 timed passes cost 4,
-// plus 3 warm-up passes (measure_latency_ms). More passes where they are cheap: one machine's noise moved a DCGAN
-// student's batch-16 median by a quarter over 10 passes.
+// plus 3 warm-up passes (measure_latency_ms). More passes where they are cheap: with 10, this machine's noise moved a
+// 70% DCGAN student's speed-up per MAC cut from 0.65 to 0.82 between two runs.
 int repeats_for(double pair_ms) {
   const double passes = kLatencyRowSeconds * 1000 / std::max(pair_ms, 1e-3);
   return std::clamp(static_cast<int>((passes - 3) * 3 / 4) / 3 * 3, 9, 30);
@@ -91,8 +91,8 @@ std::pair<double, double> measure_latency_ms(models::Generator& a, models::Gener
   const at::Tensor xa = latency_inputs(a, batch), xb = latency_inputs(b, batch);
   for (int i = 0; i < 3; ++i) time_forward(a, xa), time_forward(b, xb);
   // Blocks of kBlock timed passes per model, alternately, each after one untimed pass: the first pass after the other
-  // model's refills the caches it evicted, and cost a pruned DCGAN student 10–30% (a teacher a few %), which no
-  // generator that runs on its own pays.
+  // model's refills the caches it evicted (up to a fifth of a 70% DCGAN student's time in a trial), which no generator
+  // that runs on its own pays.
   constexpr int kBlock = 3;
   std::vector<double> ta, tb;
   for (int done = 0; done < repeats; done += kBlock)
