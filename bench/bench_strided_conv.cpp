@@ -36,27 +36,16 @@ std::vector<Shape> shapes() {
   return s;
 }
 
-std::string fixed(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
   int repeats = 20, rounds = 3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--repeats" && i + 1 < argc)
-      repeats = std::atoi(argv[++i]);
-    else if (a == "--rounds" && i + 1 < argc)
-      rounds = std::atoi(argv[++i]);
-    else {
+  for (int i = 1; i < argc; ++i)
+    if (!bench::int_option(argc, argv, i, "--repeats", repeats) &&
+        !bench::int_option(argc, argv, i, "--rounds", rounds)) {
       std::fprintf(stderr, "usage: bench_strided_conv [--repeats N] [--rounds N]\n");
       return 2;
     }
-  }
   init_runtime();
   set_threads(1);
   torch::manual_seed(0);
@@ -84,8 +73,8 @@ int main(int argc, char** argv) {
     const bool picks_direct = direct && models::strided_conv_route_is_direct(*conv, x);
     std::printf("| %s | %ld | %ld → %ld, %ld×%ld | %s | %s | %s | %.2f |\n", s.label.c_str(),
                 static_cast<long>(s.batch), static_cast<long>(s.in), static_cast<long>(s.out),
-                static_cast<long>(s.size), static_cast<long>(s.size), fixed(lib).c_str(),
-                direct ? fixed(dir).c_str() : "–", picks_direct ? "direct" : "library",
+                static_cast<long>(s.size), static_cast<long>(s.size), bench::fixed_ms(lib).c_str(),
+                direct ? bench::fixed_ms(dir).c_str() : "–", picks_direct ? "direct" : "library",
                 lib / (picks_direct ? dir : lib));
   }
 }

@@ -84,12 +84,6 @@ const char* route_name(TransposedRoute r) {
   return "library";
 }
 
-std::string fixed(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, v < 10 ? "%.3f" : "%.1f", v);
-  return buf;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -98,13 +92,10 @@ int main(int argc, char** argv) {
   std::string only;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--repeats" && i + 1 < argc)
-      repeats = std::atoi(argv[++i]);
-    else if (a == "--rounds" && i + 1 < argc)
-      rounds = std::atoi(argv[++i]);
-    else if (a == "--threads" && i + 1 < argc)
-      threads = std::atoi(argv[++i]);
-    else if (a == "--backward")
+    if (bench::int_option(argc, argv, i, "--repeats", repeats) ||
+        bench::int_option(argc, argv, i, "--rounds", rounds) || bench::int_option(argc, argv, i, "--threads", threads))
+      continue;
+    if (a == "--backward")
       backward = true;
     else if (a == "--only" && i + 1 < argc)
       only = argv[++i];
@@ -158,7 +149,7 @@ int main(int argc, char** argv) {
       return models::transposed_route(*conv, x);
     }();
     const auto cell = [&](TransposedRoute r) {
-      return rounds_ms.count(r) ? fixed(bench::median(rounds_ms[r])) : std::string("–");
+      return rounds_ms.count(r) ? bench::fixed_ms(bench::median(rounds_ms[r])) : std::string("–");
     };
     std::printf("| %s | %ld | %ld → %ld, %ld×%ld | %s | %s | %s | %s | %s | %.2f |\n", s.label.c_str(),
                 static_cast<long>(s.batch), static_cast<long>(s.in), static_cast<long>(s.out),

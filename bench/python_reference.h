@@ -1,7 +1,7 @@
 // A Python reference script driven through a pipe, one command per line and one reply line per command, so that
 // a benchmark can interleave its own runs with the reference's: the machine's load then weighs on both sides alike
 // (timed in two separate phases, bench_models' ratios on one shared 2-core machine swung between 0.84 and 1.48 from
-// run to run). Also the timing helpers both benches share. Bench programs only.
+// run to run). Also the timing, table and option helpers the benches share. Bench programs only.
 #pragma once
 
 #include <algorithm>
@@ -27,6 +27,20 @@ template <typename F> double time_ms(F fn) {
 inline double median(std::vector<double> t) {
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
+}
+
+// Milliseconds for a table: 3 decimals below 10, 1 from there.
+inline std::string fixed_ms(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, v < 10 ? "%.3f" : "%.1f", v);
+  return buf;
+}
+
+// Reads "NAME N" at argv[i] into value, moving i past N; false (i unchanged) where argv[i] is something else.
+inline bool int_option(int argc, char** argv, int& i, const char* name, int& value) {
+  if (std::string(argv[i]) != name || i + 1 >= argc) return false;
+  value = std::atoi(argv[++i]);
+  return true;
 }
 
 class PythonReference {
