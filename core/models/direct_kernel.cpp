@@ -10,6 +10,9 @@ namespace gs::models::direct {
 namespace {
 
 constexpr int kJointPhases = 4;
+// Input planes summed per pass over a chunk (see sum): 64 gave 15–30% over all at once on 128–1024 channels (unet_128's
+// decoder), 32 lost on some.
+constexpr int64_t kGroup = 64;
 
 // What one block of output channels needs: the planes, its phases (one, or four for the joint kernel) at the block's
 // first output channel, and the bias there (or null).
@@ -18,6 +21,8 @@ struct Task {
   const Shape* s;
   const Phase* phases;
   const float* bias;
+  int64_t first = 0, last = 0; // the input planes summed: [first, last)
+  bool add = false;            // add to the outputs y holds (a later group of planes) instead of starting from bias
 };
 
 // O output channels × B vectors of positions of one phase, starting at flat position f: O·B accumulators in
@@ -28,8 +33,12 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void b
   const Phase& ph = t.phases[0];
   V acc[O][B];
   for (int o = 0; o < O; ++o)
-    for (int b = 0; b < B; ++b) acc[o][b] = V{} + (t.bias ? t.bias[o] : 0.0f);
-  for (int64_t c = 0; c < s.in; ++c) {
+    for (int b = 0; b < B; ++b)
+      if (t.add)
+        std::memcpy(&acc[o][b], ph.y + o * s.y_stride + f + b * L, sizeof(V));
+      else
+        acc[o][b] = V{} + (t.bias ? t.bias[o] : 0.0f);
+  for (int64_t c = t.first; c < t.last; ++c) {
     const float* base = t.planes + c * s.plane + f;
     const float* wc = ph.weight + c * kTaps * s.out;
 #pragma GCC unroll 4
@@ -54,9 +63,13 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void j
   const Shape& s = *t.s;
   V acc[O][kJointPhases][B];
   for (int o = 0; o < O; ++o)
-    for (auto& phase : acc[o])
-      for (auto& a : phase) a = V{} + (t.bias ? t.bias[o] : 0.0f);
-  for (int64_t c = 0; c < s.in; ++c) {
+    for (int p = 0; p < kJointPhases; ++p)
+      for (int b = 0; b < B; ++b)
+        if (t.add)
+          std::memcpy(&acc[o][p][b], t.phases[p].y + o * s.y_stride + f + b * L, sizeof(V));
+        else
+          acc[o][p][b] = V{} + (t.bias ? t.bias[o] : 0.0f);
+  for (int64_t c = t.first; c < t.last; ++c) {
     const float* base = t.planes + c * s.plane + f + t.phases[0].disp[0];
 #pragma GCC unroll 3
     for (int gr = 0; gr < 3; ++gr)
@@ -155,11 +168,20 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
 #ifdef GANSTUDIO_DIRECT_KERNELS
   const bool wide = lanes == 16;
   const int64_t chunk = chunk_size(shape.in), chunks = (shape.positions + chunk - 1) / chunk;
+  // Input planes in groups, each group summed over a chunk before the next adds to it: a block reads every plane of
+  // its group at 2–3 rows, and all of them stay in the first-level cache for the next block only for few planes.
+  const auto grouped = [&](Kernel kernel, Task t, int64_t begin, int64_t end) {
+    for (t.first = 0; t.first < shape.in; t.first += kGroup) {
+      t.last = std::min(shape.in, t.first + kGroup);
+      t.add = t.first > 0;
+      kernel(t, begin, end);
+    }
+  };
   if (joint) {
     const Kernel kernel = (wide ? kJointAvx512 : kJointAvx2)[shape.out - 1];
-    const Task t{planes, &shape, phases, bias};
     at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) kernel(t, i * chunk, std::min((i + 1) * chunk, shape.positions));
+      for (int64_t i = begin; i < end; ++i)
+        grouped(kernel, Task{planes, &shape, phases, bias}, i * chunk, std::min((i + 1) * chunk, shape.positions));
     });
     return;
   }
@@ -172,8 +194,8 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
       const int64_t f = item / per_chunk * chunk, p = item % per_chunk / blocks;
       const int64_t o0 = item % blocks * size, o = std::min(size, shape.out - o0);
       const Phase phase{phases[p].disp, phases[p].weight + o0, phases[p].y + o0 * shape.y_stride};
-      const Task t{planes, &shape, &phase, bias ? bias + o0 : nullptr};
-      kernels[o - 1](t, f, std::min(f + chunk, shape.positions));
+      grouped(kernels[o - 1], Task{planes, &shape, &phase, bias ? bias + o0 : nullptr}, f,
+              std::min(f + chunk, shape.positions));
     }
   });
 #else

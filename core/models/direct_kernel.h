@@ -48,7 +48,8 @@ struct Phase {
 int64_t lanes(DirectVectors vectors = DirectVectors::Widest);
 
 // Sums every phase's outputs over positions [0, shape.positions), bias (per output channel, or null) included, with
-// `lanes` vector lanes, in chunks of positions that keep the input in the cache, spread over LibTorch's threads.
+// `lanes` vector lanes, in chunks of positions that keep the input in the cache and groups of up to 64 input planes
+// that keep a block's reads in the first-level cache, spread over LibTorch's threads.
 // With `joint`, the four phases of a 4×4 kernel with padding 1 (a stride-2 transposed convolution's, at most 3 output
 // channels): phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of one 3 × 3 window, and 9 loads feed 16 taps.
 void sum(const Shape& shape, const float* planes, const Phase* phases, int count, const float* bias, int64_t lanes,

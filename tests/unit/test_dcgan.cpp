@@ -136,8 +136,8 @@ private Q_SLOTS:
   // many input channels on few pixels only without gradients. Direct, without gradients, from at most 40 channels,
   // into at most 8, at batch 1 or from 1×1 inputs with padding (4×4 kernels with padding 1 and 0, 1–3 outputs whose
   // phases it computes together, CycleGAN's 3×3 with output padding, a pruned DCGAN student's 19 → 10 and 10 → 1, the
-  // U-Net's innermost layer), with both vector widths the CPU runs. Narrow outputs with gradients, and an output size
-  // that is no multiple of the stride, stay with LibTorch.
+  // U-Net's innermost layer, 70 and 130 channels summed in groups of 64), with both vector widths the CPU runs. Narrow
+  // outputs with gradients, and an output size that is no multiple of the stride, stay with LibTorch.
   void faster_transposed_routes_match_the_convolution() {
     torch::manual_seed(0);
     using R = models::TransposedRoute;
@@ -167,7 +167,9 @@ private Q_SLOTS:
                           Case{2, 64, 32, 3, 2, 1, 0, 16, false, R::Library, R::Library},
                           Case{16, 64, 64, 4, 2, 1, 0, 1, true, R::MatrixProduct, R::Direct},
                           Case{16, 128, 64, 4, 2, 1, 0, 2, false, R::MatrixProduct, R::Phases},
-                          Case{16, 16, 3, 4, 2, 1, 0, 16, true, R::Phases, R::Direct}}) {
+                          Case{16, 16, 3, 4, 2, 1, 0, 16, true, R::Phases, R::Direct},
+                          Case{1, 130, 5, 4, 2, 1, 0, 6, true, R::Library, R::Direct},
+                          Case{2, 70, 3, 4, 2, 1, 0, 8, true, R::Library, R::Direct}}) {
       torch::nn::ConvTranspose2d conv(torch::nn::ConvTranspose2dOptions(c.in, c.out, c.k)
                                           .stride(c.stride)
                                           .padding(c.pad)
