@@ -6,7 +6,8 @@
 
 namespace gs::models {
 
-// at::tanh(x); float32 CPU tensors that need no gradient take the vectorised form.
-at::Tensor output_tanh(const at::Tensor& x);
+// at::tanh(x); float32 CPU tensors that need no gradient take the vectorised form, in the widest vectors the CPU runs
+// (AVX-512, AVX2, SSE2) or, with `avx2_at_most` (tests), in AVX2 at most.
+at::Tensor output_tanh(const at::Tensor& x, bool avx2_at_most = false);
 
 } // namespace gs::models
