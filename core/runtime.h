@@ -18,11 +18,15 @@ void set_threads(int threads);
 // convolutions (10.5 million page faults). This keeps freed blocks in the heap for reuse instead. No-op elsewhere.
 void keep_freed_memory();
 
-// Whether the CPU runs AVX2 with FMA, which the hand-vectorised kernels (the direct transposed convolution, the output
+// Whether the CPU runs AVX2 with FMA, which the hand-vectorised kernels (the direct routes of core/models, the output
 // tanh) are compiled for and take only where this holds. False off x86-64.
 bool cpu_has_avx2_fma();
-// Whether it also runs AVX-512F: the direct transposed convolution then works on 16 floats at a time.
+// Whether it also runs AVX-512F: those kernels then work on 16 floats at a time.
 bool cpu_has_avx512f();
+
+// The vectors a hand-vectorised kernel computes with: the widest the CPU runs, or at most AVX2's 8 floats even where
+// AVX-512 runs (for tests and benchmarks: the form CPUs without AVX-512 take).
+enum class VectorWidth { Widest, Avx2 };
 
 // Gives the heap's free pages back to the system, for when a long job has ended and the process stays up (the GUI).
 void release_freed_memory();

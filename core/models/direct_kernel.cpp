@@ -1,5 +1,4 @@
 #include "core/models/direct_kernel.h"
-#include "core/runtime.h"
 
 #include <ATen/Parallel.h>
 
@@ -126,7 +125,6 @@ int64_t chunk_size(int64_t in) {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define GANSTUDIO_DIRECT_KERNELS 1
-typedef float V8 __attribute__((vector_size(32))); // GCC's vector extension: 8 floats, in whatever registers there are
 typedef float V16 __attribute__((vector_size(64)));
 
 template <int O> __attribute__((target("avx512f"))) void run_avx512(const Task& t, int64_t begin, int64_t end) {
@@ -153,12 +151,12 @@ constexpr Kernel kJointAvx2[] = {joint_avx2<1>, joint_avx2<2>, joint_avx2<3>};
 
 } // namespace
 
-int64_t lanes(DirectVectors vectors) {
+int64_t lanes(VectorWidth width) {
 #ifdef GANSTUDIO_DIRECT_KERNELS
   if (!cpu_has_avx2_fma()) return 0;
-  return vectors == DirectVectors::Widest && cpu_has_avx512f() ? 16 : 8;
+  return width == VectorWidth::Widest && cpu_has_avx512f() ? 16 : 8;
 #else
-  (void)vectors;
+  (void)width;
   return 0;
 #endif
 }

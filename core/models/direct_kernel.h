@@ -4,15 +4,9 @@
 // displacements so that this sum is their layer; this file only sums.
 #pragma once
 
+#include "core/runtime.h"
+
 #include <cstdint>
-
-namespace gs::models {
-
-// The vectors a direct route computes with: the widest the CPU runs (16 floats with AVX-512, else 8), or 8 floats even
-// where AVX-512 runs (for tests and benchmarks).
-enum class DirectVectors { Widest, Avx2 };
-
-} // namespace gs::models
 
 #if defined(__x86_64__) && defined(__GNUC__)
 // Loops that lay out planes or move outputs as fast as the kernel sums them: built for each vector width.
@@ -22,6 +16,8 @@ enum class DirectVectors { Widest, Avx2 };
 #endif
 
 namespace gs::models::direct {
+
+typedef float V8 __attribute__((vector_size(32))); // GCC's vector extension: 8 floats, in whatever registers there are
 
 constexpr int kTaps = 4; // every output reads a 2 × 2 window of each plane
 
@@ -43,9 +39,9 @@ struct Phase {
   float* y;
 };
 
-// Vector lanes the kernel uses for `vectors`: 16 with AVX-512, 8 with AVX2 and FMA, 0 where neither runs (or the build
+// Vector lanes the kernel uses for `width`: 16 with AVX-512, 8 with AVX2 and FMA, 0 where neither runs (or the build
 // has no vector kernels): then the routes do not apply.
-int64_t lanes(DirectVectors vectors = DirectVectors::Widest);
+int64_t lanes(VectorWidth width = VectorWidth::Widest);
 
 // Sums every phase's outputs over positions [0, shape.positions), bias (per output channel, or null) included, with
 // `lanes` vector lanes, in chunks of positions that keep the input in the cache and groups of up to 64 input planes

@@ -43,7 +43,7 @@ __attribute__((target("avx512f,fma"))) void tanh_avx512(const float* x, float* y
 
 } // namespace
 
-at::Tensor output_tanh(const at::Tensor& x, bool avx2_at_most) {
+at::Tensor output_tanh(const at::Tensor& x, VectorWidth width) {
   if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || (at::GradMode::is_enabled() && x.requires_grad()))
     return at::tanh(x);
   const at::Tensor src = x.contiguous();
@@ -52,7 +52,7 @@ at::Tensor output_tanh(const at::Tensor& x, bool avx2_at_most) {
   float* dst = out.data_ptr<float>();
   at::parallel_for(0, src.numel(), 16384, [&](int64_t begin, int64_t end) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (!avx2_at_most && cpu_has_avx512f()) return tanh_avx512(in + begin, dst + begin, end - begin);
+    if (width == VectorWidth::Widest && cpu_has_avx512f()) return tanh_avx512(in + begin, dst + begin, end - begin);
     if (cpu_has_avx2_fma()) return tanh_avx2(in + begin, dst + begin, end - begin);
 #endif
     tanh_generic(in + begin, dst + begin, end - begin);

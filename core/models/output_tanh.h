@@ -2,12 +2,14 @@
 // tenth of a pruned student's forward pass); this one is a vectorised exp-based form, within 3e-7 of std::tanh.
 #pragma once
 
+#include "core/runtime.h"
+
 #include <ATen/core/Tensor.h>
 
 namespace gs::models {
 
-// at::tanh(x); float32 CPU tensors that need no gradient take the vectorised form, in the widest vectors the CPU runs
-// (AVX-512, AVX2, SSE2) or, with `avx2_at_most` (tests), in AVX2 at most.
-at::Tensor output_tanh(const at::Tensor& x, bool avx2_at_most = false);
+// at::tanh(x); float32 CPU tensors that need no gradient take the vectorised form, in the vectors `width` allows
+// (AVX-512, AVX2, SSE2).
+at::Tensor output_tanh(const at::Tensor& x, VectorWidth width = VectorWidth::Widest);
 
 } // namespace gs::models

@@ -7,7 +7,7 @@
 namespace gs::models {
 namespace {
 
-typedef float V8 __attribute__((vector_size(32)));
+using direct::V8;
 
 // Plane (c, p, q) holds x[c, 2u + p − 1, 2v + q − 1] at n·sample + u·cols + v (zero outside the input), u ≤ H/2,
 // v ≤ W/2: output (i, j) reads it at taps (a, b) ∈ {0, 1}², kernel entry (2a + p, 2b + q).
@@ -62,9 +62,8 @@ GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Layout& l, int64
   for (int64_t s = 0; s < l.n; ++s) {
     const float* src = x + (s * l.channels + c) * l.h * l.w;
     for (int p = 0; p < 2; ++p) {
-      float* zero_row = plane[p][0] + s * l.sample + (p == 0 ? 0 : l.rows - 1) * l.k.cols;
-      std::fill(zero_row, zero_row + l.k.cols, 0.0f);
-      std::fill(plane[p][1] + (zero_row - plane[p][0]), plane[p][1] + (zero_row - plane[p][0]) + l.k.cols, 0.0f);
+      const int64_t at = s * l.sample + (p == 0 ? 0 : l.rows - 1) * l.k.cols; // the row no input row reaches
+      for (float* q : plane[p]) std::fill(q + at, q + at + l.k.cols, 0.0f);
     }
     for (int64_t i = 0; i < l.h; ++i) {
       // Input row i is row u = (i + 1) / 2 of the planes with p = (i + 1) % 2.
@@ -102,8 +101,8 @@ bool strided_direct_applies(const torch::nn::Conv2dImpl& m, const at::Tensor& x)
          x.size(2) % 2 == 0 && x.size(3) % 2 == 0 && x.size(2) > 0 && x.size(3) > 0;
 }
 
-at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, DirectVectors vectors) {
-  const int64_t lanes = direct::lanes(vectors);
+at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, VectorWidth width) {
+  const int64_t lanes = direct::lanes(width);
   if (!lanes) throw std::logic_error("strided_direct: no vector kernel for this CPU or build");
   const at::Tensor x = input.contiguous();
   const int64_t out = m.weight.size(0);

@@ -14,7 +14,7 @@ namespace gs::models {
 bool strided_direct_applies(const torch::nn::Conv2dImpl& m, const at::Tensor& x);
 
 // m->forward(x) by the direct route; needs strided_direct_applies.
-at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& x, DirectVectors vectors = DirectVectors::Widest);
+at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& x, VectorWidth width = VectorWidth::Widest);
 
 // Whether strided_conv takes the direct route: where it applies, from at most 4 input channels (an image's). There it
 // was 1.3–2.1× faster than oneDNN, which pads a few input channels out to a vector; elsewhere oneDNN was as fast or

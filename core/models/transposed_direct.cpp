@@ -11,8 +11,9 @@
 namespace gs::models {
 namespace {
 
+using direct::V8;
+
 constexpr int kPhases = 4;
-typedef float V8 __attribute__((vector_size(32))); // GCC's vector extension: 8 floats, in whatever registers there are
 
 // The whole batch's input, one zero-padded plane per channel: sample n's pixel (i, j) at lead + n·sample + i·cols + j,
 // with zero columns after every row and zero rows after every sample, as many as reads beyond an edge, in either
@@ -190,8 +191,8 @@ bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x
 }
 
 at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& input,
-                             const torch::nn::BatchNorm2dImpl* norm_relu, DirectVectors vectors) {
-  const int64_t lanes = direct::lanes(vectors);
+                             const torch::nn::BatchNorm2dImpl* norm_relu, VectorWidth width) {
+  const int64_t lanes = direct::lanes(width);
   if (!lanes) throw std::logic_error("transposed_direct: no vector kernel for this CPU or build");
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
   const PhaseAxis r = phase_axis(m.weight.size(2), 2, p[0]), c = phase_axis(m.weight.size(3), 2, p[1]);

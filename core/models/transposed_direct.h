@@ -20,6 +20,6 @@ bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x
 // a batch norm in eval mode: the norm and ReLU are applied while the input is laid out for the route, in the same pass.
 at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x,
                              const torch::nn::BatchNorm2dImpl* norm_relu = nullptr,
-                             DirectVectors vectors = DirectVectors::Widest);
+                             VectorWidth width = VectorWidth::Widest);
 
 } // namespace gs::models

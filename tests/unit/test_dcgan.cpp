@@ -183,7 +183,7 @@ private Q_SLOTS:
         QCOMPARE(models::transposed_route(*conv, x), direct || c.inference != R::Direct ? c.inference : R::Library);
         if (models::route_applies(*conv, x, R::Direct)) {
           QVERIFY(test::relative_max_diff(models::transposed_conv(*conv, x, R::Direct), conv->forward(x)) < 1e-5);
-          const at::Tensor narrow = models::transposed_direct(*conv, x, nullptr, models::DirectVectors::Avx2);
+          const at::Tensor narrow = models::transposed_direct(*conv, x, nullptr, VectorWidth::Avx2);
           QVERIFY(test::relative_max_diff(narrow, conv->forward(x)) < 1e-5);
         }
       }
@@ -263,8 +263,8 @@ private Q_SLOTS:
     const at::Tensor x = torch::cat({torch::linspace(-12, 12, 200001), torch::linspace(-0.3, 0.3, 60001),
                                      torch::tensor({0.0f, -0.0f, 1e-30f, -1e-8f, INFINITY, -INFINITY})});
     const at::Tensor y = models::output_tanh(x);
-    for (const bool avx2_at_most : {false, true}) {
-      const at::Tensor z = models::output_tanh(x, avx2_at_most);
+    for (const VectorWidth width : {VectorWidth::Widest, VectorWidth::Avx2}) {
+      const at::Tensor z = models::output_tanh(x, width);
       const auto* a = x.data_ptr<float>();
       const auto* b = z.data_ptr<float>();
       double worst = 0;

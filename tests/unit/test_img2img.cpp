@@ -164,7 +164,7 @@ private Q_SLOTS:
         verify_close(models::strided_conv(*conv, x), conv->forward(x));
         if (!cpu_has_avx2_fma()) continue;
         verify_close(models::strided_direct(*conv, x), conv->forward(x));
-        verify_close(models::strided_direct(*conv, x, models::DirectVectors::Avx2), conv->forward(x));
+        verify_close(models::strided_direct(*conv, x, VectorWidth::Avx2), conv->forward(x));
       }
       QVERIFY(!models::strided_direct_applies(*conv, x)); // gradients wanted
     }
