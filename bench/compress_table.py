@@ -24,16 +24,21 @@ def latency(run):
 
 
 def method_label(config):
-    """The method, telling the density runs that prune the generator alone from those that prune both networks."""
-    if config["method"] == "density" and not config.get("learn", {}).get("prune_discriminator", True):
-        return "density (G only)"
-    return config["method"]
+    """The method, telling the density runs that prune the generator alone from those that prune both networks, and
+    learned runs whose MAC budget counts transposed convolutions by input."""
+    learn = config.get("learn", {})
+    label = config["method"]
+    if label == "density" and not learn.get("prune_discriminator", True):
+        label = "density (G only)"
+    if label in ("density", "density (G only)", "coronet") and learn.get("mac_count") == "by_input":
+        label += ", budget by input"
+    return label
 
 
 def main(runs):
     print("| method | sparsity | params | MACs | MAC cut | latency b16 teacher / student (ms, 1 thread) | speed-up"
-          " | speed-up / MAC cut | at b64 | FD before → after | precision | recall | density | coverage |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          " | speed-up / MAC cut | at b64 | MAC cut by input | speed-up / it | FD before → after | precision | recall | density | coverage |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     teacher_row = None
     for run in runs:
         run = run.rstrip("/")
@@ -56,15 +61,20 @@ def main(runs):
         with open(f"{run}/report.md") as f:
             md = f.read()
         macs = re.search(r"\| MACs[^|]*\| ([^|]+) \| ([^|]+) \| ([\d.]+)x", md)
+        # transposed convs counted by input (the multiplications performed): reports since the eighth session
+        by_input = re.search(r"\| MACs \(transposed convs by input[^|]*\|[^|]+\|[^|]+\| ([\d.]+)x", md)
         params = re.search(r"\| parameters \| ([^|]+) \| ([^|]+) \|", md)
         cut = float(macs.group(3))
         speed = t16 / s16
         # batch 64 only in reports written since the report measured it
         at64 = f"{lat[64][0] / lat[64][1] / cut:.2f}" if 64 in lat else "–"
+        cut_in = float(by_input.group(1)) if by_input else None
+        by_input_cols = f"{cut_in:.2f}x | {speed / cut_in:.2f}" if cut_in else "– | –"
         def pair(k, digits=3):
             return f"{before[k]:.{digits}f} → {after[k]:.{digits}f}" if before and after else "–"
         print(f"| {method_label(config)} | {config['selection']['sparsity']} | {params.group(2).strip()} |"
               f" {macs.group(2).strip()} | {cut:.2f}x | {t16:.2f} / {s16:.2f} | {speed:.2f}x | {speed / cut:.2f} | {at64} |"
+              f" {by_input_cols} |"
               f" {pair('fd', 1)} | {pair('precision')} | {pair('recall')} |"
               f" {pair('density')} | {pair('coverage')} |")
     if teacher_row:

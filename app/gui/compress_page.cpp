@@ -181,6 +181,12 @@ QWidget* CompressPage::build_setup() {
   prune_d_->setToolTip(tr("A second agent narrows the discriminator in step with the generator, so it never "
                           "overpowers it; off: the generator's agent alone against the whole discriminator"));
   prune_d_->hide();
+  mac_count_ = new QComboBox(prune_box);
+  mac_count_->setObjectName(QStringLiteral("macCountCombo"));
+  mac_count_->addItem(tr("transposed convs by output (papers)"), QStringLiteral("by_output"));
+  mac_count_->addItem(tr("transposed convs by input (multiplications performed)"), QStringLiteral("by_input"));
+  mac_count_->setToolTip(tr("How the learned method's MAC budget counts transposed convolutions. By output is the "
+                            "papers' count; by input counts what is computed, which latency follows"));
   sparsity_ = new QSlider(Qt::Horizontal, prune_box);
   sparsity_->setObjectName(QStringLiteral("sparsitySlider"));
   sparsity_->setRange(0, 95);
@@ -208,6 +214,7 @@ QWidget* CompressPage::build_setup() {
   pf->addRow(method_help_);
   pf->addRow(region_);
   pf->addRow(prune_d_);
+  pf->addRow(tr("MAC budget counts"), mac_count_);
   pf->addRow(tr("Sparsity"), sparsity_row);
   pf->addRow(tr("Selection"), policy_);
   pf->addRow(tr("Min width"), min_width_);
@@ -492,6 +499,8 @@ void CompressPage::on_method_changed() {
   score_button_->setEnabled(!busy_ && !m.learned);
   region_->setVisible(m.name == QStringLiteral("content") && !model_.sample.isNull());
   prune_d_->setVisible(m.name == QStringLiteral("density"));
+  if (auto* form = qobject_cast<QFormLayout*>(mac_count_->parentWidget()->layout()))
+    form->setRowVisible(mac_count_, m.learned);
   score_button_->setToolTip(m.learned ? tr("This method learns its channels while training: press Start") : QString());
 }
 
@@ -565,6 +574,7 @@ QJsonObject CompressPage::config() const {
     c.score.region = {r.left(), r.top(), r.right(), r.bottom()};
   }
   c.learn.prune_discriminator = prune_d_->isChecked();
+  c.learn.mac_count = mac_count_->currentData().toString().toStdString();
   c.data = data_->text().toStdString();
   c.steps = steps_->value();
   c.batch = batch_->value();
@@ -910,6 +920,7 @@ void CompressPage::show_config(const QString& path) {
     overrides_ = c.selection.overrides;
     score_batches_->setValue(static_cast<int>(c.score.batches));
     prune_d_->setChecked(c.learn.prune_discriminator);
+    mac_count_->setCurrentIndex(std::max(0, mac_count_->findData(QString::fromStdString(c.learn.mac_count))));
     data_->setText(QString::fromStdString(c.data));
     steps_->setValue(static_cast<int>(c.steps));
     batch_->setValue(static_cast<int>(c.batch));

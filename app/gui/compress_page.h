@@ -124,7 +124,8 @@ private:
   QComboBox* method_;
   QLabel* method_help_;
   widgets::RegionPicker* region_;
-  QCheckBox* prune_d_; // density: prune the discriminator too
+  QCheckBox* prune_d_;   // density: prune the discriminator too
+  QComboBox* mac_count_; // learned methods: how their MAC budget counts transposed convolutions
   QSlider* sparsity_;
   QLabel* sparsity_value_;
   QComboBox* policy_;

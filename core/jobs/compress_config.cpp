@@ -52,6 +52,12 @@ void positive(int64_t v, const char* what) {
 
 } // namespace
 
+models::MacConvention mac_convention(const LearnSettings& l) {
+  if (l.mac_count == "by_output") return models::MacConvention::TransposedByOutput;
+  if (l.mac_count == "by_input") return models::MacConvention::TransposedByInput;
+  throw std::invalid_argument("learn.mac_count must be \"by_output\" or \"by_input\", got \"" + l.mac_count + "\"");
+}
+
 nlohmann::json to_json(const CompressConfig& c) {
   const auto& o = c.objectives;
   return {{"model", c.model},
@@ -68,6 +74,7 @@ nlohmann::json to_json(const CompressConfig& c) {
           {"learn",
            {{"max_steps", c.learn.max_steps},
             {"output_budget", c.learn.output_budget},
+            {"mac_count", c.learn.mac_count},
             {"lr", c.learn.lr},
             {"sparsity_weight", c.learn.sparsity_weight},
             {"sparsity_growth", c.learn.sparsity_growth},
@@ -117,6 +124,7 @@ void check_config(const CompressConfig& c) {
   positive(c.eval_n, "eval.n");
   positive(c.learn.max_steps, "learn.max_steps");
   positive(c.learn.batch, "learn.batch");
+  mac_convention(c.learn);
   if (c.learn.min_steps < 0) throw std::invalid_argument("learn.min_steps must be >= 0");
   if (!(c.learn.sparsity_growth >= 1)) throw std::invalid_argument("learn.sparsity_growth must be at least 1");
   positive(c.learn.centres, "learn.centres");
@@ -152,6 +160,7 @@ CompressConfig config_from_json(const nlohmann::json& j) {
     Reader l = r.child("learn");
     l.get("max_steps", c.learn.max_steps);
     l.get("output_budget", c.learn.output_budget);
+    l.get("mac_count", c.learn.mac_count);
     l.get("lr", c.learn.lr);
     l.get("sparsity_weight", c.learn.sparsity_weight);
     l.get("sparsity_growth", c.learn.sparsity_growth);

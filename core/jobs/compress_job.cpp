@@ -103,6 +103,7 @@ public:
     nlohmann::json pruned{{"kind", "pruned"},
                           {"params", student.generator->cost().params},
                           {"macs", student.generator->cost().macs},
+                          {"macs_by_input", student.generator->cost(models::MacConvention::TransposedByInput).macs},
                           {"widths", student.generator->options()["widths"]}};
     if (!plan_.discriminator_kept.empty()) pruned["discriminator_widths"] = student.discriminator->options()["widths"];
     event(pruned);
@@ -246,15 +247,16 @@ private:
       prune::check_plan_fits(plan_, t);
       return models::load_model(saved);
     }
-    const prune::Budget target = prune::uniform_budget(t, c_.selection.sparsity, c_.learn.output_budget);
+    const prune::Budget target =
+        prune::uniform_budget(t, c_.selection.sparsity, c_.learn.output_budget, mac_convention(c_.learn));
     models::Model pruned;
     pruned.arch = teacher_.arch;
     plan_.method = c_.method;
     plan_.arch = models::arch_name(t.arch());
     for (const auto& group : t.channel_groups()) plan_.widths[group.name] = group.width;
     plan_.selection = c_.selection;
-    plan_.info = {{"model", c_.model}, {"target_macs", target.macs}};
-    nlohmann::json learned{{"kind", "learned"}, {"target_macs", target.macs}};
+    plan_.info = {{"model", c_.model}, {"target_macs", target.macs}, {"mac_count", c_.learn.mac_count}};
+    nlohmann::json learned{{"kind", "learned"}, {"target_macs", target.macs}, {"mac_count", c_.learn.mac_count}};
     if (target.outputs > 0) {
       plan_.info["target_outputs"] = target.outputs;
       learned["target_outputs"] = target.outputs;

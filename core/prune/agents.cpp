@@ -199,7 +199,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   if (p.temperature <= 0) throw std::invalid_argument("the Gumbel-sigmoid temperature must be positive");
   std::unique_ptr<models::Generator> work = models::clone(teacher);
   const auto g_groups = work->channel_groups();
-  const MacModel g_cost(work->cost(), g_groups, named_tensors(work->module()));
+  const MacModel g_cost(work->cost(p.target.convention), g_groups, named_tensors(work->module()));
   if (p.target.macs <= 0 || p.target.macs >= g_cost.full())
     throw std::invalid_argument("the MAC target must be positive and below the model's " +
                                 std::to_string(g_cost.full()));
@@ -270,7 +270,7 @@ AgentResult agent_prune(models::Generator& teacher, models::Discriminator& teach
   double g_aim = 1, d_aim = 1;
   auto scaled = [](const Budget& b, double aim) {
     return Budget{static_cast<int64_t>(static_cast<double>(b.macs) * aim),
-                  static_cast<int64_t>(static_cast<double>(b.outputs) * aim)};
+                  static_cast<int64_t>(static_cast<double>(b.outputs) * aim), b.convention};
   };
   double sum_d = 0, sum_adv = 0, sum_kernel = 0;
   int64_t since = 0;

@@ -194,7 +194,7 @@ int64_t expected_steps(const HypernetParams& p) {
 
 HypernetResult hypernet_prune(models::Generator& g, models::Generator& teacher, const HypernetParams& p) {
   const auto channel_groups = g.channel_groups();
-  const MacModel cost(g.cost(), channel_groups, named_tensors(g.module()));
+  const MacModel cost(g.cost(p.target.convention), channel_groups, named_tensors(g.module()));
   const int64_t full = cost.full();
   if (p.target.macs <= 0 || p.target.macs >= full)
     throw std::invalid_argument("the MAC target must be positive and below the model's " + std::to_string(full));

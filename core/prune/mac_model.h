@@ -11,6 +11,9 @@ namespace gs::prune {
 struct Budget {
   int64_t macs = 0;
   int64_t outputs = 0;
+  // How `macs` counts transposed convolutions. By input counts the multiplications performed, which is what the
+  // students' latency follows (docs/compression.md, pix2pix); by output is the papers' count.
+  models::MacConvention convention = models::MacConvention::TransposedByOutput;
 };
 
 class MacModel {

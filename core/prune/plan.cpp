@@ -124,13 +124,13 @@ models::CostReport cost_after(models::Generator& g, const models::KeptChannels& 
   return g.with_widths(models::widths_after(g.channel_groups(), kept))->cost(convention);
 }
 
-Budget uniform_budget(models::Generator& g, double sparsity, bool outputs) {
+Budget uniform_budget(models::Generator& g, double sparsity, bool outputs, models::MacConvention convention) {
   ChannelScores zeros;
   for (const auto& group : g.channel_groups()) zeros[group.name].assign(group.width, 0.0);
   Selection uniform;
   uniform.sparsity = sparsity;
-  const models::CostReport cut = cost_after(g, select_channels(g.channel_groups(), zeros, uniform));
-  return {cut.macs, outputs ? cut.outputs : 0};
+  const models::CostReport cut = cost_after(g, select_channels(g.channel_groups(), zeros, uniform), convention);
+  return {cut.macs, outputs ? cut.outputs : 0, convention};
 }
 
 } // namespace gs::prune

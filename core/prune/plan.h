@@ -36,6 +36,7 @@ models::CostReport cost_after(models::Generator& g, const models::KeptChannels& 
 
 // What the uniform cut at `sparsity` costs in MACs and (when `outputs`) values written: the budget learned methods
 // are held to, so that they compare with the scorers' students at equal cost.
-Budget uniform_budget(models::Generator& g, double sparsity, bool outputs = true);
+Budget uniform_budget(models::Generator& g, double sparsity, bool outputs = true,
+                      models::MacConvention convention = models::MacConvention::TransposedByOutput);
 
 } // namespace gs::prune

@@ -102,12 +102,22 @@ private Q_SLOTS:
     QVERIFY(page.config()[QStringLiteral("learn")].toObject()[QStringLiteral("prune_discriminator")].toBool());
     prune_d->setChecked(false);
     QVERIFY(!page.config()[QStringLiteral("learn")].toObject()[QStringLiteral("prune_discriminator")].toBool());
+    // Learned methods say how their MAC budget counts transposed convolutions: by output unless chosen otherwise.
+    auto* mac_count = child<QComboBox>(page, "macCountCombo");
+    QVERIFY(mac_count->isVisible());
+    const auto budget_count = [&] {
+      return page.config()[QStringLiteral("learn")].toObject()[QStringLiteral("mac_count")].toString();
+    };
+    QCOMPARE(budget_count(), QStringLiteral("by_output"));
+    mac_count->setCurrentIndex(mac_count->findData(QStringLiteral("by_input")));
+    QCOMPARE(budget_count(), QStringLiteral("by_input"));
 
     // Content-aware scoring takes a region of interest drawn on a sample.
     methods->setCurrentIndex(methods->findText(QStringLiteral("Content-aware (CAGAN)")));
     auto* region = child<gs::widgets::RegionPicker>(page, "regionPicker");
     QVERIFY(region->isVisible());
     QVERIFY(!prune_d->isVisible());
+    QVERIFY(!mac_count->isVisible()); // a scorer has no MAC budget to count
     QTest::mousePress(region, Qt::LeftButton, {}, QPoint(region->width() / 2, region->height() / 2));
     QTest::mouseMove(region, QPoint(region->width() - 5, region->height() - 5));
     QTest::mouseRelease(region, Qt::LeftButton, {}, QPoint(region->width() - 5, region->height() - 5));

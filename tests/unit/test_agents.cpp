@@ -90,12 +90,19 @@ private Q_SLOTS:
       models::Model m = tiny(arch);
       models::Generator& g = *m.generator;
       const auto groups = g.channel_groups();
-      const prune::MacModel model(g.cost(), groups, prune::named_tensors(g.module()));
-      QCOMPARE(model.full(), g.cost().macs);
-      QCOMPARE(model.full_outputs(), g.cost().outputs);
-      for (int trial = 0; trial < 5; ++trial) {
+      // Transposed convolutions counted by output in odd trials, by input in even ones.
+      const auto convention = [](int trial) {
+        return trial % 2 ? models::MacConvention::TransposedByOutput : models::MacConvention::TransposedByInput;
+      };
+      const prune::MacModel by_output(g.cost(), groups, prune::named_tensors(g.module()));
+      const prune::MacModel by_input(g.cost(convention(0)), groups, prune::named_tensors(g.module()));
+      QCOMPARE(by_output.full(), g.cost().macs);
+      QCOMPARE(by_output.full_outputs(), g.cost().outputs);
+      QCOMPARE(by_input.full(), g.cost(convention(0)).macs);
+      for (int trial = 0; trial < 6; ++trial) {
+        const prune::MacModel& model = trial % 2 ? by_output : by_input;
         const auto widths = models::widths_after(groups, random_kept(groups, gen));
-        const models::CostReport rebuilt = g.with_widths(widths)->cost();
+        const models::CostReport rebuilt = g.with_widths(widths)->cost(convention(trial));
         QVERIFY2(model.macs(widths) == rebuilt.macs, models::arch_name(arch));
         QVERIFY2(model.outputs(widths) == rebuilt.outputs, models::arch_name(arch));
         QVERIFY(rebuilt.outputs < g.cost().outputs);

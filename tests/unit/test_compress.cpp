@@ -288,9 +288,16 @@ private Q_SLOTS:
     c.learn.batch = 8;
     c.learn.centres = 2;
     c.learn.neighbours = 3;
+    c.learn.mac_count = "by_input"; // the budget counts the multiplications performed
     const std::string run = dir.filePath("run").toStdString();
     const auto learned = learn_then_stop(c, run);
     QCOMPARE(learned.size(), size_t{1});
+    QCOMPARE(learned[0]["mac_count"].get<std::string>(), std::string("by_input"));
+    models::Model teacher = models::load_model(c.model);
+    const auto by_input = models::MacConvention::TransposedByInput;
+    QCOMPARE(learned[0]["target_macs"].get<int64_t>(),
+             prune::uniform_budget(*teacher.generator, 0.5, false, by_input).macs);
+    QVERIFY(learned[0]["macs"].get<int64_t>() <= learned[0]["target_macs"].get<int64_t>());
     QVERIFY(learned[0]["discriminator_macs"].get<int64_t>() <= learned[0]["discriminator_target"].get<int64_t>());
     const auto curve = events_of(run, "learn");
     QVERIFY(!curve.empty());
@@ -300,7 +307,7 @@ private Q_SLOTS:
     QVERIFY(!jobs::run_compress(c, run, true).cancelled);
     QCOMPARE(events_of(run, "learned").size(), size_t{1});
     models::Model student = models::load_model(run + "/student.pt");
-    QCOMPARE(student.generator->cost().macs, learned[0]["macs"].get<int64_t>());
+    QCOMPARE(student.generator->cost(by_input).macs, learned[0]["macs"].get<int64_t>());
     QCOMPARE(student.discriminator->cost(16).macs, learned[0]["discriminator_macs"].get<int64_t>());
     std::ifstream report(run + "/report.md");
     const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
@@ -354,6 +361,10 @@ private Q_SLOTS:
     c = good;
     c.data_layout = "sideways";
     refused(c, "unknown data layout");
+    c = good;
+    c.method = "density";
+    c.learn.mac_count = "by_pixels";
+    refused(c, "unknown MAC count");
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, jobs::run_compress(good, dir.filePath("none").toStdString(), true));
   }
 
