@@ -298,9 +298,12 @@ QWidget* CompressPage::build_setup() {
   progress_->setValue(0);
   tf->addRow(progress_);
   auto* files = new QHBoxLayout;
+  auto* load = new QPushButton(tr("Load Config\u2026"), tune_box);
+  load->setObjectName(QStringLiteral("loadConfigButton"));
   auto* save = new QPushButton(tr("Save Config\u2026"), tune_box);
   auto* exp = new QPushButton(tr("Export Student\u2026"), tune_box);
   exp->setObjectName(QStringLiteral("exportButton"));
+  files->addWidget(load);
   files->addWidget(save);
   files->addWidget(exp);
   tf->addRow(files);
@@ -322,6 +325,7 @@ QWidget* CompressPage::build_setup() {
     process_job_->stop();
   });
   connect(save, &QPushButton::clicked, this, &CompressPage::save_config);
+  connect(load, &QPushButton::clicked, this, &CompressPage::load_config);
   connect(exp, &QPushButton::clicked, this, &CompressPage::export_student);
 
   auto* scroll = new QScrollArea;
@@ -459,6 +463,12 @@ void CompressPage::on_model_ready(const ModelInfo& info) {
   if (!followed_.isEmpty()) {
     show_plan(followed_ + QStringLiteral("/scores.json"));
     show_config(followed_ + QStringLiteral("/config.json"));
+  }
+  if (pending_config_) {
+    std::error_code ec;
+    if (std::filesystem::equivalent(pending_model_.toStdString(), model_.path.toStdString(), ec))
+      apply_config(*pending_config_);
+    pending_config_.reset();
   }
   update_selection();
   set_busy(false);
@@ -912,6 +922,14 @@ void CompressPage::show_config(const QString& path) {
           tr("The followed run compressed %1; the form keeps its settings").arg(QString::fromStdString(c.model)));
       return;
     }
+    apply_config(c);
+  } catch (const std::exception& e) {
+    Q_EMIT status(tr("%1: %2").arg(path, QString::fromUtf8(e.what())));
+  }
+}
+
+void CompressPage::apply_config(const jobs::CompressConfig& c) {
+  {
     choose_method(QString::fromStdString(c.method));
     sparsity_->setValue(static_cast<int>(std::lround(c.selection.sparsity * 100)));
     policy_->setCurrentIndex(policy_->findData(
@@ -935,9 +953,38 @@ void CompressPage::show_config(const QString& path) {
     extractor_->setText(QString::fromStdString(c.extractor));
     device_->setCurrentIndex(std::max(0, device_->findData(QString::fromStdString(c.device))));
     eval_every_->setValue(static_cast<int>(c.eval_every));
-  } catch (const std::exception& e) {
-    Q_EMIT status(tr("%1: %2").arg(path, QString::fromUtf8(e.what())));
   }
+}
+
+QString CompressPage::load_config_file(const QString& path) {
+  jobs::CompressConfig c;
+  try {
+    c = jobs::load_config(path.toStdString());
+  } catch (const std::exception& e) {
+    return QString::fromUtf8(e.what());
+  }
+  // A relative model path is the CLI's, from where it runs; failing that, from the config's folder.
+  QString model = QString::fromStdString(c.model);
+  if (QFileInfo(model).isRelative() && !QFileInfo::exists(model)) model = QFileInfo(path).dir().filePath(model);
+  if (!QFileInfo::exists(model)) return tr("the config's model %1 does not exist").arg(QString::fromStdString(c.model));
+  std::error_code ec;
+  if (!model_.path.isEmpty() && std::filesystem::equivalent(model.toStdString(), model_.path.toStdString(), ec)) {
+    apply_config(c);
+    Q_EMIT status(tr("Settings loaded from %1").arg(path));
+  } else {
+    pending_config_ = std::make_unique<jobs::CompressConfig>(c);
+    pending_model_ = model;
+    Q_EMIT status(tr("Opening %1 for the settings of %2").arg(model, path));
+    Q_EMIT open_model(model);
+  }
+  return {};
+}
+
+void CompressPage::load_config() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Load Config"), run_dir_, tr("JSON (*.json)"));
+  if (path.isEmpty()) return;
+  const QString error = load_config_file(path);
+  if (!error.isEmpty()) QMessageBox::warning(this, tr("Load Config"), tr("Cannot load %1: %2").arg(path, error));
 }
 
 void CompressPage::poll_run() {

@@ -10,6 +10,7 @@
 #include <QWidget>
 #include <atomic>
 #include <map>
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -31,6 +32,10 @@ class LiveChart;
 class SampleView;
 } // namespace gs::widgets
 
+namespace gs::jobs {
+struct CompressConfig;
+} // namespace gs::jobs
+
 namespace gs::gui {
 
 class EngineWorker;
@@ -51,6 +56,10 @@ public:
   void overlay_run(const QString& run_dir);
   // The setup as a config `ganstudio-cli compress --config` runs unchanged.
   QJsonObject config() const;
+  // A saved config's settings into the form. Another model's config asks for that model first (open_model) and fills
+  // the form once it is recognised. A config that does not parse, or whose model is missing, leaves the form as it is
+  // and returns the reason (empty on success).
+  QString load_config_file(const QString& path);
   bool busy() const { return busy_; }
   QString run_dir() const { return run_dir_; }
   void stop_and_wait();
@@ -68,6 +77,7 @@ Q_SIGNALS:
   void busy_changed(bool busy);
   // The model set_model() named is recognised (methods and costs shown) or rejected.
   void model_settled();
+  void open_model(const QString& path); // a loaded config is for this checkpoint
   void status(const QString& message);
 
 private:
@@ -94,7 +104,9 @@ private:
   void poll_run();
   void show_plan(const QString& scores_json);   // a run's scores and kept channels into the heatmap
   void show_config(const QString& config_json); // a run's settings into the form, when it compressed this model
+  void apply_config(const jobs::CompressConfig& c);
   void save_config();
+  void load_config();
   void export_student();
   void export_curves();
   void restore_settings();
@@ -117,6 +129,8 @@ private:
   bool wall_time_ = false;                            // curves against elapsed seconds instead of steps
   QVector<QPair<QJsonObject, QString>> curve_events_; // every event plotted (with its overlay prefix), to redraw
   QString followed_;
+  std::unique_ptr<jobs::CompressConfig> pending_config_; // loaded for pending_model_, applied once that is recognised
+  QString pending_model_;
   QTimer* follow_timer_;
 
   QLabel* model_summary_;

@@ -71,6 +71,7 @@ MainWindow::MainWindow(QWidget* parent)
   connect(loader_, &CheckpointLoader::busy_changed, this, &MainWindow::set_busy);
   connect(compress_, &CompressPage::status, this, [this](const QString& m) { statusBar()->showMessage(m, 15000); });
   connect(compress_, &CompressPage::model_settled, this, &MainWindow::model_settled);
+  connect(compress_, &CompressPage::open_model, this, &MainWindow::open_checkpoint);
 }
 
 MainWindow::~MainWindow() {

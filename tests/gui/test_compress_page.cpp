@@ -11,6 +11,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFile>
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
@@ -18,6 +19,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -327,6 +329,52 @@ private Q_SLOTS:
     child<QSpinBox>(page, "stepsSpin")->setValue(7);
     page.follow_run(mine);
     QCOMPARE(form("finetune", "steps"), 123.0);
+  }
+
+  // Load Config: a saved config fills the form; another model's asks for that model and fills the form once it is
+  // recognised; a broken file or a missing model says why and leaves the form as it was.
+  void loading_a_config_fills_the_form() {
+    gs::jobs::CompressConfig c = job("coronet");
+    c.selection.sparsity = 0.6;
+    c.steps = 77;
+    c.learn.mac_count = "by_input";
+    const auto saved = [&](const char* name, const std::string& text) {
+      const QString path = dir_.filePath(QString::fromLatin1(name));
+      std::ofstream(path.toStdString()) << text;
+      return path;
+    };
+    const QString mine = saved("mine.json", gs::jobs::to_json(c).dump());
+    CompressPage page;
+    page.show();
+    load(page);
+    const auto steps = [&] {
+      return page.config()[QStringLiteral("finetune")].toObject()[QStringLiteral("steps")].toInt();
+    };
+    child<QSpinBox>(page, "stepsSpin")->setValue(5);
+    QVERIFY(page.load_config_file(saved("broken.json", "{\"model\": ")).contains(QStringLiteral("broken.json")));
+    c.model = dir_.filePath(QStringLiteral("gone.pt")).toStdString();
+    QVERIFY(page.load_config_file(saved("gone.json", gs::jobs::to_json(c).dump())).contains(QStringLiteral("gone.pt")));
+    QCOMPARE(steps(), 5);
+
+    QCOMPARE(page.load_config_file(mine), QString());
+    QCOMPARE(page.config()[QStringLiteral("method")].toString(), QStringLiteral("coronet"));
+    QCOMPARE(page.config()[QStringLiteral("selection")].toObject()[QStringLiteral("sparsity")].toDouble(), 0.6);
+    QCOMPARE(page.config()[QStringLiteral("learn")].toObject()[QStringLiteral("mac_count")].toString(),
+             QStringLiteral("by_input"));
+    QCOMPARE(steps(), 77);
+
+    const QString other = dir_.filePath(QStringLiteral("other.pt"));
+    QFile::remove(other);
+    QVERIFY(QFile::copy(teacher_, other));
+    c.model = other.toStdString();
+    c.steps = 33;
+    QSignalSpy asked(&page, &CompressPage::open_model);
+    QCOMPARE(page.load_config_file(saved("other.json", gs::jobs::to_json(c).dump())), QString());
+    QCOMPARE(asked.size(), 1);
+    QCOMPARE(asked.at(0).at(0).toString(), other);
+    QCOMPARE(steps(), 77); // not before its model is there
+    page.set_model(other);
+    QTRY_COMPARE_WITH_TIMEOUT(steps(), 33, 20000);
   }
 
   // Local-density pruning's G/D losses while it prunes get their own chart beside the fine-tuning losses.
