@@ -183,10 +183,11 @@ QWidget* CompressPage::build_setup() {
   prune_d_->hide();
   mac_count_ = new QComboBox(prune_box);
   mac_count_->setObjectName(QStringLiteral("macCountCombo"));
-  mac_count_->addItem(tr("transposed convs by output (papers)"), QStringLiteral("by_output"));
-  mac_count_->addItem(tr("transposed convs by input (multiplications performed)"), QStringLiteral("by_input"));
-  mac_count_->setToolTip(tr("How the learned method's MAC budget counts transposed convolutions. By output is the "
-                            "papers' count; by input counts what is computed, which latency follows"));
+  mac_count_->addItem(tr("by output (papers' count)"), QStringLiteral("by_output"));
+  mac_count_->addItem(tr("by input (MACs computed)"), QStringLiteral("by_input"));
+  mac_count_->setToolTip(tr("How the learned method's MAC budget counts transposed convolutions: by output "
+                            "pixels, as papers do, or by input pixels, the multiplications actually computed, which "
+                            "latency follows"));
   sparsity_ = new QSlider(Qt::Horizontal, prune_box);
   sparsity_->setObjectName(QStringLiteral("sparsitySlider"));
   sparsity_->setRange(0, 95);
@@ -214,7 +215,7 @@ QWidget* CompressPage::build_setup() {
   pf->addRow(method_help_);
   pf->addRow(region_);
   pf->addRow(prune_d_);
-  pf->addRow(tr("MAC budget counts"), mac_count_);
+  pf->addRow(tr("MAC budget"), mac_count_);
   pf->addRow(tr("Sparsity"), sparsity_row);
   pf->addRow(tr("Selection"), policy_);
   pf->addRow(tr("Min width"), min_width_);
