@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace gs::models {
@@ -129,7 +130,9 @@ at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, Vec
 }
 
 bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
-  return m.weight.size(1) <= 4 && strided_direct_applies(m, x);
+  const int64_t in = m.weight.size(1), out = m.weight.size(0);
+  const bool padded = in <= 50 && out % 16 != 0 && (out <= 8 || std::min(x.size(2), x.size(3)) >= 16);
+  return (in <= 4 || padded) && strided_direct_applies(m, x);
 }
 
 at::Tensor strided_conv(torch::nn::Conv2dImpl& m, const at::Tensor& x) {

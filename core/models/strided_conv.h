@@ -16,9 +16,12 @@ bool strided_direct_applies(const torch::nn::Conv2dImpl& m, const at::Tensor& x)
 // m->forward(x) by the direct route; needs strided_direct_applies.
 at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& x, VectorWidth width = VectorWidth::Widest);
 
-// Whether strided_conv takes the direct route: where it applies, from at most 4 input channels (an image's). There it
-// was 1.3–2.1× faster than oneDNN, which pads a few input channels out to a vector; elsewhere oneDNN was as fast or
-// faster (up to 4× on 2 × 2 outputs, where the direct planes' gap row and column cost more than the outputs).
+// Whether strided_conv takes the direct route, where it applies: from at most 4 input channels (an image's), and from
+// at most 50 into a number oneDNN pads (no multiple of 16) where the outputs are at least 8 × 8 or at most 8 channels.
+// oneDNN pads channels out to 16-lane blocks and was 1.3–2.1× slower there at batch 16 (7 → 18, 18 → 26, 28 → 17 of
+// pruned students, and the RGB input layer). Elsewhere it was as fast or faster: from wider inputs, into multiples of
+// 16, and on small outputs of many channels (up to 4× on 2 × 2 outputs, where the direct planes' gap row and column
+// cost more than the outputs).
 bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tensor& x);
 
 // m->forward(x), by the direct route where strided_conv_route_is_direct, by LibTorch otherwise. bench/
