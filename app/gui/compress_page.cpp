@@ -203,6 +203,8 @@ QWidget* CompressPage::build_setup() {
   min_width_ = int_spin(1, 4096, 1, "minWidth", prune_box);
   estimate_ = new QLabel(prune_box);
   estimate_->setObjectName(QStringLiteral("estimateLabel"));
+  estimate_->setToolTip(tr("MACs count a transposed convolution by its output pixels, as papers do; computed counts "
+                           "it by its input pixels, the multiplications performed, which latency follows"));
   estimate_->setWordWrap(true);
   data_ = new QLineEdit(QStringLiteral("fashion-mnist"), prune_box);
   data_->setObjectName(QStringLiteral("dataEdit"));
@@ -552,16 +554,22 @@ void CompressPage::update_selection() {
     const std::string key = options["widths"].dump();
     auto cached = cost_cache_.find(key);
     if (cached == cost_cache_.end()) {
-      const models::CostReport c = models::build_model(*arch, options).generator->cost();
-      cached = cost_cache_.emplace(key, std::make_pair(c.params, c.macs)).first;
+      const auto g = models::build_model(*arch, options).generator;
+      const models::CostReport c = g->cost();
+      cached =
+          cost_cache_.emplace(key, CutCost{c.params, c.macs, g->cost(models::MacConvention::TransposedByInput).macs})
+              .first;
     }
-    const auto [after_params, after_macs] = cached->second;
-    estimate_->setText(tr("Parameters %1 \u2192 %2, MACs %3 \u2192 %4: about %5\u00d7 faster by MACs%6")
-                           .arg(QString::fromStdString(models::human_count(model_.params)),
-                                QString::fromStdString(models::human_count(after_params)),
-                                QString::fromStdString(models::human_count(model_.macs)),
-                                QString::fromStdString(models::human_count(after_macs)))
-                           .arg(static_cast<double>(model_.macs) / std::max<int64_t>(after_macs, 1), 0, 'f', 2)
+    const CutCost& after = cached->second;
+    const auto count = [](int64_t n) { return QString::fromStdString(models::human_count(n)); };
+    const auto fewer = [](int64_t before, int64_t now) {
+      return QString::number(static_cast<double>(before) / static_cast<double>(std::max<int64_t>(now, 1)), 'f', 2);
+    };
+    estimate_->setText(tr("Parameters %1 \u2192 %2; MACs %3 \u2192 %4 (%5\u00d7 fewer), computed %6 \u2192 %7 "
+                          "(%8\u00d7 fewer)%9")
+                           .arg(count(model_.params), count(after.params), count(model_.macs), count(after.macs),
+                                fewer(model_.macs, after.macs), count(model_.macs_computed), count(after.macs_computed),
+                                fewer(model_.macs_computed, after.macs_computed))
                            .arg(scored ? QString() : tr(" (score to see which channels)")));
     estimate_->setStyleSheet({});
   } catch (const std::exception& e) {

@@ -120,8 +120,11 @@ private:
   QVector<widgets::HeatmapRow> rows_; // scores in channel-group order
   std::map<std::string, std::map<int64_t, bool>> overrides_;
   QMap<QString, QVector<QPointF>> loss_points_, metric_points_, pruning_points_;
-  QSet<QString> fd_keys_, prdc_keys_;                             // which metric chart each series belongs to
-  std::map<std::string, std::pair<int64_t, int64_t>> cost_cache_; // widths (JSON) -> params, MACs
+  QSet<QString> fd_keys_, prdc_keys_; // which metric chart each series belongs to
+  struct CutCost {
+    int64_t params, macs, macs_computed;
+  };
+  std::map<std::string, CutCost> cost_cache_; // widths (JSON) -> costs
   QString run_dir_;
   size_t follow_offset_ = 0;
   int interpolation_seed_ = 0;

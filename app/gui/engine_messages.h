@@ -21,6 +21,7 @@ struct ModelInfo {
   QStringList groups;
   QVector<int> widths;
   qint64 params = 0, macs = 0;
+  qint64 macs_computed = 0; // transposed convolutions counted by input pixels: the multiplications performed
   bool image_to_image = false;
   bool has_discriminator = false;
   QImage samples; // teacher grid on fixed latents (unconditional models)

@@ -84,6 +84,7 @@ void EngineWorker::inspect(const QString& path) {
     const models::CostReport cost = g.cost();
     info.params = cost.params;
     info.macs = cost.macs;
+    info.macs_computed = g.cost(models::MacConvention::TransposedByInput).macs;
     info.image_to_image = g.input_spec().kind == models::InputSpec::Kind::Image;
     info.has_discriminator = m.discriminator != nullptr;
     info.summary = QStringLiteral("%1, %2 parameters, %3 MACs, %4 channel groups")

@@ -93,6 +93,7 @@ private Q_SLOTS:
     child<QSlider>(page, "sparsitySlider")->setValue(70);
     QVERIFY(estimate->text() != at_half);
     QVERIFY(estimate->text().contains(QStringLiteral("MACs")));
+    QVERIFY(estimate->text().contains(QStringLiteral("computed"))); // the multiplications performed, too
     // Inapplicable methods are listed but disabled, with the reason.
     auto* methods = child<QComboBox>(page, "methodCombo");
     QCOMPARE(methods->count(), 7);
