@@ -1,7 +1,8 @@
-// Stride-2 4×4 convolutions (pix2pix's encoder) by LibTorch (oneDNN) and by the direct route (core/models/
-// strided_conv.h), timed alternately in one run, forward without gradients, and the route strided_conv() picks.
+// Stride-2 4×4 convolutions (pix2pix's encoder) by LibTorch (oneDNN), by the direct route and from 2×2 inputs by the
+// single-pixel matrix product (core/models/strided_conv.h), timed alternately in one run, forward without gradients,
+// and strided_conv(), which takes the route it picks.
 // usage: bench_strided_conv [--repeats N] [--rounds N]
-// The table gives the median over rounds of each route's median of N runs; speed-up = library / picked.
+// The table gives the median over rounds of each route's median of N runs; speed-up = library / strided_conv().
 #include "bench/python_reference.h"
 #include "core/models/strided_conv.h"
 #include "core/runtime.h"
@@ -32,9 +33,11 @@ std::vector<Shape> shapes() {
       {"coronet student", {3, 13, 28, 17, 4, 5, 1}}};
   for (const auto& [label, w] : demo)
     for (size_t i = 0; i + 1 < w.size(); ++i) s.push_back({label, 16, w[i], w[i + 1], 64 >> i});
-  // pix2pix unet_128 (ngf 64) at batch 1: its first two layers.
+  // pix2pix unet_128 (ngf 64) at batch 1: its first two layers; unet_256's innermost, at batch 1 and 16.
   s.push_back({"pix2pix unet_128", 1, 3, 64, 128});
   s.push_back({"pix2pix unet_128", 1, 64, 128, 64});
+  s.push_back({"pix2pix unet_256", 1, 512, 512, 2});
+  s.push_back({"pix2pix unet_256", 16, 512, 512, 2});
   return s;
 }
 
@@ -53,30 +56,32 @@ int main(int argc, char** argv) {
   torch::manual_seed(0);
   torch::NoGradGuard no_grad;
   std::printf("forward, 1 thread, median of %d rounds × %d runs, ms\n\n", rounds, repeats);
-  std::printf("| layers | batch | in → out, input | library | direct | picked | speed-up |\n");
-  std::printf("|---|---:|---|---:|---:|---|---:|\n");
+  std::printf("| layers | batch | in → out, input | library | direct | single pixel | picked | speed-up |\n");
+  std::printf("|---|---:|---|---:|---:|---:|---|---:|\n");
   for (const Shape& s : shapes()) {
     torch::nn::Conv2d conv(torch::nn::Conv2dOptions(s.in, s.out, 4).stride(2).padding(1).bias(false));
     const at::Tensor x = torch::randn({s.batch, s.in, s.size, s.size});
-    const bool direct = models::strided_direct_applies(*conv, x);
-    std::vector<double> library, ours, picked;
+    const bool direct = models::strided_direct_applies(*conv, x), single = models::single_pixel_applies(*conv, x);
+    std::vector<double> library, ours, one, picked;
     for (int r = 0; r < rounds; ++r) {
-      std::vector<double> tl, td, tp;
+      std::vector<double> tl, td, ts, tp;
       for (int i = 0; i < repeats; ++i) {
         tl.push_back(bench::time_ms([&] { conv->forward(x); }));
         if (direct) td.push_back(bench::time_ms([&] { models::strided_direct(*conv, x); }));
+        if (single) ts.push_back(bench::time_ms([&] { models::single_pixel(*conv, x); }));
         tp.push_back(bench::time_ms([&] { models::strided_conv(*conv, x); }));
       }
       library.push_back(bench::median(tl));
       if (direct) ours.push_back(bench::median(td));
+      if (single) one.push_back(bench::median(ts));
       picked.push_back(bench::median(tp));
     }
-    const double lib = bench::median(library), dir = direct ? bench::median(ours) : 0;
-    const bool picks_direct = direct && models::strided_conv_route_is_direct(*conv, x);
-    std::printf("| %s | %ld | %ld → %ld, %ld×%ld | %s | %s | %s | %.2f |\n", s.label.c_str(),
+    const double lib = bench::median(library);
+    const char* route = single ? "single pixel" : models::strided_conv_route_is_direct(*conv, x) ? "direct" : "library";
+    std::printf("| %s | %ld | %ld → %ld, %ld×%ld | %s | %s | %s | %s | %.2f |\n", s.label.c_str(),
                 static_cast<long>(s.batch), static_cast<long>(s.in), static_cast<long>(s.out),
                 static_cast<long>(s.size), static_cast<long>(s.size), bench::fixed_ms(lib).c_str(),
-                direct ? bench::fixed_ms(dir).c_str() : "–", picks_direct ? "direct" : "library",
-                lib / (picks_direct ? dir : lib));
+                direct ? bench::fixed_ms(bench::median(ours)).c_str() : "–",
+                single ? bench::fixed_ms(bench::median(one)).c_str() : "–", route, lib / bench::median(picked));
   }
 }

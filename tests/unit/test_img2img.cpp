@@ -177,6 +177,34 @@ private Q_SLOTS:
     torch::nn::Conv2d three(torch::nn::Conv2dOptions(3, 8, 3).stride(2).padding(1));
     QVERIFY(!models::strided_direct_applies(*three, torch::randn({1, 3, 8, 8})));
   }
+
+  // A 2×2 input reads the kernel's central taps only: one matrix product, with the convolution's outputs and
+  // gradients.
+  void single_pixel_route_matches_the_convolution() {
+    torch::manual_seed(0);
+    for (const bool bias : {true, false}) {
+      torch::nn::Conv2d conv(torch::nn::Conv2dOptions(7, 9, 4).stride(2).padding(1).bias(bias));
+      const at::Tensor x = torch::randn({3, 7, 2, 2});
+      QVERIFY(models::single_pixel_applies(*conv, x));
+      QVERIFY(!models::single_pixel_applies(*conv, torch::randn({3, 7, 4, 4})));
+      {
+        torch::NoGradGuard no_grad;
+        verify_close(models::strided_conv(*conv, x), conv->forward(x));
+      }
+      const at::Tensor weights = torch::randn({3, 9, 1, 1});
+      auto grads = [&](bool route) {
+        conv->zero_grad();
+        const at::Tensor input = x.clone().requires_grad_(true);
+        const at::Tensor y = route ? models::strided_conv(*conv, input) : conv->forward(input);
+        (y * weights).sum().backward();
+        std::vector<at::Tensor> g{input.grad(), conv->weight.grad().clone()};
+        if (bias) g.push_back(conv->bias.grad().clone());
+        return g;
+      };
+      const auto routed = grads(true), reference = grads(false);
+      for (size_t i = 0; i < routed.size(); ++i) verify_close(routed[i], reference[i]);
+    }
+  }
 };
 
 QTEST_APPLESS_MAIN(TestImg2Img)
