@@ -1,4 +1,5 @@
 #include "core/models/transposed_conv.h"
+#include "core/models/derived_weight.h"
 #include "core/models/transposed_direct.h"
 #include "core/models/transposed_phases.h"
 
@@ -7,17 +8,34 @@
 namespace gs::models {
 namespace {
 
+// One input pixel and no output padding: output (i, j) is the pixel's channels times tap (i + p, j + p), so the layer
+// is a plain matrix product with the kernel's central (k − 2p) × (k − 2p) taps (with p = 0 the whole window).
+bool one_pixel(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
+  const auto& op = *m.options.output_padding();
+  const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
+  return x.size(2) == 1 && x.size(3) == 1 && op[0] == 0 && op[1] == 0 && 2 * p[0] < m.weight.size(2) &&
+         2 * p[1] < m.weight.size(3);
+}
+
 at::Tensor by_matrix_product(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
   const auto& o = m.options;
   const int64_t n = x.size(0), in = x.size(1), h = x.size(2), w = x.size(3);
   const int64_t out = m.weight.size(1), kh = m.weight.size(2), kw = m.weight.size(3);
-  const auto &s = *o.stride(), &op = *o.output_padding();
+  const auto& s = *o.stride();
   const auto& p = *c10::get<torch::ExpandingArray<2>>(o.padding());
   const at::Tensor weight = m.weight.reshape({in, out * kh * kw});
   at::Tensor y;
-  if (h == 1 && w == 1 && p[0] == 0 && p[1] == 0 && op[0] == 0 && op[1] == 0) {
-    // One pixel in, one kernel window out: a plain matrix product.
-    y = x.reshape({n, in}).mm(weight).reshape({n, out, kh, kw});
+  if (one_pixel(m, x)) {
+    const int64_t oh = kh - 2 * p[0], ow = kw - 2 * p[1];
+    const at::Tensor taps = oh == kh && ow == kw ? weight : derived_weight(m.weight, {p[0], p[1]}, [&] {
+      std::vector<int64_t> central;
+      for (int64_t i = p[0]; i < kh - p[0]; ++i)
+        for (int64_t j = p[1]; j < kw - p[1]; ++j) central.push_back(i * kw + j);
+      return m.weight.reshape({in * out, kh * kw})
+          .index_select(1, torch::tensor(central, torch::kLong))
+          .view({in, out * oh * ow});
+    });
+    y = x.reshape({n, in}).mm(taps).reshape({n, out, oh, ow});
   } else {
     // Every input pixel spreads its in × (out·kh·kw) product over its output window: columns, then col2im.
     const at::Tensor cols = at::matmul(weight.t(), x.reshape({n, in, h * w}));
@@ -47,8 +65,7 @@ at::Tensor by_route(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, Tran
 TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
   if (!route_applies(m, x, TransposedRoute::MatrixProduct)) return TransposedRoute::Library;
   const int64_t pixels = x.size(2) * x.size(3), work = x.size(0) * pixels;
-  const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
-  if (pixels == 1 && p[0] == 0 && p[1] == 0) return TransposedRoute::MatrixProduct; // one pixel, whole windows kept
+  if (one_pixel(m, x)) return TransposedRoute::MatrixProduct;
   const bool grad = at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad());
   const bool wide = x.size(1) >= 256;
   if (wide && work <= 16) return TransposedRoute::MatrixProduct;

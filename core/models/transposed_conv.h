@@ -14,12 +14,13 @@ enum class TransposedRoute {
 };
 
 // Which route transposed_conv takes. On the CPU, for float32, groups 1, dilation 1 and zero padding:
-// - MatrixProduct for 1×1 inputs without padding (DCGAN's and SSD's first layer), and for at least 256 input channels
-//   on at most 16 pixels of the whole batch (the inner U-Net decoder at batch 1);
+// - MatrixProduct for 1×1 inputs without output padding (DCGAN's and SSD's first layer; the U-Net's innermost, whose
+//   padding leaves the kernel's central 2×2 taps: 4–7× faster than Direct), and for at least 256 input channels on at
+//   most 16 pixels of the whole batch (the inner U-Net decoder at batch 1);
 // - without gradients, Direct for stride 2 with 2×2-tap phases from at most 40 input channels, into at most 8, where
 //   oneDNN would pad (input channels no multiple of 16, output channels none of 4), at batch 1 or from 1×1 inputs
-//   (pruned students' layers, output layers, a generated sample, the U-Net's innermost layer), except inputs of at
-//   most 4×4 pixels with at least 256 channels;
+//   (pruned students' layers, output layers, a generated sample), except inputs of at most 4×4 pixels with at least
+//   256 channels;
 // - Phases when at least 8 channels come out (3 with gradients) and the phases fit (see phases_fit); with gradients
 //   also batch × input pixels at least 256 and twice the input channels. LibTorch 1.13's CPU transposed convolution is
 //   a matrix product plus col2im, batch item by batch item, and oneDNN's one convolution was 1.1–4.6× faster;

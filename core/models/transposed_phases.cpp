@@ -1,9 +1,7 @@
 #include "core/models/transposed_phases.h"
+#include "core/models/derived_weight.h"
 
 #include <torch/torch.h>
-
-#include <map>
-#include <mutex>
 
 namespace gs::models {
 namespace {
@@ -29,60 +27,6 @@ at::Tensor stacked_kernel(const at::Tensor& weight, const PhaseAxis& rows, const
       .permute({2, 1, 0, 3, 4})
       .reshape({phases * out, in, rows.width, cols.width});
 }
-
-// Shared kernels of layers run without gradients (sampling, evaluation, latency), kept until the weight is replaced
-// or changed: its version counter moves on every in-place update (optimiser steps, loading), its data pointer when
-// set_data() swaps the data (Module::to()).
-class KernelCache {
-public:
-  at::Tensor get(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout) {
-    const auto build = [&] {
-      const at::Tensor k = stacked_kernel(weight, rows, cols);
-      if (layout == KernelLayout::Convolution) return k;
-      const int64_t phases = static_cast<int64_t>(rows.taps.size() * cols.taps.size()), out = weight.size(1);
-      return k.view({phases, out, weight.size(0), rows.width * cols.width}).permute({0, 2, 3, 1}).contiguous();
-    };
-    if (at::GradMode::is_enabled() && weight.requires_grad()) return build();
-    const std::vector<int64_t> key{rows.first,
-                                   rows.width,
-                                   static_cast<int64_t>(rows.taps.size()),
-                                   cols.first,
-                                   cols.width,
-                                   static_cast<int64_t>(cols.taps.size()),
-                                   static_cast<int64_t>(weight._version()),
-                                   reinterpret_cast<int64_t>(weight.data_ptr())}; // set_data() keeps the version
-    std::lock_guard<std::mutex> lock(mutex_);
-    drop_expired();
-    const std::pair<const c10::TensorImpl*, KernelLayout> slot{weight.unsafeGetTensorImpl(), layout};
-    auto it = entries_.find(slot);
-    if (it != entries_.end() && it->second.weight.lock().get() == slot.first && it->second.key == key)
-      return it->second.kernel;
-    at::Tensor kernel = build();
-    entries_.insert_or_assign(slot,
-                              Entry{c10::weak_intrusive_ptr<c10::TensorImpl>(weight.getIntrusivePtr()), key, kernel});
-    return kernel;
-  }
-
-  size_t size() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    drop_expired();
-    return entries_.size();
-  }
-
-private:
-  // Layers come and go with students: only live weights keep a kernel (a handful of entries to look through).
-  void drop_expired() {
-    for (auto e = entries_.begin(); e != entries_.end();) e = e->second.weight.expired() ? entries_.erase(e) : ++e;
-  }
-
-  struct Entry {
-    c10::weak_intrusive_ptr<c10::TensorImpl> weight;
-    std::vector<int64_t> key;
-    at::Tensor kernel;
-  };
-  std::mutex mutex_;
-  std::map<std::pair<const c10::TensorImpl*, KernelLayout>, Entry> entries_;
-};
 
 // Output [n, out, rows·s_h, cols·s_w] from the shared convolution's y [n, s_h·s_w·out, rows + span_h, cols + span_w]:
 // out[., o, m·s_h + a, q·s_w + b] = y[., (a·s_w + b)·out + o, m + shift_h[a], q + shift_w[b]]. Plain loops: LibTorch's
@@ -152,11 +96,6 @@ public:
   }
 };
 
-KernelCache& kernel_cache() {
-  static KernelCache cache;
-  return cache;
-}
-
 } // namespace
 
 PhaseAxis phase_axis(int64_t kernel, int64_t stride, int64_t pad) {
@@ -192,11 +131,16 @@ bool phases_fit(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
 }
 
 at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout) {
-  return kernel_cache().get(weight, rows, cols, layout);
-}
-
-size_t cached_phase_kernels() {
-  return kernel_cache().size();
+  const auto build = [&] {
+    const at::Tensor k = stacked_kernel(weight, rows, cols);
+    if (layout == KernelLayout::Convolution) return k;
+    const int64_t phases = static_cast<int64_t>(rows.taps.size() * cols.taps.size()), out = weight.size(1);
+    return k.view({phases, out, weight.size(0), rows.width * cols.width}).permute({0, 2, 3, 1}).contiguous();
+  };
+  return derived_weight(weight,
+                        {static_cast<int64_t>(layout), rows.first, rows.width, static_cast<int64_t>(rows.taps.size()),
+                         cols.first, cols.width, static_cast<int64_t>(cols.taps.size())},
+                        build);
 }
 
 // oneDNN runs the one convolution far faster than LibTorch's CPU transposed convolution (a matrix product and col2im
@@ -205,7 +149,7 @@ at::Tensor transposed_by_phases(torch::nn::ConvTranspose2dImpl& m, const at::Ten
   const auto& s = *m.options.stride();
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
   const PhaseAxis rows = phase_axis(m.weight.size(2), s[0], p[0]), cols = phase_axis(m.weight.size(3), s[1], p[1]);
-  const at::Tensor kernel = kernel_cache().get(m.weight, rows, cols, KernelLayout::Convolution);
+  const at::Tensor kernel = phase_kernel(m.weight, rows, cols, KernelLayout::Convolution);
   const at::Tensor bias = m.bias.defined() ? m.bias.repeat({s[0] * s[1]}) : at::Tensor();
   // Padded input row i is input row i + first; the shared output has the phase's rows + span.
   const int64_t out_rows = transposed_output_size(m, x, 0) / s[0], out_cols = transposed_output_size(m, x, 1) / s[1];

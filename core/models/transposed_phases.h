@@ -20,7 +20,7 @@ PhaseAxis phase_axis(int64_t kernel, int64_t stride, int64_t pad);
 // The phases' kernels from the layer's weight [in, out, kh, kw], zero where a phase has fewer taps than the window.
 // Convolution: [s_h·s_w·out, in, width_h, width_w], phase (a, b) giving output channels (a·s_w + b)·out + o (the shared
 // convolution's kernel). ByTap: [s_h·s_w, in, width_h·width_w, out] (the direct route's: the output channels of one
-// phase, input channel and tap side by side). Without gradients the result is kept until the weight changes.
+// phase, input channel and tap side by side). Kept while the weight is unchanged (derived_weight.h).
 enum class KernelLayout { Convolution, ByTap };
 at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout);
 
@@ -33,8 +33,5 @@ bool phases_fit(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // m->forward(x) by phases, with gradients; needs phases_fit (and the plain layer of transposed_route()).
 at::Tensor transposed_by_phases(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
-
-// How many stacked kernels the route keeps for layers run without gradients (one per live weight), for tests.
-size_t cached_phase_kernels();
 
 } // namespace gs::models

@@ -1,0 +1,21 @@
+// Tensors derived from a layer's weight (re-laid-out kernels, gathered taps), kept while the weight lives unchanged:
+// rebuilding one reads the whole weight on every pass, which for a wide layer at batch 1 costs more than the layer.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <vector>
+
+namespace gs::models {
+
+// build()'s result for this weight and `key` (what tells apart the tensors one weight gives: a layout and its
+// parameters), built once while the weight is neither replaced nor changed in place (its version counter moves on
+// every in-place update, as optimiser steps and loading do; its data pointer when set_data() swaps the data, as
+// Module::to() does). With gradients wanted through the weight, build() every time, so they flow.
+at::Tensor derived_weight(const at::Tensor& weight, std::vector<int64_t> key, const std::function<at::Tensor()>& build);
+
+// How many derived tensors are kept (one or more per live weight), for tests.
+size_t derived_weights();
+
+} // namespace gs::models
