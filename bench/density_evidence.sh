@@ -1,8 +1,9 @@
 #!/bin/sh
 # Issue-6 evidence for local-density pruning on the bundled pix2pix demo (sketch -> emoji): the G/D agents against
 # the generator's agent alone (the paper's comparison: pruning dynamics and the result), beside l1 and coronet, all at
-# 50% sparsity under the same fine-tuning budget. Prints the pruning-dynamics table (bench/learn_dynamics.py) and the
-# results table (bench/compress_table.py); each run's report.md has its learn.png curves.
+# 50% sparsity under the same fine-tuning budget, and both density searches again with their MAC budget counted by
+# input (learn.mac_count). Prints the pruning-dynamics table (bench/learn_dynamics.py) and the results table
+# (bench/compress_table.py); each run's report.md has its learn.png curves.
 #   bench/density_evidence.sh [CLI] [OUT_DIR] [STEPS]
 set -eu
 cli=${1:-build/release/bin/ganstudio-cli}
@@ -26,9 +27,12 @@ JSON
 }
 run_one density-gd density '{"max_steps": 600, "prune_discriminator": true}'
 run_one density-g density '{"max_steps": 600, "prune_discriminator": false}'
+run_one density-gd-in density '{"max_steps": 600, "prune_discriminator": true, "mac_count": "by_input"}'
+run_one density-g-in density '{"max_steps": 600, "prune_discriminator": false, "mac_count": "by_input"}'
 run_one l1 l1 '{}'
 run_one coronet coronet '{}'
 here=$(dirname "$0")
 python3 "$here/learn_dynamics.py" "$out/density-gd" "$out/density-g"
 echo
-python3 "$here/compress_table.py" "$out/density-gd" "$out/density-g" "$out/l1" "$out/coronet"
+python3 "$here/compress_table.py" "$out/density-gd" "$out/density-g" "$out/density-gd-in" "$out/density-g-in" \
+  "$out/l1" "$out/coronet"
