@@ -1,14 +1,15 @@
 #!/bin/sh
 # Issue-6 evidence for local-density pruning on the bundled pix2pix demo (sketch -> emoji): the G/D agents against
 # the generator's agent alone (the paper's comparison: pruning dynamics and the result), beside l1 and coronet, all at
-# 50% sparsity under the same fine-tuning budget, and both density searches again with their MAC budget counted by
+# one sparsity (50% unless given) under the same fine-tuning budget, and both density searches again with their MAC budget counted by
 # input (learn.mac_count). Prints the pruning-dynamics table (bench/learn_dynamics.py) and the results table
 # (bench/compress_table.py); each run's report.md has its learn.png curves.
-#   bench/density_evidence.sh [CLI] [OUT_DIR] [STEPS]
+#   bench/density_evidence.sh [CLI] [OUT_DIR] [STEPS] [SPARSITY]
 set -eu
 cli=${1:-build/release/bin/ganstudio-cli}
 out=${2:-bench-runs-pix2pix}
 steps=${3:-300}
+sparsity=${4:-0.5}
 model=resources/demo/pix2pix-emoji-edges.pt
 data=resources/data/pix2pix-emoji-edges.pt
 mkdir -p "$out"
@@ -17,7 +18,7 @@ run_one() { # name method learn-json
   [ -f "$run/report.md" ] && return 0
   rm -rf "$run"
   cat > "$out/$1.json" <<JSON
-{"model": "$model", "method": "$2", "selection": {"sparsity": 0.5}, "learn": $3,
+{"model": "$model", "method": "$2", "selection": {"sparsity": $sparsity}, "learn": $3,
  "score": {"batches": 32}, "data": "$data",
  "finetune": {"steps": $steps, "batch": 16}, "eval": {"n": 256, "every": $((steps / 3))},
  "sample_every": $((steps / 3)), "checkpoint_every": $((steps / 3)), "seed": 0}
