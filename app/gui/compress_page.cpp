@@ -938,31 +938,29 @@ void CompressPage::show_config(const QString& path) {
 }
 
 void CompressPage::apply_config(const jobs::CompressConfig& c) {
-  {
-    choose_method(QString::fromStdString(c.method));
-    sparsity_->setValue(static_cast<int>(std::lround(c.selection.sparsity * 100)));
-    policy_->setCurrentIndex(policy_->findData(
-        c.selection.policy == prune::Policy::Global ? QStringLiteral("global") : QStringLiteral("uniform")));
-    min_width_->setValue(static_cast<int>(c.selection.min_width));
-    overrides_ = c.selection.overrides;
-    score_batches_->setValue(static_cast<int>(c.score.batches));
-    prune_d_->setChecked(c.learn.prune_discriminator);
-    mac_count_->setCurrentIndex(std::max(0, mac_count_->findData(QString::fromStdString(c.learn.mac_count))));
-    data_->setText(QString::fromStdString(c.data));
-    steps_->setValue(static_cast<int>(c.steps));
-    batch_->setValue(static_cast<int>(c.batch));
-    lr_->setValue(c.lr);
-    pixel_->setValue(c.objectives.pixel);
-    relation_->setValue(c.objectives.relation);
-    feature_->setValue(c.objectives.feature);
-    dgl_alpha_->setValue(c.objectives.dgl_alpha);
-    dgl_start_->setValue(static_cast<int>(c.objectives.dgl_start));
-    ema_->setValue(c.objectives.ema);
-    eval_n_->setValue(static_cast<int>(c.eval_n));
-    extractor_->setText(QString::fromStdString(c.extractor));
-    device_->setCurrentIndex(std::max(0, device_->findData(QString::fromStdString(c.device))));
-    eval_every_->setValue(static_cast<int>(c.eval_every));
-  }
+  choose_method(QString::fromStdString(c.method));
+  sparsity_->setValue(static_cast<int>(std::lround(c.selection.sparsity * 100)));
+  policy_->setCurrentIndex(policy_->findData(c.selection.policy == prune::Policy::Global ? QStringLiteral("global")
+                                                                                         : QStringLiteral("uniform")));
+  min_width_->setValue(static_cast<int>(c.selection.min_width));
+  overrides_ = c.selection.overrides;
+  score_batches_->setValue(static_cast<int>(c.score.batches));
+  prune_d_->setChecked(c.learn.prune_discriminator);
+  mac_count_->setCurrentIndex(std::max(0, mac_count_->findData(QString::fromStdString(c.learn.mac_count))));
+  data_->setText(QString::fromStdString(c.data));
+  steps_->setValue(static_cast<int>(c.steps));
+  batch_->setValue(static_cast<int>(c.batch));
+  lr_->setValue(c.lr);
+  pixel_->setValue(c.objectives.pixel);
+  relation_->setValue(c.objectives.relation);
+  feature_->setValue(c.objectives.feature);
+  dgl_alpha_->setValue(c.objectives.dgl_alpha);
+  dgl_start_->setValue(static_cast<int>(c.objectives.dgl_start));
+  ema_->setValue(c.objectives.ema);
+  eval_n_->setValue(static_cast<int>(c.eval_n));
+  extractor_->setText(QString::fromStdString(c.extractor));
+  device_->setCurrentIndex(std::max(0, device_->findData(QString::fromStdString(c.device))));
+  eval_every_->setValue(static_cast<int>(c.eval_every));
 }
 
 QString CompressPage::load_config_file(const QString& path) {

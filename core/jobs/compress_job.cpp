@@ -100,9 +100,10 @@ public:
       student.discriminator = copy_discriminator(teacher_);
     if (!student.discriminator) // a process that did not learn: the shape of rank 0's, whose weights finetune shares
       student.discriminator = models::slice(*teacher_.discriminator, plan_.discriminator_kept);
+    const models::CostReport cost = student.generator->cost();
     nlohmann::json pruned{{"kind", "pruned"},
-                          {"params", student.generator->cost().params},
-                          {"macs", student.generator->cost().macs},
+                          {"params", cost.params},
+                          {"macs", cost.macs},
                           {"macs_by_input", student.generator->cost(models::MacConvention::TransposedByInput).macs},
                           {"widths", student.generator->options()["widths"]}};
     if (!plan_.discriminator_kept.empty()) pruned["discriminator_widths"] = student.discriminator->options()["widths"];

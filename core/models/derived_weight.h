@@ -15,6 +15,12 @@ namespace gs::models {
 // Module::to() does). With gradients wanted through the weight, build() every time, so they flow.
 at::Tensor derived_weight(const at::Tensor& weight, std::vector<int64_t> key, const std::function<at::Tensor()>& build);
 
+// The central taps of a weight [a, b, kh, kw], rows pad_h .. kh − pad_h − 1 and columns pad_w .. kw − pad_w − 1, as
+// [a, b · taps] (taps fastest, row by row), kept as derived_weight() keeps its tensors: all that a layer reads of its
+// kernel where its padding leaves one pixel's window (strided_conv.h's single_pixel, transposed_conv's one-pixel
+// product). With no padding, the weight itself, reshaped.
+at::Tensor central_taps(const at::Tensor& weight, int64_t pad_h, int64_t pad_w);
+
 // How many derived tensors are kept (one or more per live weight), for tests.
 size_t derived_weights();
 

@@ -11,8 +11,6 @@ namespace {
 
 using direct::V8;
 
-constexpr int64_t kCentralTaps = 1; // derived_weight() key of single_pixel's taps
-
 // Plane (c, p, q) holds x[c, 2u + p − 1, 2v + q − 1] at n·sample + u·cols + v (zero outside the input), u ≤ H/2,
 // v ≤ W/2: output (i, j) reads it at taps (a, b) ∈ {0, 1}², kernel entry (2a + p, 2b + q).
 struct Layout {
@@ -115,13 +113,8 @@ bool single_pixel_applies(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
 
 at::Tensor single_pixel(torch::nn::Conv2dImpl& m, const at::Tensor& x) {
   const int64_t n = x.size(0), in = x.size(1), out = m.weight.size(0);
-  // Output (0, 0) reads input row r through tap r + 1, column c through tap c + 1: taps 5, 6, 9 and 10 of 16. One
-  // index_select gathers them 6× faster than slicing rows and columns (LibTorch copies the slices 2 floats at a time).
-  const at::Tensor taps = derived_weight(m.weight, {kCentralTaps}, [&] {
-    return m.weight.reshape({out * in, 16})
-        .index_select(1, torch::tensor({5, 6, 9, 10}, torch::kLong))
-        .view({out, in * 4});
-  });
+  // Output (0, 0) reads input row r through tap r + 1, column c through tap c + 1: the central 2 × 2 taps, [out, in·4].
+  const at::Tensor taps = central_taps(m.weight, 1, 1);
   at::Tensor y = x.reshape({n, in * 4}).mm(taps.t());
   if (m.bias.defined()) y = y + m.bias;
   return y.reshape({n, out, 1, 1});

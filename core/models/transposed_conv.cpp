@@ -23,22 +23,12 @@ at::Tensor by_matrix_product(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
   const int64_t out = m.weight.size(1), kh = m.weight.size(2), kw = m.weight.size(3);
   const auto& s = *o.stride();
   const auto& p = *c10::get<torch::ExpandingArray<2>>(o.padding());
-  const at::Tensor weight = m.weight.reshape({in, out * kh * kw});
   at::Tensor y;
   if (one_pixel(m, x)) {
-    const int64_t oh = kh - 2 * p[0], ow = kw - 2 * p[1];
-    const at::Tensor taps = oh == kh && ow == kw ? weight : derived_weight(m.weight, {p[0], p[1]}, [&] {
-      std::vector<int64_t> central;
-      for (int64_t i = p[0]; i < kh - p[0]; ++i)
-        for (int64_t j = p[1]; j < kw - p[1]; ++j) central.push_back(i * kw + j);
-      return m.weight.reshape({in * out, kh * kw})
-          .index_select(1, torch::tensor(central, torch::kLong))
-          .view({in, out * oh * ow});
-    });
-    y = x.reshape({n, in}).mm(taps).reshape({n, out, oh, ow});
+    y = x.reshape({n, in}).mm(central_taps(m.weight, p[0], p[1])).reshape({n, out, kh - 2 * p[0], kw - 2 * p[1]});
   } else {
     // Every input pixel spreads its in × (out·kh·kw) product over its output window: columns, then col2im.
-    const at::Tensor cols = at::matmul(weight.t(), x.reshape({n, in, h * w}));
+    const at::Tensor cols = at::matmul(m.weight.reshape({in, out * kh * kw}).t(), x.reshape({n, in, h * w}));
     y = at::col2im(cols, {transposed_output_size(m, x, 0), transposed_output_size(m, x, 1)}, {kh, kw}, {1, 1},
                    {p[0], p[1]}, {s[0], s[1]});
   }
