@@ -3,6 +3,7 @@
 
 #include "core/models/cost.h"
 #include "core/models/feature_tap.h"
+#include "core/models/fir_filter.h"
 #include "core/models/norm_layers.h"
 #include "core/models/state_loading.h"
 
@@ -35,7 +36,9 @@ at::Tensor make_kernel(const std::vector<double>& k, double gain) {
 // upfirdn2d with down = 1: zero-insertion up-sampling, padding (negative pads crop), then the FIR kernel applied to
 // every channel separately. Like upstream the kernel is flipped (true convolution). Applied as a depthwise
 // convolution: on the CPU 3-7x faster than upstream's single-channel convolution over n·c images.
+// For inference on the CPU, fir_direct computes the same directly.
 at::Tensor upfir2d(const at::Tensor& x, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1) {
+  if (fir_direct_applies(x, kernel, up, pad0, pad1)) return fir_direct(x, kernel, up, pad0, pad1);
   const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   at::Tensor out = x;
   if (up > 1)
@@ -112,8 +115,13 @@ struct ModulatedConvImpl : torch::nn::Module {
     const int64_t b = x.size(0), in = x.size(1);
     const at::Tensor s = modulation->forward(style); // [b, in]
     const at::Tensor w = weight.squeeze(0) * scale;  // [out, in, k, k]
-    const at::Tensor xs = x * s.view({b, in, 1, 1});
-    at::Tensor out = upsample ? at::conv_transpose2d(xs, w.transpose(0, 1), {}, 2, 0) : at::conv2d(xs, w, {}, 1, k / 2);
+    at::Tensor out;
+    if (k == 1 && !upsample && modulated_pointwise_applies(x, w.view({out_ch, in}), s)) {
+      out = modulated_pointwise(x, w.view({out_ch, in}), s);
+    } else {
+      const at::Tensor xs = x * s.view({b, in, 1, 1});
+      out = upsample ? at::conv_transpose2d(xs, w.transpose(0, 1), {}, 2, 0) : at::conv2d(xs, w, {}, 1, k / 2);
+    }
     if (demodulate) {
       const at::Tensor d = at::rsqrt(at::mm(s.pow(2), w.pow(2).sum({2, 3}).t()) + 1e-8); // [b, out]
       out = out * d.view({b, out_ch, 1, 1});

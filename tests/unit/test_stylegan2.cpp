@@ -3,6 +3,7 @@
 #include "core/io/checkpoint.h"
 #include "core/io/npy.h"
 #include "core/models/channel_ops.h"
+#include "core/models/fir_filter.h"
 #include "core/models/registry.h"
 #include "core/models/state_loading.h"
 #include "core/models/torchscript_export.h"
@@ -41,6 +42,20 @@ void verify_close(const at::Tensor& got, const at::Tensor& want, double tol) {
   QCOMPARE(got.sizes().vec(), want.sizes().vec());
   const double d = test::relative_max_diff(got, want);
   QVERIFY2(d <= tol, qPrintable(QString("relative difference %1").arg(d)));
+}
+
+// upfirdn2d (down = 1) as upstream's pure-PyTorch fallback computes it: zero insertion, padding, flipped-kernel
+// depthwise convolution.
+at::Tensor reference_upfir2d(const at::Tensor& x, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1) {
+  const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  at::Tensor z = torch::zeros({n, c, h * up, w * up});
+  z.index_put_({torch::indexing::Slice(), torch::indexing::Slice(),
+                torch::indexing::Slice(0, torch::indexing::None, up),
+                torch::indexing::Slice(0, torch::indexing::None, up)},
+               x);
+  z = torch::constant_pad_nd(z, {pad0, pad1, pad0, pad1});
+  const at::Tensor k = kernel.flip({0, 1}).expand({c, 1, kernel.size(0), kernel.size(1)});
+  return torch::conv2d(z, k, {}, at::IntArrayRef{1, 1}, at::IntArrayRef{0, 0}, at::IntArrayRef{1, 1}, c);
 }
 
 } // namespace
@@ -108,6 +123,35 @@ private Q_SLOTS:
                  io::read_npy(fixture("bare64_expected.npy")), 1e-4);
     const std::string err = test::slice_equals_mask(*m.generator, 2, 5);
     QVERIFY2(err.empty(), err.c_str());
+  }
+
+  // The inference filters against their definitions: the layers' own up-sampling and blur settings, a 3-tap kernel,
+  // an asymmetric kernel (the flip matters), odd sizes; and nothing taken over where gradients are wanted.
+  void direct_filters_match_their_definitions() {
+    torch::manual_seed(0);
+    struct Case {
+      int64_t n, c, h, w, k, up, pad0, pad1;
+    };
+    for (const Case& t : {Case{2, 3, 8, 8, 4, 2, 2, 1}, Case{2, 5, 17, 17, 4, 1, 1, 1}, Case{1, 4, 9, 9, 3, 1, 1, 1},
+                          Case{3, 2, 5, 7, 3, 2, 1, 0}, Case{1, 1, 4, 6, 5, 2, 0, 3}}) {
+      const at::Tensor x = torch::randn({t.n, t.c, t.h, t.w}), kernel = torch::rand({t.k, t.k});
+      torch::NoGradGuard no_grad;
+      QVERIFY(models::fir_direct_applies(x, kernel, t.up, t.pad0, t.pad1));
+      verify_close(models::fir_direct(x, kernel, t.up, t.pad0, t.pad1),
+                   reference_upfir2d(x, kernel, t.up, t.pad0, t.pad1), 1e-5);
+    }
+    const at::Tensor x = torch::randn({2, 6, 5, 7}), weight = torch::randn({3, 6}), style = torch::randn({2, 6});
+    {
+      torch::NoGradGuard no_grad;
+      QVERIFY(models::modulated_pointwise_applies(x, weight, style));
+      verify_close(models::modulated_pointwise(x, weight, style),
+                   torch::conv2d(x * style.view({2, 6, 1, 1}), weight.view({3, 6, 1, 1})), 1e-5);
+      QVERIFY(!models::fir_direct_applies(x, torch::rand({4, 4}), 2, -1, 1)); // a crop
+      QVERIFY(!models::fir_direct_applies(x, torch::rand({4, 4}), 3, 1, 1));
+    }
+    const at::Tensor learnt = x.clone().requires_grad_();
+    QVERIFY(!models::fir_direct_applies(learnt, torch::rand({4, 4}), 1, 1, 1));
+    QVERIFY(!models::modulated_pointwise_applies(learnt, weight, style));
   }
 
   void noise_modes() {
