@@ -4,39 +4,101 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace gs::models {
 namespace {
 
 constexpr int64_t kMostTaps = 8;
+constexpr int kRows = 4;             // output rows summed together, each input load feeding up to 4
+constexpr int kVectors = 2;          // vectors of a row summed together: 8 independent sums
+constexpr int64_t kWidestBlock = 32; // the most columns a block spans (two 16-float vectors)
 
 struct FirShape {
   int64_t h = 0, w = 0, up = 1, pad0 = 0, k = 0;
   int64_t zh = 0, zw = 0, oh = 0, ow = 0; // the up-sampled, padded image and the output
+  int64_t stride = 0;                     // a scratch row: zw, rounded so that a block's reads stay inside it
+  const char* filled = nullptr;           // per row of the up-sampled image: whether an input row landed there
 };
 
-// One channel: z is the up-sampled, zero-padded image (scratch of zh · zw floats), taps the flipped kernel.
-GANSTUDIO_VECTOR_CLONES void fir_plane(const float* x, const FirShape& s, const float* taps, float* z, float* out) {
-  std::fill(z, z + s.zh * s.zw, 0.0f);
+// The up-sampled, zero-padded image of one channel in z (zh · stride floats).
+void fill_plane(const float* x, const FirShape& s, float* z) {
+  std::fill(z, z + s.zh * s.stride, 0.0f);
   for (int64_t i = 0; i < s.h; ++i) {
-    float* row = z + (s.pad0 + i * s.up) * s.zw + s.pad0;
-    for (int64_t j = 0; j < s.w; ++j) row[j * s.up] = x[i * s.w + j];
+    float* dst = z + (s.pad0 + i * s.up) * s.stride + s.pad0;
+    const float* src = x + i * s.w;
+    if (s.up == 1)
+      std::copy(src, src + s.w, dst);
+    else
+      for (int64_t j = 0; j < s.w; ++j) dst[2 * j] = src[j];
   }
-  for (int64_t y = 0; y < s.oh; ++y) {
-    float* o = out + y * s.ow;
-    std::fill(o, o + s.ow, 0.0f);
-    for (int64_t i = 0; i < s.k; ++i) {
-      const int64_t r = y + i - s.pad0; // row of the up-sampled image before padding
-      if (r < 0 || r % s.up != 0 || r / s.up >= s.h) continue;
-      const float* zr = z + (y + i) * s.zw;
+}
+
+// kRows output rows from y0 of one channel into `rows` (row q at q · stride), in blocks of kVectors vectors of columns
+// that sum every tap in registers: z row r reaches output row y0 + q through kernel row r − y0 − q.
+template <typename V>
+inline __attribute__((always_inline)) void fir_rows(const FirShape& s, const float* taps, const float* z, int64_t y0,
+                                                    int64_t count, float* rows) {
+  constexpr int64_t L = sizeof(V) / sizeof(float), B = L * kVectors;
+  for (int64_t c0 = 0; c0 < s.ow; c0 += B) {
+    V acc[kRows][kVectors] = {};
+    for (int64_t r = y0; r < y0 + count + s.k - 1; ++r) {
+      if (!s.filled[r]) continue;
+      const float* src = z + r * s.stride + c0;
       for (int64_t j = 0; j < s.k; ++j) {
-        const float t = taps[i * s.k + j];
-        const float* src = zr + j;
-        for (int64_t c = 0; c < s.ow; ++c) o[c] += t * src[c];
+        V a[kVectors];
+        for (int v = 0; v < kVectors; ++v) std::memcpy(&a[v], src + j + v * L, sizeof(V));
+#pragma GCC unroll 4
+        for (int q = 0; q < kRows; ++q) {
+          const int64_t i = r - y0 - q;
+          if (q >= count || i < 0 || i >= s.k) continue;
+          const float t = taps[i * s.k + j];
+          for (int v = 0; v < kVectors; ++v) acc[q][v] += t * a[v];
+        }
       }
     }
+    for (int q = 0; q < kRows; ++q)
+      for (int v = 0; v < kVectors; ++v) std::memcpy(rows + q * s.stride + c0 + v * L, &acc[q][v], sizeof(V));
   }
+}
+
+template <typename V>
+inline __attribute__((always_inline)) void fir_plane(const float* x, const FirShape& s, const float* taps, float* z,
+                                                     float* rows, float* out) {
+  fill_plane(x, s, z);
+  for (int64_t y0 = 0; y0 < s.oh; y0 += kRows) {
+    const int64_t count = std::min<int64_t>(kRows, s.oh - y0);
+    fir_rows<V>(s, taps, z, y0, count, rows);
+    for (int64_t q = 0; q < count; ++q)
+      std::copy(rows + q * s.stride, rows + q * s.stride + s.ow, out + (y0 + q) * s.ow);
+  }
+}
+
+using FirKernel = void (*)(const float*, const FirShape&, const float*, float*, float*, float*);
+
+void fir_plane_generic(const float* x, const FirShape& s, const float* taps, float* z, float* rows, float* out) {
+  fir_plane<direct::V8>(x, s, taps, z, rows, out);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+typedef float V16 __attribute__((vector_size(64)));
+__attribute__((target("avx512f"))) void fir_plane_avx512(const float* x, const FirShape& s, const float* taps, float* z,
+                                                         float* rows, float* out) {
+  fir_plane<V16>(x, s, taps, z, rows, out);
+}
+__attribute__((target("avx2,fma"))) void fir_plane_avx2(const float* x, const FirShape& s, const float* taps, float* z,
+                                                        float* rows, float* out) {
+  fir_plane<direct::V8>(x, s, taps, z, rows, out);
+}
+#endif
+
+FirKernel fir_kernel() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (cpu_has_avx512f()) return fir_plane_avx512;
+  if (cpu_has_avx2_fma()) return fir_plane_avx2;
+#endif
+  return fir_plane_generic;
 }
 
 // out rows (`out` channels of `positions` floats) = Σ_i w[o, i] · x row i, for one sample.
@@ -77,15 +139,21 @@ at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t
   s.h = x.size(2), s.w = x.size(3), s.up = up, s.pad0 = pad0, s.k = kernel.size(0);
   s.zh = s.h * up + pad0 + pad1, s.zw = s.w * up + pad0 + pad1;
   s.oh = s.zh - s.k + 1, s.ow = s.zw - s.k + 1;
+  const int64_t blocks = (s.ow + kWidestBlock - 1) / kWidestBlock * kWidestBlock;
+  s.stride = std::max(s.zw, blocks + s.k);
+  std::vector<char> filled(s.zh, 0);
+  for (int64_t i = 0; i < s.h; ++i) filled[pad0 + i * up] = 1;
+  s.filled = filled.data();
   const at::Tensor taps = kernel.flip({0, 1}).contiguous();
   at::Tensor out = at::empty({x.size(0), x.size(1), s.oh, s.ow}, x.options());
   const float* src = x.data_ptr<float>();
   const float* t = taps.data_ptr<float>();
   float* dst = out.data_ptr<float>();
   at::parallel_for(0, x.size(0) * x.size(1), 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> z(s.zh * s.zw);
+    std::vector<float> z(s.zh * s.stride), rows(kRows * s.stride);
+    const FirKernel kernel = fir_kernel();
     for (int64_t plane = begin; plane < end; ++plane)
-      fir_plane(src + plane * s.h * s.w, s, t, z.data(), dst + plane * s.oh * s.ow);
+      kernel(src + plane * s.h * s.w, s, t, z.data(), rows.data(), dst + plane * s.oh * s.ow);
   });
   return out;
 }
