@@ -2,11 +2,14 @@
 #include "core/models/stylegan2.h"
 
 #include "core/models/cost.h"
+#include "core/models/derived_weight.h"
 #include "core/models/feature_tap.h"
 #include "core/models/fir_filter.h"
 #include "core/models/norm_layers.h"
 #include "core/models/state_loading.h"
+#include "core/models/transposed_conv.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <iomanip>
@@ -14,6 +17,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <mutex>
 
 namespace gs::models {
 namespace {
@@ -46,6 +51,16 @@ at::Tensor upfir2d(const at::Tensor& x, const at::Tensor& kernel, int64_t up, in
   out = at::constant_pad_nd(out, {pad0, pad1, pad0, pad1});
   const at::Tensor k = kernel.flip({0, 1}).to(out.dtype()).expand({c, 1, kernel.size(0), kernel.size(1)}).contiguous();
   return at::conv2d(out, k, {}, at::IntArrayRef{1, 1}, at::IntArrayRef{0, 0}, at::IntArrayRef{1, 1}, c);
+}
+
+// A layer used for its geometry only, built without drawing from the default random generator (its constructor
+// initialises a weight it will not use), so that seeded initialisations stay as they were.
+torch::nn::ConvTranspose2d geometry_only(const torch::nn::ConvTranspose2dOptions& options) {
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  const at::Tensor state = generator.get_state();
+  torch::nn::ConvTranspose2d layer(options);
+  generator.set_state(state);
+  return layer;
 }
 
 at::Tensor fused_lrelu(const at::Tensor& x, const at::Tensor& bias) {
@@ -90,6 +105,11 @@ struct ModulatedConvImpl : torch::nn::Module {
   double scale;
   bool demodulate, upsample;
   int64_t pad0 = 0, pad1 = 0;
+  // The up-sampling convolution's geometry for transposed_conv's direct route, holding no weight of its own (not
+  // registered: nothing to save or train). With output padding k % 2 its output is even-sized, as that route needs:
+  // for an odd kernel the extra last row and column are zeros, which the blur then reads in place of one padding.
+  torch::nn::ConvTranspose2d up_route{nullptr};
+  std::shared_ptr<std::mutex> up_route_lock = std::make_shared<std::mutex>();
 
   ModulatedConvImpl(int64_t in, int64_t out, int64_t k_, int64_t style_dim, int64_t fan_in, bool demodulate_,
                     bool upsample_, const std::vector<double>& blur_kernel)
@@ -100,6 +120,7 @@ struct ModulatedConvImpl : torch::nn::Module {
       pad0 = floor_div(p + 1, 2) + 1;
       pad1 = floor_div(p, 2) + 1;
       blur = register_module("blur", FirKernel(blur_kernel, 4.0));
+      up_route = geometry_only(torch::nn::ConvTranspose2dOptions(1, 1, k).stride(2).output_padding(k % 2).bias(false));
     }
     weight = register_parameter("weight", torch::randn({1, out, in, k, k}));
     modulation = register_module("modulation", EqualLinear(style_dim, in, 1.0, 1.0, false));
@@ -111,22 +132,53 @@ struct ModulatedConvImpl : torch::nn::Module {
   // channels, one convolution with the shared weight, scale the output channels by the demodulation coefficients
   // rsqrt(sum_i s_i^2 sum_k w_oik^2 + 1e-8). The blur after an up-sampling convolution is linear per channel, so the
   // output scaling may come before it. 64 px at batch 4, one thread: forward 786 -> 655 ms, training step 3.0 -> 2.1 s.
+  // For inference the weight-sized products (scaled weight, its transpose, the demodulation sums) are kept while the
+  // weight is unchanged (derived_weight.h), the up-sampling convolution takes the direct transposed route where it
+  // applies, and the 1 × 1 one (ToRGB) is modulated_pointwise.
   at::Tensor forward(const at::Tensor& x, const at::Tensor& style) {
     const int64_t b = x.size(0), in = x.size(1);
     const at::Tensor s = modulation->forward(style); // [b, in]
-    const at::Tensor w = weight.squeeze(0) * scale;  // [out, in, k, k]
+    const at::Tensor w = derived(Derived::Scaled);   // [out, in, k, k]
     at::Tensor out;
+    int64_t blur_pad1 = pad1;
     if (k == 1 && !upsample && modulated_pointwise_applies(x, w.view({out_ch, in}), s)) {
       out = modulated_pointwise(x, w.view({out_ch, in}), s);
     } else {
       const at::Tensor xs = x * s.view({b, in, 1, 1});
-      out = upsample ? at::conv_transpose2d(xs, w.transpose(0, 1), {}, 2, 0) : at::conv2d(xs, w, {}, 1, k / 2);
+      if (!upsample) {
+        out = at::conv2d(xs, w, {}, 1, k / 2);
+      } else if (at::Tensor direct = up_direct(xs); direct.defined()) {
+        out = direct;
+        blur_pad1 -= k % 2;
+      } else {
+        out = at::conv_transpose2d(xs, w.transpose(0, 1), {}, 2, 0);
+      }
     }
     if (demodulate) {
-      const at::Tensor d = at::rsqrt(at::mm(s.pow(2), w.pow(2).sum({2, 3}).t()) + 1e-8); // [b, out]
+      const at::Tensor d = at::rsqrt(at::mm(s.pow(2), derived(Derived::SquaredSums).t()) + 1e-8); // [b, out]
       out = out * d.view({b, out_ch, 1, 1});
     }
-    return upsample ? upfir2d(out, blur->kernel, 1, pad0, pad1) : out;
+    return upsample ? upfir2d(out, blur->kernel, 1, pad0, blur_pad1) : out;
+  }
+
+private:
+  // The up-sampling convolution by the direct route with up_route's geometry (output padding k % 2), or undefined
+  // where that route does not apply (gradients wanted, other kernels). The lock keeps concurrent passes from swapping
+  // up_route's weight under each other.
+  at::Tensor up_direct(const at::Tensor& xs) {
+    std::lock_guard<std::mutex> lock(*up_route_lock);
+    up_route->weight = derived(Derived::Transposed);
+    if (!route_applies(*up_route, xs, TransposedRoute::Direct)) return {};
+    return transposed_conv(*up_route, xs, TransposedRoute::Direct);
+  }
+
+  enum class Derived { Scaled, Transposed, SquaredSums };
+  at::Tensor derived(Derived what) {
+    return derived_weight(weight, {static_cast<int64_t>(what)}, [&] {
+      const at::Tensor w = weight.squeeze(0) * scale;
+      if (what == Derived::Transposed) return w.transpose(0, 1).contiguous(); // [in, out, k, k]
+      return what == Derived::Scaled ? w : w.pow(2).sum({2, 3});              // [out, in]
+    });
   }
 };
 TORCH_MODULE(ModulatedConv);
