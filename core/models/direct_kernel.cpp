@@ -26,7 +26,7 @@ struct Task {
 
 // O output channels × B vectors of positions of one phase, starting at flat position f: O·B accumulators in
 // registers, summed over every input plane and tap. Compiled into each instruction set's caller below.
-template <typename V, int O, int B> inline __attribute__((always_inline)) void block(const Task& t, int64_t f) {
+template <typename V, int O, int B, int T> inline __attribute__((always_inline)) void block(const Task& t, int64_t f) {
   constexpr int L = sizeof(V) / sizeof(float);
   const Shape& s = *t.s;
   const Phase& ph = t.phases[0];
@@ -39,9 +39,9 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void b
         acc[o][b] = V{} + (t.bias ? t.bias[o] : 0.0f);
   for (int64_t c = t.first; c < t.last; ++c) {
     const float* base = t.planes + c * s.plane + f;
-    const float* wc = ph.weight + c * kTaps * s.out;
-#pragma GCC unroll 4
-    for (int k = 0; k < kTaps; ++k) {
+    const float* wc = ph.weight + c * T * s.out;
+#pragma GCC unroll 9
+    for (int k = 0; k < T; ++k) {
       V x[B];
       for (int b = 0; b < B; ++b) std::memcpy(&x[b], base + ph.disp[k] + b * L, sizeof(V));
       for (int o = 0; o < O; ++o) {
@@ -100,12 +100,12 @@ constexpr int blocks_for(int o, int phases, int registers, int most) {
   return std::max(1, std::min(most, registers / (o * phases)));
 }
 
-template <typename V, int O, int Registers>
+template <typename V, int O, int Registers, int T>
 inline __attribute__((always_inline)) void run(const Task& t, int64_t begin, int64_t end) {
   constexpr int L = sizeof(V) / sizeof(float), B = blocks_for(O, 1, Registers, 8);
   int64_t f = begin;
-  for (; f + B * L <= end; f += B * L) block<V, O, B>(t, f);
-  for (; f < end; f += L) block<V, O, 1>(t, f);
+  for (; f + B * L <= end; f += B * L) block<V, O, B, T>(t, f);
+  for (; f < end; f += L) block<V, O, 1, T>(t, f);
 }
 
 template <typename V, int O, int Registers>
@@ -127,11 +127,11 @@ int64_t chunk_size(int64_t in) {
 #define GANSTUDIO_DIRECT_KERNELS 1
 typedef float V16 __attribute__((vector_size(64)));
 
-template <int O> __attribute__((target("avx512f"))) void run_avx512(const Task& t, int64_t begin, int64_t end) {
-  run<V16, O, 24>(t, begin, end);
+template <int O, int T> __attribute__((target("avx512f"))) void run_avx512(const Task& t, int64_t begin, int64_t end) {
+  run<V16, O, 24, T>(t, begin, end);
 }
-template <int O> __attribute__((target("avx2,fma"))) void run_avx2(const Task& t, int64_t begin, int64_t end) {
-  run<V8, O, 12>(t, begin, end);
+template <int O, int T> __attribute__((target("avx2,fma"))) void run_avx2(const Task& t, int64_t begin, int64_t end) {
+  run<V8, O, 12, T>(t, begin, end);
 }
 template <int O> __attribute__((target("avx512f"))) void joint_avx512(const Task& t, int64_t begin, int64_t end) {
   run_joint<V16, O, 24>(t, begin, end);
@@ -142,9 +142,10 @@ template <int O> __attribute__((target("avx2,fma"))) void joint_avx2(const Task&
 
 using Kernel = void (*)(const Task&, int64_t, int64_t);
 // Output channels per block: up to 8 with 32 vector registers, 4 with 16; 1–3 for the joint kernel.
-constexpr Kernel kAvx512[] = {run_avx512<1>, run_avx512<2>, run_avx512<3>, run_avx512<4>,
-                              run_avx512<5>, run_avx512<6>, run_avx512<7>, run_avx512<8>};
-constexpr Kernel kAvx2[] = {run_avx2<1>, run_avx2<2>, run_avx2<3>, run_avx2<4>};
+template <int T>
+constexpr Kernel kAvx512[] = {run_avx512<1, T>, run_avx512<2, T>, run_avx512<3, T>, run_avx512<4, T>,
+                              run_avx512<5, T>, run_avx512<6, T>, run_avx512<7, T>, run_avx512<8, T>};
+template <int T> constexpr Kernel kAvx2[] = {run_avx2<1, T>, run_avx2<2, T>, run_avx2<3, T>, run_avx2<4, T>};
 constexpr Kernel kJointAvx512[] = {joint_avx512<1>, joint_avx512<2>, joint_avx512<3>};
 constexpr Kernel kJointAvx2[] = {joint_avx2<1>, joint_avx2<2>, joint_avx2<3>};
 #endif
@@ -186,7 +187,9 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
   // Output channels in blocks as even as the register budget allows: 10 as 5 + 5 rather than 8 + 2.
   const int64_t most = wide ? 8 : 4, blocks = (shape.out + most - 1) / most, size = (shape.out + blocks - 1) / blocks,
                 per_chunk = count * blocks;
-  const Kernel* kernels = wide ? kAvx512 : kAvx2;
+  const bool three = shape.taps == kWideTaps;
+  const Kernel* kernels =
+      wide ? (three ? kAvx512<kWideTaps> : kAvx512<kTaps>) : (three ? kAvx2<kWideTaps> : kAvx2<kTaps>);
   at::parallel_for(0, chunks * per_chunk, 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       const int64_t f = item / per_chunk * chunk, p = item % per_chunk / blocks;

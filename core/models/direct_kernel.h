@@ -19,7 +19,8 @@ namespace gs::models::direct {
 
 typedef float V8 __attribute__((vector_size(32))); // GCC's vector extension: 8 floats, in whatever registers there are
 
-constexpr int kTaps = 4; // every output reads a 2 × 2 window of each plane
+constexpr int kTaps = 4;     // a 2 × 2 window of each plane (the stride-2 routes)
+constexpr int kWideTaps = 9; // a 3 × 3 window (stride-1 3 × 3 convolutions)
 
 // The planes and outputs the kernel reads and writes.
 struct Shape {
@@ -29,9 +30,10 @@ struct Shape {
   int64_t positions = 0; // outputs per output plane, a multiple of the vector width
   int64_t cols = 0;      // a row's floats in a plane (the window's second row is `cols` on)
   int64_t y_stride = 0;  // floats from one output channel's rows to the next's
+  int taps = kTaps;      // taps per input plane: kTaps or kWideTaps
 };
 
-// One group of outputs that share displacements ("phase"): disp[kTaps], its kernel [in][kTaps][out] and where its
+// One group of outputs that share displacements ("phase"): disp[taps], its kernel [in][taps][out] and where its
 // output channel 0 starts in y (channel o at y + o·y_stride).
 struct Phase {
   const int64_t* disp;

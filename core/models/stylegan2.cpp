@@ -1,6 +1,7 @@
 // StyleGAN2 in LibTorch: modulated convolutions, FIR filtering with plain convolutions, upstream's parameter names.
 #include "core/models/stylegan2.h"
 
+#include "core/models/conv3x3_direct.h"
 #include "core/models/cost.h"
 #include "core/models/derived_weight.h"
 #include "core/models/feature_tap.h"
@@ -134,7 +135,8 @@ struct ModulatedConvImpl : torch::nn::Module {
   // output scaling may come before it. 64 px at batch 4, one thread: forward 786 -> 655 ms, training step 3.0 -> 2.1 s.
   // For inference the weight-sized products (scaled weight, its transpose, the demodulation sums) are kept while the
   // weight is unchanged (derived_weight.h), the up-sampling convolution takes the direct transposed route where it
-  // applies, and the 1 × 1 one (ToRGB) is modulated_pointwise.
+  // applies, 3 × 3 ones of channel counts oneDNN pads conv3x3_direct (modulating as it lays out its input), and the
+  // 1 × 1 one (ToRGB) is modulated_pointwise.
   at::Tensor forward(const at::Tensor& x, const at::Tensor& style) {
     const int64_t b = x.size(0), in = x.size(1);
     const at::Tensor s = modulation->forward(style); // [b, in]
@@ -143,6 +145,8 @@ struct ModulatedConvImpl : torch::nn::Module {
     int64_t blur_pad1 = pad1;
     if (k == 1 && !upsample && modulated_pointwise_applies(x, w.view({out_ch, in}), s)) {
       out = modulated_pointwise(x, w.view({out_ch, in}), s);
+    } else if (k == 3 && !upsample && conv3x3_direct_applies(x, w) && conv3x3_direct_pays(x, w)) {
+      out = conv3x3_direct(x, w, {}, s);
     } else {
       const at::Tensor xs = x * s.view({b, in, 1, 1});
       if (!upsample) {

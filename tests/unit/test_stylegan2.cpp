@@ -3,10 +3,12 @@
 #include "core/io/checkpoint.h"
 #include "core/io/npy.h"
 #include "core/models/channel_ops.h"
+#include "core/models/conv3x3_direct.h"
 #include "core/models/fir_filter.h"
 #include "core/models/registry.h"
 #include "core/models/state_loading.h"
 #include "core/models/torchscript_export.h"
+#include "core/runtime.h"
 #include "model_checks.h"
 
 #include <QTemporaryDir>
@@ -154,9 +156,39 @@ private Q_SLOTS:
     QVERIFY(!models::modulated_pointwise_applies(learnt, weight, style));
   }
 
+  // The 3 × 3 direct route against LibTorch's convolution of the modulated input: narrow and odd channel counts, odd
+  // and one-pixel planes, with and without bias and scale, both vector widths; not where gradients are wanted.
+  void conv3x3_direct_matches_the_convolution() {
+    if (!cpu_has_avx2_fma()) QSKIP("no direct kernel on this CPU");
+    torch::manual_seed(0);
+    struct Case {
+      int64_t n, in, out, h, w;
+      bool bias, scale;
+    };
+    for (const Case& c : {Case{2, 10, 10, 16, 16, false, true}, Case{3, 3, 17, 5, 9, true, false},
+                          Case{1, 70, 4, 1, 1, true, true}, Case{2, 20, 9, 4, 4, false, false}}) {
+      const at::Tensor x = torch::randn({c.n, c.in, c.h, c.w}), weight = torch::randn({c.out, c.in, 3, 3});
+      const at::Tensor bias = c.bias ? torch::randn({c.out}) : at::Tensor();
+      const at::Tensor scale = c.scale ? torch::rand({c.n, c.in}) : at::Tensor();
+      const at::Tensor want = torch::conv2d(c.scale ? x * scale.view({c.n, c.in, 1, 1}) : x, weight, bias, 1, 1);
+      torch::NoGradGuard no_grad;
+      QVERIFY(models::conv3x3_direct_applies(x, weight));
+      verify_close(models::conv3x3_direct(x, weight, bias, scale), want, 1e-5);
+      verify_close(models::conv3x3_direct(x, weight, bias, scale, VectorWidth::Avx2), want, 1e-5);
+    }
+    const at::Tensor weight = torch::randn({4, 3, 3, 3}, torch::requires_grad());
+    QVERIFY(!models::conv3x3_direct_applies(torch::randn({1, 3, 8, 8}), weight));
+    torch::NoGradGuard no_grad;
+    QVERIFY(models::conv3x3_direct_applies(torch::randn({1, 3, 8, 8}), weight));
+    QVERIFY(!models::conv3x3_direct_applies(torch::randn({1, 3, 8, 8}), torch::randn({4, 3, 5, 5})));
+    QVERIFY(models::conv3x3_direct_pays(torch::randn({1, 10, 8, 8}), torch::randn({10, 10, 3, 3})));
+    QVERIFY(!models::conv3x3_direct_pays(torch::randn({1, 32, 8, 8}), torch::randn({16, 32, 3, 3})));
+  }
+
   // Inference (no gradients) takes the direct routes: up-sampling convolutions on the direct transposed route with
-  // an even-sized output, the blur and ToRGB by fir_filter.h; with gradients every layer is LibTorch's. Same images,
-  // for both blur kernels (bare64's [1, 2, 1] leaves a crop that the direct blur does not take).
+  // an even-sized output, narrow 3 × 3 ones on conv3x3_direct, the blur and ToRGB by fir_filter.h; with gradients every
+  // layer is LibTorch's. Same images, for both blur kernels (bare64's [1, 2, 1] leaves a crop that the direct blur does
+  // not take).
   void inference_routes_match_the_training_forward() {
     for (const char* file : {"checkpoint.pt", "bare64.pt"}) {
       models::Model m = models::load_model(fixture(file));
@@ -165,6 +197,13 @@ private Q_SLOTS:
       torch::NoGradGuard no_grad;
       verify_close(m.generator->forward(z), trained, 1e-5);
     }
+    // Widths oneDNN pads: the 3 × 3 layers on conv3x3_direct.
+    models::Model m = load_fixture();
+    const auto pruned = m.generator->with_widths({{"conv1", 13}, {"convs.1", 11}, {"convs.3", 7}, {"convs.5", 5}});
+    const at::Tensor z = torch::randn({3, pruned->input_spec().shape[0]});
+    const at::Tensor trained = pruned->forward(z).detach();
+    torch::NoGradGuard no_grad;
+    verify_close(pruned->forward(z), trained, 1e-5);
   }
 
   void noise_modes() {

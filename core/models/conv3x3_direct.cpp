@@ -1,0 +1,104 @@
+#include "core/models/conv3x3_direct.h"
+#include "core/models/derived_weight.h"
+#include "core/models/direct_kernel.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace gs::models {
+namespace {
+
+// Sample s's pixel (i, j) of a channel sits at s·sample + (i + 1)·cols + j + 1 of its plane, zeros around every
+// sample: output (i, j) of sample s is then the sum over taps (a, b) of weight × plane[s·sample + i·cols + j +
+// a·cols + b], one run of flat positions where those in the gaps are computed and dropped.
+struct Layout {
+  direct::Shape k;
+  int64_t n = 0, h = 0, w = 0, sample = 0;
+  int64_t disp[direct::kWideTaps] = {};
+};
+
+Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
+  Layout l;
+  l.n = x.size(0), l.k.in = x.size(1), l.h = x.size(2), l.w = x.size(3), l.k.out = out;
+  l.k.cols = l.w + 2;
+  l.sample = (l.h + 2) * l.k.cols;
+  l.k.positions = (l.n * l.sample + lanes - 1) / lanes * lanes;
+  l.k.plane = l.k.positions + 2 * l.k.cols + 2 + lanes; // the last window's bottom row and a vector beyond
+  l.k.y_stride = l.k.positions;
+  l.k.taps = direct::kWideTaps;
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) l.disp[a * 3 + b] = a * l.k.cols + b;
+  return l;
+}
+
+// Channel c's plane, each sample's values times its scale (null: as they are).
+GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Layout& l, int64_t c, const float* scale,
+                                          float* plane) {
+  std::fill(plane, plane + l.k.plane, 0.0f);
+  for (int64_t s = 0; s < l.n; ++s) {
+    const float factor = scale ? scale[s * l.k.in + c] : 1.0f;
+    const float* src = x + (s * l.k.in + c) * l.h * l.w;
+    float* dst = plane + s * l.sample + l.k.cols + 1;
+    for (int64_t i = 0; i < l.h; ++i)
+      for (int64_t j = 0; j < l.w; ++j) dst[i * l.k.cols + j] = src[i * l.w + j] * factor;
+  }
+}
+
+// out[s, o, i, j] = y[o][s·sample + i·cols + j] for one (s, o).
+GANSTUDIO_VECTOR_CLONES void extract_plane(const float* y, const Layout& l, int64_t item, float* out) {
+  const int64_t s = item / l.k.out, o = item % l.k.out;
+  const float* src = y + o * l.k.y_stride + s * l.sample;
+  float* dst = out + item * l.h * l.w;
+  for (int64_t i = 0; i < l.h; ++i) std::memcpy(dst + i * l.w, src + i * l.k.cols, l.w * sizeof(float));
+}
+
+bool cpu_float(const at::Tensor& t) {
+  return t.defined() && t.device().is_cpu() && t.scalar_type() == at::kFloat;
+}
+
+} // namespace
+
+bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight) {
+  if (!direct::lanes() || !cpu_float(x) || !cpu_float(weight) || x.dim() != 4 || weight.dim() != 4) return false;
+  if (at::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad())) return false;
+  return weight.size(1) == x.size(1) && weight.size(2) == 3 && weight.size(3) == 3 && x.size(2) > 0 && x.size(3) > 0;
+}
+
+bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight) {
+  return x.size(1) % 16 != 0 || weight.size(0) % 16 != 0;
+}
+
+at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
+                          const at::Tensor& scale, VectorWidth width) {
+  const int64_t lanes = direct::lanes(width);
+  if (!lanes) throw std::logic_error("conv3x3_direct: no vector kernel for this CPU or build");
+  const at::Tensor x = input.contiguous();
+  const int64_t out = weight.size(0);
+  const Layout l = layout(x, out, lanes);
+  // [out, in, a, b] → [in, a, b, out]: plane, tap, output channel.
+  const at::Tensor w = derived_weight(weight, {3, 3, direct::kWideTaps}, [&] {
+    return weight.permute({1, 2, 3, 0}).contiguous();
+  });
+  const at::Tensor b = bias.defined() ? bias.contiguous() : at::Tensor();
+  const at::Tensor sc = scale.defined() ? scale.contiguous() : at::Tensor();
+  at::Tensor planes = at::empty({l.k.in * l.k.plane}, x.options());
+  at::Tensor y = at::empty({out * l.k.y_stride}, x.options());
+  const float* src = x.data_ptr<float>();
+  float* dst = planes.data_ptr<float>();
+  const float* factors = sc.defined() ? sc.data_ptr<float>() : nullptr;
+  at::parallel_for(0, l.k.in, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) pack_channel(src, l, c, factors, dst + c * l.k.plane);
+  });
+  const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>()};
+  direct::sum(l.k, planes.data_ptr<float>(), &phase, 1, b.defined() ? b.data_ptr<float>() : nullptr, lanes, false);
+  at::Tensor result = at::empty({l.n, out, l.h, l.w}, x.options());
+  at::parallel_for(0, l.n * out, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item)
+      extract_plane(y.data_ptr<float>(), l, item, result.data_ptr<float>());
+  });
+  return result;
+}
+
+} // namespace gs::models

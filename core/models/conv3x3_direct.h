@@ -1,0 +1,27 @@
+// 3 × 3 convolutions with stride 1 and padding 1 (StyleGAN2's synthesis layers) on the direct kernel
+// (direct_kernel.h), without gradients: every output sums a 3 × 3 window of each zero-padded input plane in vector
+// registers, a block of output channels at a time. oneDNN pads narrow channel counts out to 16 lanes: a pruned
+// StyleGAN2's 10-channel 32 px layer ran at 28 GMAC/s there, its teacher's 32-channel one at 75.
+#pragma once
+
+#include "core/runtime.h"
+
+#include <ATen/core/Tensor.h>
+
+namespace gs::models {
+
+// Whether conv3x3_direct applies: float32 CPU tensors, x [n, in, h, w], weight [out, in, 3, 3], no gradients wanted, a
+// CPU the direct kernel runs on.
+bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight);
+
+// Whether the direct route is the faster one for this layer: channel counts oneDNN pads (no multiple of 16). There it
+// was 1.05–3.5× faster at batch 16 and 1.0–2.8× at 64 (StyleGAN2 students' layers, 47 → 15 level), and on multiples
+// of 16 0.5–1.2× (bench/bench_conv3x3).
+bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight);
+
+// conv2d(x · scale, weight, bias, stride 1, padding 1), where scale [n, in] multiplies each sample's input channels
+// as the input is laid out (undefined: no scaling; StyleGAN2's modulation) and bias may be undefined.
+at::Tensor conv3x3_direct(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                          const at::Tensor& scale, VectorWidth width = VectorWidth::Widest);
+
+} // namespace gs::models
