@@ -67,7 +67,8 @@ bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight) {
 }
 
 bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight) {
-  return x.size(1) % 16 != 0 || weight.size(0) % 16 != 0;
+  const bool narrow_large = x.size(1) <= 16 && weight.size(0) <= 16 && std::min(x.size(2), x.size(3)) >= 32;
+  return x.size(1) % 16 != 0 || weight.size(0) % 16 != 0 || narrow_large;
 }
 
 at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,

@@ -14,9 +14,10 @@ namespace gs::models {
 // CPU the direct kernel runs on.
 bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight);
 
-// Whether the direct route is the faster one for this layer: channel counts oneDNN pads (no multiple of 16). There it
-// was 1.05–3.5× faster at batch 16 and 1.0–2.8× at 64 (StyleGAN2 students' layers, 47 → 15 level), and on multiples
-// of 16 0.5–1.2× (bench/bench_conv3x3).
+// Whether the direct route is the faster one for this layer: channel counts oneDNN pads (no multiple of 16), and at
+// most 16 channels on planes of at least 32 × 32. There it was 1.05–3.5× faster at batch 16 and 1.0–2.8× at 64
+// (StyleGAN2 students' layers, 47 → 15 level; 16 → 16 at 32 px 1.20× and 1.04×), and on the other multiples of 16
+// 0.5–1.0× (bench/bench_conv3x3).
 bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight);
 
 // conv2d(x · scale, weight, bias, stride 1, padding 1), where scale [n, in] multiplies each sample's input channels

@@ -183,6 +183,8 @@ private Q_SLOTS:
     QVERIFY(!models::conv3x3_direct_applies(torch::randn({1, 3, 8, 8}), torch::randn({4, 3, 5, 5})));
     QVERIFY(models::conv3x3_direct_pays(torch::randn({1, 10, 8, 8}), torch::randn({10, 10, 3, 3})));
     QVERIFY(!models::conv3x3_direct_pays(torch::randn({1, 32, 8, 8}), torch::randn({16, 32, 3, 3})));
+    QVERIFY(models::conv3x3_direct_pays(torch::randn({1, 16, 32, 32}), torch::randn({16, 16, 3, 3})));
+    QVERIFY(!models::conv3x3_direct_pays(torch::randn({1, 16, 16, 16}), torch::randn({16, 16, 3, 3})));
   }
 
   // Inference (no gradients) takes the direct routes: up-sampling convolutions on the direct transposed route with
