@@ -5,9 +5,9 @@
 #include "core/models/cost.h"
 #include "core/models/derived_weight.h"
 #include "core/models/feature_tap.h"
-#include "core/models/fir_filter.h"
 #include "core/models/norm_layers.h"
 #include "core/models/state_loading.h"
+#include "core/models/stylegan2_kernels.h"
 #include "core/models/transposed_conv.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -132,12 +132,15 @@ struct ModulatedConvImpl : torch::nn::Module {
   // the same function with the style applied to the activations (upstream's non-fused path): scale the input
   // channels, one convolution with the shared weight, scale the output channels by the demodulation coefficients
   // rsqrt(sum_i s_i^2 sum_k w_oik^2 + 1e-8). The blur after an up-sampling convolution is linear per channel, so the
-  // output scaling may come before it. 64 px at batch 4, one thread: forward 786 -> 655 ms, training step 3.0 -> 2.1 s.
+  // output scaling may come after it, where StyledConv applies it together with noise, bias and activation. 64 px at
+  // batch 4, one thread: forward 786 -> 655 ms, training step 3.0 -> 2.1 s.
   // For inference the weight-sized products (scaled weight, its transpose, the demodulation sums) are kept while the
   // weight is unchanged (derived_weight.h), the up-sampling convolution takes the direct transposed route where it
-  // applies, 3 × 3 ones of channel counts oneDNN pads conv3x3_direct (modulating as it lays out its input), and the
-  // 1 × 1 one (ToRGB) is modulated_pointwise.
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& style) {
+  // applies, 3 × 3 ones conv3x3_direct where it pays (modulating as it lays out its input), and the 1 × 1 one (ToRGB)
+  // is modulated_pointwise.
+  // Returns the output and the demodulation coefficients [b, out] (undefined without demodulation) it is still to be
+  // multiplied by.
+  std::pair<at::Tensor, at::Tensor> undemodulated(const at::Tensor& x, const at::Tensor& style) {
     const int64_t b = x.size(0), in = x.size(1);
     const at::Tensor s = modulation->forward(style); // [b, in]
     const at::Tensor w = derived(Derived::Scaled);   // [out, in, k, k]
@@ -158,11 +161,14 @@ struct ModulatedConvImpl : torch::nn::Module {
         out = at::conv_transpose2d(xs, w.transpose(0, 1), {}, 2, 0);
       }
     }
-    if (demodulate) {
-      const at::Tensor d = at::rsqrt(at::mm(s.pow(2), derived(Derived::SquaredSums).t()) + 1e-8); // [b, out]
-      out = out * d.view({b, out_ch, 1, 1});
-    }
-    return upsample ? upfir2d(out, blur->kernel, 1, pad0, blur_pad1) : out;
+    if (upsample) out = upfir2d(out, blur->kernel, 1, pad0, blur_pad1);
+    if (!demodulate) return {out, at::Tensor()};
+    return {out, at::rsqrt(at::mm(s.pow(2), derived(Derived::SquaredSums).t()) + 1e-8)};
+  }
+
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& style) {
+    auto [out, demod] = undemodulated(x, style);
+    return demod.defined() ? out * demod.view({x.size(0), out_ch, 1, 1}) : out;
   }
 
 private:
@@ -210,9 +216,13 @@ struct StyledConvImpl : torch::nn::Module {
     activate = register_module("activate", Bias(out));
   }
   // An undefined `noise_image` draws fresh noise.
+  // For inference the demodulation, noise, bias and activation take one pass (styled_activation).
   at::Tensor forward(const at::Tensor& x, const at::Tensor& style, at::Tensor noise_image) {
-    at::Tensor out = conv->forward(x, style);
+    auto [out, demod] = conv->undemodulated(x, style);
     if (!noise_image.defined()) noise_image = at::randn({out.size(0), 1, out.size(2), out.size(3)}, out.options());
+    if (styled_activation_applies(out, demod, noise_image, noise->weight, activate->bias))
+      return styled_activation(out, demod, noise_image, noise->weight, activate->bias);
+    if (demod.defined()) out = out * demod.view({out.size(0), out.size(1), 1, 1});
     return fused_lrelu(out + noise->weight * noise_image, activate->bias);
   }
 };

@@ -4,9 +4,9 @@
 #include "core/io/npy.h"
 #include "core/models/channel_ops.h"
 #include "core/models/conv3x3_direct.h"
-#include "core/models/fir_filter.h"
 #include "core/models/registry.h"
 #include "core/models/state_loading.h"
+#include "core/models/stylegan2_kernels.h"
 #include "core/models/torchscript_export.h"
 #include "core/runtime.h"
 #include "model_checks.h"
@@ -127,8 +127,9 @@ private Q_SLOTS:
     QVERIFY2(err.empty(), err.c_str());
   }
 
-  // The inference filters against their definitions: the layers' own up-sampling and blur settings, a 3-tap kernel,
-  // an asymmetric kernel (the flip matters), odd sizes; and nothing taken over where gradients are wanted.
+  // The inference kernels against their definitions: the filters with the layers' own up-sampling and blur settings, a
+  // 3-tap kernel, an asymmetric kernel (the flip matters), odd sizes; ToRGB's product; the activation chain; and
+  // nothing taken over where gradients are wanted.
   void direct_filters_match_their_definitions() {
     torch::manual_seed(0);
     struct Case {
@@ -148,6 +149,17 @@ private Q_SLOTS:
       QVERIFY(models::modulated_pointwise_applies(x, weight, style));
       verify_close(models::modulated_pointwise(x, weight, style),
                    torch::conv2d(x * style.view({2, 6, 1, 1}), weight.view({3, 6, 1, 1})), 1e-5);
+      // The activation chain, with per-sample and shared noise, with and without demodulation.
+      const at::Tensor demod = torch::rand({2, 6}), bias = torch::randn({6}), weight_n = torch::randn({1});
+      for (const at::Tensor& noise : {torch::randn({1, 1, 5, 7}), torch::randn({2, 1, 5, 7})})
+        for (const at::Tensor& d : {demod, at::Tensor()}) {
+          QVERIFY(models::styled_activation_applies(x, d, noise, weight_n, bias));
+          const at::Tensor scaled = d.defined() ? x * d.view({2, 6, 1, 1}) : x;
+          const at::Tensor want =
+              torch::leaky_relu(scaled + weight_n * noise + bias.view({1, 6, 1, 1}), 0.2) * std::sqrt(2.0);
+          verify_close(models::styled_activation(x.clone(), d, noise, weight_n, bias), want, 1e-6);
+        }
+      QVERIFY(!models::styled_activation_applies(x, demod, torch::randn({3, 1, 5, 7}), weight_n, bias));
       QVERIFY(!models::fir_direct_applies(x, torch::rand({4, 4}), 2, -1, 1)); // a crop
       QVERIFY(!models::fir_direct_applies(x, torch::rand({4, 4}), 3, 1, 1));
     }
@@ -188,9 +200,9 @@ private Q_SLOTS:
   }
 
   // Inference (no gradients) takes the direct routes: up-sampling convolutions on the direct transposed route with
-  // an even-sized output, narrow 3 × 3 ones on conv3x3_direct, the blur and ToRGB by fir_filter.h; with gradients every
-  // layer is LibTorch's. Same images, for both blur kernels (bare64's [1, 2, 1] leaves a crop that the direct blur does
-  // not take).
+  // an even-sized output, narrow 3 × 3 ones on conv3x3_direct, the blur, ToRGB and activations by stylegan2_kernels.h;
+  // with gradients every layer is LibTorch's. Same images, for both blur kernels (bare64's [1, 2, 1] leaves a crop that
+  // the direct blur does not take).
   void inference_routes_match_the_training_forward() {
     for (const char* file : {"checkpoint.pt", "bare64.pt"}) {
       models::Model m = models::load_model(fixture(file));

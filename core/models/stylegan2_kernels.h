@@ -1,6 +1,7 @@
-// StyleGAN2's per-channel filtering and its 1 × 1 modulated convolution computed directly on the CPU, for inference:
-// LibTorch runs them as a zero-inserting pad and a depthwise convolution, and as a convolution into 3 channels, whose
-// costs hardly shrink with a pruned generator's widths (the 32 px demo's 70% student spent a third of its time there).
+// StyleGAN2's per-channel work computed directly on the CPU, for inference: FIR filtering, the 1 × 1 modulated
+// convolution and the demodulation-noise-bias-activation chain. LibTorch runs the first two as a zero-inserting pad
+// and a depthwise convolution and as a convolution into 3 channels, whose costs hardly shrink with a pruned
+// generator's widths (the 32 px demo's 70% student spent a third of its time there), and the chain as six passes.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -23,5 +24,15 @@ bool modulated_pointwise_applies(const at::Tensor& x, const at::Tensor& weight, 
 // out[b, o] = Σ_i weight[o, i] · style[b, i] · x[b, i]: a 1 × 1 convolution of the modulated input (StyleGAN2's
 // ToRGB), each sample's weights scaled once instead of every input pixel.
 at::Tensor modulated_pointwise(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& style);
+
+// Whether styled_activation applies: float32 CPU tensors x [b, c, h, w] (contiguous), demod [b, c] or undefined,
+// noise [1 or b, 1, h, w], noise_weight one value, bias [c]; no gradients wanted.
+bool styled_activation_applies(const at::Tensor& x, const at::Tensor& demod, const at::Tensor& noise,
+                               const at::Tensor& noise_weight, const at::Tensor& bias);
+
+// leaky_relu(x · demod[b, c] + noise_weight · noise + bias[c], 0.2) · √2, written over x (a layer's fresh output) in
+// one pass: StyleGAN2's demodulation, noise injection and fused bias-activation.
+at::Tensor styled_activation(at::Tensor x, const at::Tensor& demod, const at::Tensor& noise,
+                             const at::Tensor& noise_weight, const at::Tensor& bias);
 
 } // namespace gs::models

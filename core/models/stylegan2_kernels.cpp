@@ -1,4 +1,4 @@
-#include "core/models/fir_filter.h"
+#include "core/models/stylegan2_kernels.h"
 #include "core/models/direct_kernel.h"
 
 #include <torch/torch.h>
@@ -115,6 +115,16 @@ GANSTUDIO_VECTOR_CLONES void pointwise_sample(const float* x, const float* w, in
   }
 }
 
+// One (sample, channel) plane: y = leaky_relu(y · scale + weight · noise + shift, 0.2) · √2.
+GANSTUDIO_VECTOR_CLONES void activate_plane(float* y, const float* noise, int64_t positions, float scale, float weight,
+                                            float shift) {
+  constexpr float kSqrt2 = 1.41421356237309515f, kSlope = 0.2f * kSqrt2;
+  for (int64_t p = 0; p < positions; ++p) {
+    const float v = y[p] * scale + weight * noise[p] + shift;
+    y[p] = v > 0.0f ? v * kSqrt2 : v * kSlope;
+  }
+}
+
 bool cpu_float(const at::Tensor& t) {
   return t.defined() && t.device().is_cpu() && t.scalar_type() == at::kFloat;
 }
@@ -178,6 +188,40 @@ at::Tensor modulated_pointwise(const at::Tensor& input, const at::Tensor& weight
       pointwise_sample(src + i * in * positions, ws + i * out * in, in, out, positions, dst + i * out * positions);
   });
   return y;
+}
+
+bool styled_activation_applies(const at::Tensor& x, const at::Tensor& demod, const at::Tensor& noise,
+                               const at::Tensor& noise_weight, const at::Tensor& bias) {
+  if (!cpu_float(x) || !cpu_float(noise) || !cpu_float(noise_weight) || !cpu_float(bias) || x.dim() != 4 ||
+      !x.is_contiguous() || noise.dim() != 4 || noise_weight.numel() != 1 || bias.dim() != 1)
+    return false;
+  if (demod.defined() && (!cpu_float(demod) || demod.dim() != 2 || demod.size(0) != x.size(0) ||
+                          demod.size(1) != x.size(1) || wants_grad(demod)))
+    return false;
+  if (wants_grad(x) || wants_grad(noise) || wants_grad(noise_weight) || wants_grad(bias)) return false;
+  return (noise.size(0) == 1 || noise.size(0) == x.size(0)) && noise.size(1) == 1 && noise.size(2) == x.size(2) &&
+         noise.size(3) == x.size(3) && bias.size(0) == x.size(1);
+}
+
+at::Tensor styled_activation(at::Tensor x, const at::Tensor& demod, const at::Tensor& noise,
+                             const at::Tensor& noise_weight, const at::Tensor& bias) {
+  const int64_t b = x.size(0), c = x.size(1), positions = x.size(2) * x.size(3);
+  const at::Tensor d = demod.defined() ? demod.contiguous() : at::Tensor();
+  const at::Tensor n = noise.contiguous(), shift = bias.contiguous();
+  const float weight = noise_weight.item<float>();
+  float* y = x.data_ptr<float>();
+  const float* scales = d.defined() ? d.data_ptr<float>() : nullptr;
+  const float* noises = n.data_ptr<float>();
+  const float* shifts = shift.data_ptr<float>();
+  const bool shared_noise = n.size(0) == 1;
+  at::parallel_for(0, b * c, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t sample = item / c, channel = item % c;
+      activate_plane(y + item * positions, noises + (shared_noise ? 0 : sample) * positions, positions,
+                     scales ? scales[item] : 1.0f, weight, shifts[channel]);
+    }
+  });
+  return x;
 }
 
 } // namespace gs::models
