@@ -140,8 +140,8 @@ struct ModulatedConvImpl : torch::nn::Module {
   // batch 4, one thread: forward 786 -> 655 ms, training step 3.0 -> 2.1 s.
   // For inference the weight-sized products (scaled weight, its transpose, the demodulation sums) are kept while the
   // weight is unchanged (derived_weight.h), the up-sampling convolution takes the direct transposed route where it
-  // applies, 3 × 3 ones conv3x3_direct where it pays (modulating as it lays out its input), and the 1 × 1 one (ToRGB)
-  // is modulated_pointwise.
+  // applies, 3 × 3 ones conv3x3_direct where it pays (modulating as it lays out its input), the demodulation
+  // coefficients come from one pass (demodulation), and ToRGB's 1 × 1 layer is pointwise().
   // Returns the output and the demodulation coefficients [b, out] (undefined without demodulation) it is still to be
   // multiplied by.
   std::pair<at::Tensor, at::Tensor> undemodulated(const at::Tensor& x, const at::Tensor& style) {
@@ -150,9 +150,7 @@ struct ModulatedConvImpl : torch::nn::Module {
     const at::Tensor w = derived(Derived::Scaled);   // [out, in, k, k]
     at::Tensor out;
     int64_t blur_pad1 = pad1;
-    if (k == 1 && !upsample && modulated_pointwise_applies(x, w.view({out_ch, in}), s)) {
-      out = modulated_pointwise(x, w.view({out_ch, in}), s);
-    } else if (k == 3 && !upsample && conv3x3_direct_applies(x, w) && conv3x3_direct_pays(x, w)) {
+    if (k == 3 && !upsample && conv3x3_direct_applies(x, w) && conv3x3_direct_pays(x, w)) {
       out = conv3x3_direct(x, w, {}, s);
     } else {
       const at::Tensor xs = x * s.view({b, in, 1, 1});
@@ -167,7 +165,19 @@ struct ModulatedConvImpl : torch::nn::Module {
     }
     if (upsample) out = upfir2d(out, blur->kernel, 1, pad0, blur_pad1);
     if (!demodulate) return {out, at::Tensor()};
-    return {out, at::rsqrt(at::mm(s.pow(2), derived(Derived::SquaredSums).t()) + 1e-8)};
+    const at::Tensor sums = derived(Derived::SquaredSums);
+    if (demodulation_applies(s, sums)) return {out, demodulation(s, sums)};
+    return {out, at::rsqrt(at::mm(s.pow(2), sums.t()) + 1e-8)};
+  }
+
+  // ToRGB's 1 × 1 layer with its bias and the up-sampled skip `base` (may be undefined) added as modulated_pointwise
+  // writes the output; undefined where that does not apply.
+  at::Tensor pointwise(const at::Tensor& x, const at::Tensor& style, const at::Tensor& bias, const at::Tensor& base) {
+    if (k != 1 || upsample || demodulate) return {};
+    const at::Tensor s = modulation->forward(style);
+    const at::Tensor w = derived(Derived::Scaled).view({out_ch, x.size(1)});
+    if (!modulated_pointwise_applies(x, w, s, bias, base)) return {};
+    return modulated_pointwise(x, w, s, bias, base);
   }
 
   at::Tensor forward(const at::Tensor& x, const at::Tensor& style) {
@@ -248,9 +258,10 @@ struct ToRGBImpl : torch::nn::Module {
     bias = register_parameter("bias", torch::zeros({1, 3, 1, 1}));
   }
   at::Tensor forward(const at::Tensor& x, const at::Tensor& style, const at::Tensor& skip) {
-    at::Tensor out = conv->forward(x, style) + bias;
-    if (skip.defined()) out = out + upfir2d(skip, upsample->kernel, 2, pad0, pad1);
-    return out;
+    const at::Tensor up = skip.defined() ? upfir2d(skip, upsample->kernel, 2, pad0, pad1) : at::Tensor();
+    if (at::Tensor out = conv->pointwise(x, style, bias, up); out.defined()) return out;
+    const at::Tensor out = conv->forward(x, style) + bias;
+    return up.defined() ? out + up : out;
   }
 };
 TORCH_MODULE(ToRGB);

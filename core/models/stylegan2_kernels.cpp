@@ -1,9 +1,11 @@
 #include "core/models/stylegan2_kernels.h"
+#include "core/models/derived_weight.h"
 #include "core/models/direct_kernel.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -101,10 +103,18 @@ FirKernel fir_kernel() {
   return fir_plane_generic;
 }
 
-// out rows (`out` channels of `positions` floats) = Σ_i w[o, i] · x row i, for one sample.
-GANSTUDIO_VECTOR_CLONES void pointwise_sample(const float* x, const float* w, int64_t in, int64_t out,
-                                              int64_t positions, float* y) {
-  std::fill(y, y + out * positions, 0.0f);
+// out rows (`out` channels of `positions` floats) = base rows (or zeros) + bias[o] (or 0) + Σ_i w[o, i] · x row i,
+// for one sample.
+GANSTUDIO_VECTOR_CLONES void pointwise_sample(const float* x, const float* w, const float* bias, const float* base,
+                                              int64_t in, int64_t out, int64_t positions, float* y) {
+  for (int64_t o = 0; o < out; ++o) {
+    const float b = bias ? bias[o] : 0.0f;
+    float* dst = y + o * positions;
+    if (base)
+      for (int64_t p = 0; p < positions; ++p) dst[p] = base[o * positions + p] + b;
+    else
+      std::fill(dst, dst + positions, b);
+  }
   for (int64_t i = 0; i < in; ++i) {
     const float* src = x + i * positions;
     for (int64_t o = 0; o < out; ++o) {
@@ -154,7 +164,7 @@ at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t
   std::vector<char> filled(s.zh, 0);
   for (int64_t i = 0; i < s.h; ++i) filled[pad0 + i * up] = 1;
   s.filled = filled.data();
-  const at::Tensor taps = kernel.flip({0, 1}).contiguous();
+  const at::Tensor taps = derived_weight(kernel, {1}, [&] { return kernel.flip({0, 1}).contiguous(); });
   at::Tensor out = at::empty({x.size(0), x.size(1), s.oh, s.ow}, x.options());
   const float* src = x.data_ptr<float>();
   const float* t = taps.data_ptr<float>();
@@ -168,26 +178,61 @@ at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t
   return out;
 }
 
-bool modulated_pointwise_applies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& style) {
+bool modulated_pointwise_applies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& style,
+                                 const at::Tensor& bias, const at::Tensor& base) {
   if (!cpu_float(x) || !cpu_float(weight) || !cpu_float(style) || x.dim() != 4 || weight.dim() != 2 || style.dim() != 2)
     return false;
   if (wants_grad(x) || wants_grad(weight) || wants_grad(style)) return false;
+  if (bias.defined() && (!cpu_float(bias) || wants_grad(bias) || bias.numel() != weight.size(0))) return false;
+  if (base.defined() && (!cpu_float(base) || wants_grad(base) ||
+                         base.sizes() != at::IntArrayRef{x.size(0), weight.size(0), x.size(2), x.size(3)}))
+    return false;
   return style.size(0) == x.size(0) && style.size(1) == x.size(1) && weight.size(1) == x.size(1);
 }
 
-at::Tensor modulated_pointwise(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& style) {
+at::Tensor modulated_pointwise(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& style,
+                               const at::Tensor& bias, const at::Tensor& base) {
   const at::Tensor x = input.contiguous();
   const int64_t b = x.size(0), in = x.size(1), out = weight.size(0), positions = x.size(2) * x.size(3);
   const at::Tensor w = (weight.unsqueeze(0) * style.unsqueeze(1)).contiguous(); // [b, out, in]
+  const at::Tensor shift = bias.defined() ? bias.contiguous() : at::Tensor();
+  const at::Tensor start = base.defined() ? base.contiguous() : at::Tensor();
   at::Tensor y = at::empty({b, out, x.size(2), x.size(3)}, x.options());
   const float* src = x.data_ptr<float>();
   const float* ws = w.data_ptr<float>();
+  const float* shifts = shift.defined() ? shift.data_ptr<float>() : nullptr;
+  const float* starts = start.defined() ? start.data_ptr<float>() : nullptr;
   float* dst = y.data_ptr<float>();
   at::parallel_for(0, b, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i)
-      pointwise_sample(src + i * in * positions, ws + i * out * in, in, out, positions, dst + i * out * positions);
+      pointwise_sample(src + i * in * positions, ws + i * out * in, shifts,
+                       starts ? starts + i * out * positions : nullptr, in, out, positions, dst + i * out * positions);
   });
   return y;
+}
+
+bool demodulation_applies(const at::Tensor& style, const at::Tensor& sums) {
+  if (!cpu_float(style) || !cpu_float(sums) || style.dim() != 2 || sums.dim() != 2) return false;
+  return !wants_grad(style) && !wants_grad(sums) && style.size(1) == sums.size(1);
+}
+
+at::Tensor demodulation(const at::Tensor& style, const at::Tensor& sums) {
+  const at::Tensor s = style.contiguous(), q = sums.contiguous();
+  const int64_t b = s.size(0), in = s.size(1), out = q.size(0);
+  at::Tensor d = at::empty({b, out}, s.options());
+  const float* sp = s.data_ptr<float>();
+  const float* qp = q.data_ptr<float>();
+  float* dp = d.data_ptr<float>();
+  std::vector<float> squares(in);
+  for (int64_t i = 0; i < b; ++i) {
+    for (int64_t c = 0; c < in; ++c) squares[c] = sp[i * in + c] * sp[i * in + c];
+    for (int64_t o = 0; o < out; ++o) {
+      float acc = 0.0f;
+      for (int64_t c = 0; c < in; ++c) acc += squares[c] * qp[o * in + c];
+      dp[i * out + o] = 1.0f / std::sqrt(acc + 1e-8f);
+    }
+  }
+  return d;
 }
 
 bool styled_activation_applies(const at::Tensor& x, const at::Tensor& demod, const at::Tensor& noise,

@@ -17,13 +17,23 @@ bool fir_direct_applies(const at::Tensor& x, const at::Tensor& kernel, int64_t u
 // are skipped.
 at::Tensor fir_direct(const at::Tensor& x, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1);
 
-// Whether modulated_pointwise applies: float32 CPU tensors x [b, in, h, w], weight [out, in], style [b, in], no
-// gradients wanted.
-bool modulated_pointwise_applies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& style);
+// Whether modulated_pointwise applies: float32 CPU tensors x [b, in, h, w], weight [out, in], style [b, in], bias
+// [out] and base [b, out, h, w] (each may be undefined), no gradients wanted.
+bool modulated_pointwise_applies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& style,
+                                 const at::Tensor& bias = {}, const at::Tensor& base = {});
 
-// out[b, o] = Σ_i weight[o, i] · style[b, i] · x[b, i]: a 1 × 1 convolution of the modulated input (StyleGAN2's
-// ToRGB), each sample's weights scaled once instead of every input pixel.
-at::Tensor modulated_pointwise(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& style);
+// out[b, o] = base[b, o] + bias[o] + Σ_i weight[o, i] · style[b, i] · x[b, i]: a 1 × 1 convolution of the modulated
+// input (StyleGAN2's ToRGB, its bias and the up-sampled skip added as it is written), each sample's weights scaled
+// once instead of every input pixel.
+at::Tensor modulated_pointwise(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& style,
+                               const at::Tensor& bias = {}, const at::Tensor& base = {});
+
+// Whether demodulation applies: float32 CPU tensors style [b, in] and sums [out, in], no gradients wanted.
+bool demodulation_applies(const at::Tensor& style, const at::Tensor& sums);
+
+// rsqrt(Σ_i style[b, i]² · sums[o, i] + 1e-8), [b, out]: StyleGAN2's demodulation coefficients (sums: the squared
+// weights summed over the kernel taps) in one pass instead of four operations.
+at::Tensor demodulation(const at::Tensor& style, const at::Tensor& sums);
 
 // Whether styled_activation applies: float32 CPU tensors x [b, c, h, w] (contiguous), demod [b, c] or undefined,
 // noise [1 or b, 1, h, w], noise_weight one value, bias [c]; no gradients wanted.

@@ -128,8 +128,8 @@ private Q_SLOTS:
   }
 
   // The inference kernels against their definitions: the filters with the layers' own up-sampling and blur settings, a
-  // 3-tap kernel, an asymmetric kernel (the flip matters), odd sizes; ToRGB's product; the activation chain; and
-  // nothing taken over where gradients are wanted.
+  // 3-tap kernel, an asymmetric kernel (the flip matters), odd sizes; ToRGB's product with its bias and skip; the
+  // demodulation coefficients; the activation chain; and nothing taken over where gradients are wanted.
   void direct_filters_match_their_definitions() {
     torch::manual_seed(0);
     struct Case {
@@ -149,6 +149,14 @@ private Q_SLOTS:
       QVERIFY(models::modulated_pointwise_applies(x, weight, style));
       verify_close(models::modulated_pointwise(x, weight, style),
                    torch::conv2d(x * style.view({2, 6, 1, 1}), weight.view({3, 6, 1, 1})), 1e-5);
+      const at::Tensor rgb_bias = torch::randn({3}), skip = torch::randn({2, 3, 5, 7});
+      QVERIFY(models::modulated_pointwise_applies(x, weight, style, rgb_bias, skip));
+      QVERIFY(!models::modulated_pointwise_applies(x, weight, style, rgb_bias, torch::randn({2, 3, 5, 6})));
+      verify_close(models::modulated_pointwise(x, weight, style, rgb_bias, skip),
+                   torch::conv2d(x * style.view({2, 6, 1, 1}), weight.view({3, 6, 1, 1}), rgb_bias) + skip, 1e-5);
+      const at::Tensor sums = torch::rand({4, 6});
+      QVERIFY(models::demodulation_applies(style, sums));
+      verify_close(models::demodulation(style, sums), torch::rsqrt(torch::mm(style.pow(2), sums.t()) + 1e-8), 1e-5);
       // The activation chain, with per-sample and shared noise, with and without demodulation.
       const at::Tensor demod = torch::rand({2, 6}), bias = torch::randn({6}), weight_n = torch::randn({1});
       for (const at::Tensor& noise : {torch::randn({1, 1, 5, 7}), torch::randn({2, 1, 5, 7})})
