@@ -173,7 +173,7 @@ struct ModulatedConvImpl : torch::nn::Module {
   // ToRGB's 1 × 1 layer with its bias and the up-sampled skip `base` (may be undefined) added as modulated_pointwise
   // writes the output; undefined where that does not apply.
   at::Tensor pointwise(const at::Tensor& x, const at::Tensor& style, const at::Tensor& bias, const at::Tensor& base) {
-    if (k != 1 || upsample || demodulate) return {};
+    if (k != 1 || upsample || demodulate || !inference(x)) return {};
     const at::Tensor s = modulation->forward(style);
     const at::Tensor w = derived(Derived::Scaled).view({out_ch, x.size(1)});
     if (!modulated_pointwise_applies(x, w, s, bias, base)) return {};
@@ -190,10 +190,17 @@ private:
   // where that route does not apply (gradients wanted, other kernels). The lock keeps concurrent passes from swapping
   // up_route's weight under each other.
   at::Tensor up_direct(const at::Tensor& xs) {
+    if (!inference(xs)) return {};
     std::lock_guard<std::mutex> lock(*up_route_lock);
     up_route->weight = derived(Derived::Transposed);
     if (!route_applies(*up_route, xs, TransposedRoute::Direct)) return {};
     return transposed_conv(*up_route, xs, TransposedRoute::Direct);
+  }
+
+  // Whether no gradients are wanted through this pass (the inference routes' condition), checked before building
+  // anything only they use.
+  bool inference(const at::Tensor& x) const {
+    return !at::GradMode::is_enabled() || (!x.requires_grad() && !weight.requires_grad());
   }
 
   enum class Derived { Scaled, Transposed, SquaredSums };
