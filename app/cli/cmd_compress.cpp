@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 namespace gs::cli {
 
@@ -102,10 +103,11 @@ int run_compress(const std::vector<std::string>& argv) {
     if (e.value("kind", "") != "eval") return;
     if (progress) progress->clear_line();
     const auto& l = e["labels"];
-    std::cerr << e.value("model", "") << " at step " << e.value("step", 0) << ": " << l.value("fd", "fd") << " "
-              << e.value("fd", 0.0) << ", precision " << e.value("precision", 0.0) << ", recall "
-              << e.value("recall", 0.0) << ", density " << e.value("density", 0.0) << ", coverage "
-              << e.value("coverage", 0.0) << "\n";
+    std::ostringstream line; // written at once: other ranks' messages share this stderr
+    line << e.value("model", "") << " at step " << e.value("step", 0) << ": " << l.value("fd", "fd") << " "
+         << e.value("fd", 0.0) << ", precision " << e.value("precision", 0.0) << ", recall " << e.value("recall", 0.0)
+         << ", density " << e.value("density", 0.0) << ", coverage " << e.value("coverage", 0.0) << "\n";
+    std::cerr << line.str();
   };
   cb.abort = interrupt_flag();
   jobs::JobResult r;

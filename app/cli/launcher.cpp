@@ -58,7 +58,7 @@ pid_t spawn(const std::vector<std::string>& args, int rank, int world, int port)
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   ::execv("/proc/self/exe", argv.data());
-  std::cerr << "ganstudio-cli: --nproc: cannot run /proc/self/exe: " << std::strerror(errno) << "\n";
+  std::cerr << std::string("ganstudio-cli: --nproc: cannot run /proc/self/exe: ") + std::strerror(errno) + "\n";
   ::_exit(127);
 }
 
@@ -101,8 +101,10 @@ int launch_local(int nproc, const std::vector<std::string>& args, int master_por
         if (code != 0 && result == 0) {
           result = code;
           if (alive > 0 && code != 130) {
-            std::cerr << "ganstudio-cli: rank " << r << " of " << nproc << " ended with code " << code
-                      << "; stopping the other " << alive << " process(es)\n";
+            // One write, so that the ranks' own messages on the same stderr cannot land inside it.
+            std::cerr << "ganstudio-cli: rank " + std::to_string(r) + " of " + std::to_string(nproc) +
+                             " ended with code " + std::to_string(code) + "; stopping the other " +
+                             std::to_string(alive) + " process(es)\n";
             // Without rank 0 nobody can go on; otherwise rank 0 gets time to notice and say what happened.
             kill_at = std::chrono::steady_clock::now() + (r == 0 ? std::chrono::seconds(0) : grace);
             killing = true;

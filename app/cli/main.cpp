@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (a != "--verbose" && a != "-v") {
-      std::cerr << "ganstudio-cli: unknown option " << a << " (see --help)\n";
+      std::cerr << "ganstudio-cli: unknown option " + a + " (see --help)\n";
       return 2;
     }
     verbose = true;
@@ -86,16 +86,16 @@ int main(int argc, char** argv) {
     try {
       return c.run(args);
     } catch (const gs::cli::UsageError& e) {
-      std::cerr << "ganstudio-cli " << name << ": " << e.what() << "\n";
+      std::cerr << "ganstudio-cli " + name + ": " + e.what() + "\n";
       return 2;
     } catch (const c10::Error& e) {
-      std::cerr << "ganstudio-cli " << name << ": " << one_line(e.what_without_backtrace()) << "\n";
+      std::cerr << "ganstudio-cli " + name + ": " + one_line(e.what_without_backtrace()) + "\n";
       return 1;
     } catch (const std::exception& e) {
-      std::cerr << "ganstudio-cli " << name << ": " << one_line(e.what()) << "\n";
+      std::cerr << "ganstudio-cli " + name + ": " + one_line(e.what()) + "\n";
       return 1;
     }
   }
-  std::cerr << "ganstudio-cli: unknown command '" << name << "' (see --help)\n";
+  std::cerr << "ganstudio-cli: unknown command '" + name + "' (see --help)\n";
   return 2;
 }

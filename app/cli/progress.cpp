@@ -66,10 +66,11 @@ void Progress::draw(int64_t done, const std::string& detail, bool last) {
   line += " " + format_duration(elapsed);
   if (!last && done > 0 && done < total_) line += " ETA " + format_duration(elapsed / frac - elapsed);
   if (!detail.empty()) line += "  " + detail;
+  // One write per line, so that other processes' messages on the same stderr cannot land inside it.
   if (tty_)
-    std::cerr << "\r\033[K" << line << (last ? "\n" : "") << std::flush;
+    std::cerr << "\r\033[K" + line + (last ? "\n" : "") << std::flush;
   else
-    std::cerr << line << "\n";
+    std::cerr << line + "\n";
 }
 
 } // namespace gs::cli
