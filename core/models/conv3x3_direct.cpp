@@ -46,14 +46,6 @@ GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Layout& l, int64
   }
 }
 
-// out[s, o, i, j] = y[o][s·sample + i·cols + j] for one (s, o).
-GANSTUDIO_VECTOR_CLONES void extract_plane(const float* y, const Layout& l, int64_t item, float* out) {
-  const int64_t s = item / l.k.out, o = item % l.k.out;
-  const float* src = y + o * l.k.y_stride + s * l.sample;
-  float* dst = out + item * l.h * l.w;
-  for (int64_t i = 0; i < l.h; ++i) std::memcpy(dst + i * l.w, src + i * l.k.cols, l.w * sizeof(float));
-}
-
 bool cpu_float(const at::Tensor& t) {
   return t.defined() && t.device().is_cpu() && t.scalar_type() == at::kFloat;
 }
@@ -95,10 +87,7 @@ at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, con
   const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>()};
   direct::sum(l.k, planes.data_ptr<float>(), &phase, 1, b.defined() ? b.data_ptr<float>() : nullptr, lanes, false);
   at::Tensor result = at::empty({l.n, out, l.h, l.w}, x.options());
-  at::parallel_for(0, l.n * out, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item)
-      extract_plane(y.data_ptr<float>(), l, item, result.data_ptr<float>());
-  });
+  direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h, l.w, result.data_ptr<float>());
   return result;
 }
 

@@ -53,4 +53,9 @@ int64_t lanes(VectorWidth width = VectorWidth::Widest);
 void sum(const Shape& shape, const float* planes, const Phase* phases, int count, const float* bias, int64_t lanes,
          bool joint);
 
+// Copies the sums out of y into an [n, shape.out, rows, width] tensor's data: output (i, j) of sample s and channel o
+// at y[o · y_stride + s · sample + i · cols + j], where a route laid out each sample's outputs `sample` floats apart in
+// rows of `cols` (the positions in the gaps are dropped). Spread over LibTorch's threads.
+void extract(const Shape& shape, const float* y, int64_t n, int64_t sample, int64_t rows, int64_t width, float* out);
+
 } // namespace gs::models::direct

@@ -80,14 +80,6 @@ GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Layout& l, int64
   }
 }
 
-// out[s, o, i, j] = y[o][s·sample + i·cols + j] for one (s, o).
-GANSTUDIO_VECTOR_CLONES void extract_plane(const float* y, const Layout& l, int64_t item, float* out) {
-  const int64_t s = item / l.k.out, o = item % l.k.out, oh = l.h / 2, ow = l.w / 2;
-  const float* src = y + o * l.k.y_stride + s * l.sample;
-  float* dst = out + item * oh * ow;
-  for (int64_t i = 0; i < oh; ++i) std::memcpy(dst + i * ow, src + i * l.k.cols, ow * sizeof(float));
-}
-
 // A float32 CPU layer with a 4×4 kernel, stride 2, zero padding 1, dilation 1 and groups 1.
 bool plain_layer(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
   const auto& o = m.options;
@@ -140,10 +132,7 @@ at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, Vec
   direct::sum(l.k, planes.data_ptr<float>(), &phase, 1, bias.defined() ? bias.data_ptr<float>() : nullptr, lanes,
               false);
   at::Tensor result = at::empty({l.n, out, l.h / 2, l.w / 2}, x.options());
-  at::parallel_for(0, l.n * out, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item)
-      extract_plane(y.data_ptr<float>(), l, item, result.data_ptr<float>());
-  });
+  direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h / 2, l.w / 2, result.data_ptr<float>());
   return result;
 }
 
