@@ -34,7 +34,7 @@ template <typename V, int O, int B, int T> inline __attribute__((always_inline))
   for (int o = 0; o < O; ++o)
     for (int b = 0; b < B; ++b)
       if (t.add)
-        std::memcpy(&acc[o][b], ph.y + o * s.y_stride + f + b * L, sizeof(V));
+        load(acc[o][b], ph.y + o * s.y_stride + f + b * L);
       else
         acc[o][b] = V{} + (t.bias ? t.bias[o] : 0.0f);
   for (int64_t c = t.first; c < t.last; ++c) {
@@ -43,7 +43,7 @@ template <typename V, int O, int B, int T> inline __attribute__((always_inline))
 #pragma GCC unroll 9
     for (int k = 0; k < T; ++k) {
       V x[B];
-      for (int b = 0; b < B; ++b) std::memcpy(&x[b], base + ph.disp[k] + b * L, sizeof(V));
+      for (int b = 0; b < B; ++b) load(x[b], base + ph.disp[k] + b * L);
       for (int o = 0; o < O; ++o) {
         const float wt = wc[k * s.out + o];
         for (int b = 0; b < B; ++b) acc[o][b] += wt * x[b];
@@ -51,7 +51,7 @@ template <typename V, int O, int B, int T> inline __attribute__((always_inline))
     }
   }
   for (int o = 0; o < O; ++o)
-    for (int b = 0; b < B; ++b) std::memcpy(ph.y + o * s.y_stride + f + b * L, &acc[o][b], sizeof(V));
+    for (int b = 0; b < B; ++b) store(ph.y + o * s.y_stride + f + b * L, acc[o][b]);
 }
 
 // O output channels (at most 3), the four phases together: phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of
@@ -65,7 +65,7 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void j
     for (int p = 0; p < kJointPhases; ++p)
       for (int b = 0; b < B; ++b)
         if (t.add)
-          std::memcpy(&acc[o][p][b], t.phases[p].y + o * s.y_stride + f + b * L, sizeof(V));
+          load(acc[o][p][b], t.phases[p].y + o * s.y_stride + f + b * L);
         else
           acc[o][p][b] = V{} + (t.bias ? t.bias[o] : 0.0f);
   for (int64_t c = t.first; c < t.last; ++c) {
@@ -75,7 +75,7 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void j
 #pragma GCC unroll 3
       for (int gc = 0; gc < 3; ++gc) {
         V x[B];
-        for (int b = 0; b < B; ++b) std::memcpy(&x[b], base + gr * s.cols + gc + b * L, sizeof(V));
+        for (int b = 0; b < B; ++b) load(x[b], base + gr * s.cols + gc + b * L);
 #pragma GCC unroll 2
         for (int a = 0; a < 2; ++a)
 #pragma GCC unroll 2
@@ -90,7 +90,7 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void j
   }
   for (int o = 0; o < O; ++o)
     for (int p = 0; p < kJointPhases; ++p)
-      for (int b = 0; b < B; ++b) std::memcpy(t.phases[p].y + o * s.y_stride + f + b * L, &acc[o][p][b], sizeof(V));
+      for (int b = 0; b < B; ++b) store(t.phases[p].y + o * s.y_stride + f + b * L, acc[o][p][b]);
 }
 
 // Vectors of positions per block for O output channels (times `phases` accumulators each), with `registers`

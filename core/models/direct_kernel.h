@@ -19,6 +19,19 @@ namespace gs::models::direct {
 
 typedef float V8 __attribute__((vector_size(32))); // GCC's vector extension: 8 floats, in whatever registers there are
 
+// Unaligned vector loads and stores. std::memcpy into an array of vectors let GCC copy a block's consecutive vectors
+// through the stack 16 bytes at a time and read them back whole (a store-forwarding stall on every tap): the AVX2
+// kernels ran at a third of oneDNN's speed on an AVX2-only Zen 3. (v is an out-parameter: a vector return value draws
+// GCC's ABI warning, -Wpsabi, at every call from code not built for its width.)
+template <typename V> inline __attribute__((always_inline)) void load(V& v, const float* p) {
+  typedef V Unaligned __attribute__((aligned(alignof(float)), may_alias));
+  v = *reinterpret_cast<const Unaligned*>(p);
+}
+template <typename V> inline __attribute__((always_inline)) void store(float* p, V v) {
+  typedef V Unaligned __attribute__((aligned(alignof(float)), may_alias));
+  *reinterpret_cast<Unaligned*>(p) = v;
+}
+
 constexpr int kTaps = 4;     // a 2 × 2 window of each plane (the stride-2 routes)
 constexpr int kWideTaps = 9; // a 3 × 3 window (stride-1 3 × 3 convolutions)
 

@@ -50,7 +50,7 @@ inline __attribute__((always_inline)) void fir_rows(const FirShape& s, const flo
       const float* src = z + r * s.stride + c0;
       for (int64_t j = 0; j < s.k; ++j) {
         V a[kVectors];
-        for (int v = 0; v < kVectors; ++v) std::memcpy(&a[v], src + j + v * L, sizeof(V));
+        for (int v = 0; v < kVectors; ++v) direct::load(a[v], src + j + v * L);
 #pragma GCC unroll 4
         for (int q = 0; q < kRows; ++q) {
           const int64_t i = r - y0 - q;
@@ -61,7 +61,7 @@ inline __attribute__((always_inline)) void fir_rows(const FirShape& s, const flo
       }
     }
     for (int q = 0; q < kRows; ++q)
-      for (int v = 0; v < kVectors; ++v) std::memcpy(rows + q * s.stride + c0 + v * L, &acc[q][v], sizeof(V));
+      for (int v = 0; v < kVectors; ++v) direct::store(rows + q * s.stride + c0 + v * L, acc[q][v]);
   }
 }
 

@@ -1,5 +1,6 @@
 #include "core/models/transposed_conv.h"
 #include "core/models/derived_weight.h"
+#include "core/models/direct_kernel.h"
 #include "core/models/transposed_direct.h"
 #include "core/models/transposed_phases.h"
 
@@ -62,7 +63,10 @@ TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const 
   // oneDNN pads the phase route's channels (input, and 4 phases × output) out to 16-lane blocks.
   const bool padded = x.size(1) % 16 != 0 || m.weight.size(1) % 4 != 0;
   const bool narrow = x.size(1) <= 40 || m.weight.size(1) <= 8 || padded;
-  if (!grad && !(wide && pixels <= 16) && (narrow || x.size(0) == 1 || pixels == 1) && direct_applies(m, x))
+  // With 8-float vectors (AVX2 only) a block sums 4 output channels per input load where AVX-512 sums 8: from more
+  // than 64 channels at batch 1 oneDNN was faster there (0.34–0.96 of its speed on an AVX2-only Zen 3).
+  const bool single = x.size(0) == 1 && (direct::lanes() == 16 || x.size(1) <= 64);
+  if (!grad && !(wide && pixels <= 16) && (narrow || single || pixels == 1) && direct_applies(m, x))
     return TransposedRoute::Direct;
   // Training: oneDNN's backward of the shared convolution is slow for many input channels on few pixels.
   if (m.weight.size(1) >= (grad ? 3 : 8) && (!grad || (work >= 256 && work >= 2 * x.size(1))) && phases_fit(m, x))
