@@ -93,17 +93,44 @@ struct UnetBlockImpl : torch::nn::Module {
     if (outermost) {
       const at::Tensor d = strided_conv(*down, x);
       tap(down_group, d);
-      return output_tanh(transposed_conv(*up, torch::relu(sub->forward(d))));
+      return output_tanh(up_from(d));
     }
+    const Parts p = parts(x);
+    return torch::cat({p.skip, finish(p.up)}, 1);
+  }
+
+private:
+  // What a (not outermost) block returns, before its concatenation: cat({skip, finish(up)}, 1).
+  struct Parts {
+    at::Tensor skip, up;
+  };
+
+  Parts parts(const at::Tensor& x) {
     const at::Tensor xa = F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2));
     at::Tensor d = strided_conv(*down, xa);
     if (!innermost) d = down_norm.forward(d);
     tap(down_group, d);
-    const at::Tensor s = innermost ? d : sub->forward(d);
-    at::Tensor u = up_norm.forward(transposed_conv(*up, torch::relu(s)));
-    tap(up_group, u);
-    if (dropout > 0) u = F::dropout(u, F::DropoutFuncOptions().p(dropout).training(is_training()));
-    return torch::cat({xa, u}, 1);
+    const at::Tensor up_out = innermost ? transposed_conv(*up, torch::relu(d)) : up_from(d);
+    if (tapping()) tap(up_group, up_norm.forward(up_out));
+    return {xa, up_out};
+  }
+
+  // The up-sampling output as the block returns it: normalised, with dropout while training.
+  at::Tensor finish(const at::Tensor& up_out) {
+    const at::Tensor u = up_norm.forward(up_out);
+    return dropout > 0 ? F::dropout(u, F::DropoutFuncOptions().p(dropout).training(is_training())) : u;
+  }
+
+  // transposed_conv(*up, relu(sub->forward(d))): the submodule's concatenation, norm and ReLU are left to the layer
+  // where it can apply them while it lays out its input (generation and evaluation: eval mode, no gradients, nothing
+  // tapped); a batch norm or none, not instance norm, whose statistics need the whole output first.
+  at::Tensor up_from(const at::Tensor& d) {
+    auto* batch_norm = sub->up_norm.ptr()->as<torch::nn::BatchNorm2d>();
+    const bool norm_applies = batch_norm || sub->up_norm.ptr()->as<torch::nn::Identity>();
+    if (at::GradMode::is_enabled() || is_training() || tapping() || !norm_applies)
+      return transposed_conv(*up, torch::relu(sub->forward(d)));
+    const Parts p = sub->parts(d);
+    return transposed_conv_after_skip(*up, p.skip, batch_norm, p.up);
   }
 };
 

@@ -82,6 +82,16 @@ at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, to
   return transposed_conv(m, at::relu(norm.forward(x)));
 }
 
+at::Tensor transposed_conv_after_skip(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& skip,
+                                      torch::nn::BatchNorm2dImpl* norm, const at::Tensor& x) {
+  const bool eval_norm = !norm || (!norm->is_training() && norm->running_mean.defined());
+  if (!at::GradMode::is_enabled() && eval_norm) {
+    const std::vector<InputPart> parts{{skip, nullptr, true}, {x, norm, true}};
+    if (transposed_route(m, concatenated_shape(parts)) == TransposedRoute::Direct) return transposed_direct(m, parts);
+  }
+  return transposed_conv(m, at::relu(at::cat({skip, norm ? norm->forward(x) : x}, 1)));
+}
+
 bool route_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, TransposedRoute route) {
   const auto& o = m.options;
   const auto& d = *o.dilation();

@@ -38,6 +38,12 @@ at::Tensor transposed_conv(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& 
 at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm,
                                            const at::Tensor& x);
 
+// transposed_conv(m, relu(cat({skip, norm(x)}, 1))), a U-Net decoder's input (norm: a batch norm, or null for none).
+// On the direct route, with the norm in eval mode and no gradients wanted, both parts are laid out straight from skip
+// and x, the norm and ReLU applied as they are (no concatenation, norm or ReLU pass); otherwise in steps.
+at::Tensor transposed_conv_after_skip(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& skip,
+                                      torch::nn::BatchNorm2dImpl* norm, const at::Tensor& x);
+
 // Whether `route` can compute this layer for x (Library always can), and the layer by that route (for tests and
 // bench/bench_transposed; std::invalid_argument where it does not apply).
 bool route_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, TransposedRoute route);

@@ -52,51 +52,66 @@ Geometry geometry(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, 
   return g;
 }
 
-// Channel c's input as planes expect it, each value v taken as max(0, v·scale[c] + shift[c]) when the layer reads an
-// eval-mode batch norm's output through a ReLU (empty: values are copied as they are).
-struct InputTransform {
-  std::vector<float> scale, shift;
+// Where channel c of the layer's input is read and how: its plane of sample 0 in one part, the samples `sample` floats
+// apart, each value v taken as max(0, v·scale + shift) with `transform` (an eval-mode batch norm's output read through
+// a ReLU, or with scale 1 and shift 0 a ReLU alone) and copied as it is otherwise.
+struct ChannelSource {
+  const float* data = nullptr;
+  int64_t sample = 0;
+  float scale = 1.0f, shift = 0.0f;
+  bool transform = false;
 };
 
-InputTransform input_transform(const torch::nn::BatchNorm2dImpl* norm, int64_t channels) {
-  if (!norm) return {};
-  InputTransform t{std::vector<float>(channels), std::vector<float>(channels)};
-  const at::Tensor mean = norm->running_mean.contiguous(), var = norm->running_var.contiguous();
-  const at::Tensor weight = norm->weight.defined() ? norm->weight.contiguous() : at::Tensor();
-  const at::Tensor bias = norm->bias.defined() ? norm->bias.contiguous() : at::Tensor();
-  const double eps = norm->options.eps();
-  for (int64_t c = 0; c < channels; ++c) {
-    const double scale =
-        (weight.defined() ? weight.data_ptr<float>()[c] : 1.0) / std::sqrt(var.data_ptr<float>()[c] + eps);
-    t.scale[c] = static_cast<float>(scale);
-    t.shift[c] =
+// Each channel's max(0, v·scale + shift) of an eval-mode batch norm followed by a ReLU, appended to `out`.
+void add_norm(const torch::nn::BatchNorm2dImpl& norm, std::vector<ChannelSource>& out, int64_t first) {
+  const at::Tensor mean = norm.running_mean.contiguous(), var = norm.running_var.contiguous();
+  const at::Tensor weight = norm.weight.defined() ? norm.weight.contiguous() : at::Tensor();
+  const at::Tensor bias = norm.bias.defined() ? norm.bias.contiguous() : at::Tensor();
+  for (int64_t c = 0; first + c < static_cast<int64_t>(out.size()); ++c) {
+    const double scale = (weight.defined() ? weight.data_ptr<float>()[c] : 1.0) /
+                         std::sqrt(var.data_ptr<float>()[c] + norm.options.eps());
+    out[first + c].scale = static_cast<float>(scale);
+    out[first + c].shift =
         static_cast<float>((bias.defined() ? bias.data_ptr<float>()[c] : 0.0) - mean.data_ptr<float>()[c] * scale);
   }
-  return t;
 }
 
-// Channel c's plane: the samples' rows with their gap columns, each sample's gap rows, the lead and the tail. Rows
+std::vector<ChannelSource> channel_sources(const std::vector<InputPart>& parts, const std::vector<at::Tensor>& held) {
+  std::vector<ChannelSource> out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const int64_t first = static_cast<int64_t>(out.size()), channels = held[i].size(1);
+    const int64_t plane = held[i].size(2) * held[i].size(3);
+    for (int64_t c = 0; c < channels; ++c)
+      out.push_back(
+          {held[i].data_ptr<float>() + c * plane, channels * plane, 1.0f, 0.0f, parts[i].relu || parts[i].norm});
+    if (parts[i].norm) add_norm(*parts[i].norm, out, first);
+  }
+  return out;
+}
+
+// A channel's plane: the samples' rows with their gap columns, each sample's gap rows, the lead and the tail. Rows
 // of W floats (0: g.w, known only at run time; the common widths are compiled apart so that rows unroll).
 template <int W>
-inline __attribute__((always_inline)) void pack_rows(const float* x, const Geometry& g, int64_t c, float scale,
-                                                     float shift, bool norm_relu, float* plane) {
+inline __attribute__((always_inline)) void pack_rows(const ChannelSource& src_c, const Geometry& g, float* plane) {
   const int64_t w = W ? W : g.w;
+  const float scale = src_c.scale, shift = src_c.shift;
+  const bool transform = src_c.transform;
   for (int64_t j = 0; j < g.lead; ++j) plane[j] = 0.0f;
   for (int64_t s = 0; s < g.n; ++s) {
     float* dst = plane + g.lead + s * g.sample;
     for (int64_t i = 0; i < g.h; ++i, dst += g.k.cols) {
-      const float* src = x + ((s * g.k.in + c) * g.h + i) * w;
+      const float* src = src_c.data + s * src_c.sample + i * w;
       int64_t j = 0;
       for (; j + 8 <= w; j += 8) {
         V8 v;
-        std::memcpy(&v, src + j, sizeof v);
-        if (norm_relu) {
+        direct::load(v, src + j);
+        if (transform) {
           v = v * scale + shift;
           v = v > 0.0f ? v : V8{};
         }
-        std::memcpy(dst + j, &v, sizeof v);
+        direct::store(dst + j, v);
       }
-      for (; j < w; ++j) dst[j] = norm_relu ? std::max(src[j] * scale + shift, 0.0f) : src[j];
+      for (; j < w; ++j) dst[j] = transform ? std::max(src[j] * scale + shift, 0.0f) : src[j];
       for (int64_t j = w; j < g.k.cols; ++j) dst[j] = 0.0f;
     }
     std::fill(dst, plane + g.lead + (s + 1) * g.sample, 0.0f);
@@ -120,20 +135,14 @@ template <typename F> inline __attribute__((always_inline)) void with_row_width(
   }
 }
 
-GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Geometry& g, int64_t c, float scale, float shift,
-                                          bool norm_relu, float* plane) {
+GANSTUDIO_VECTOR_CLONES void pack_channel(const ChannelSource& source, const Geometry& g, float* plane) {
   with_row_width(
-      g.w, [&](auto w) __attribute__((always_inline)) {
-        pack_rows<decltype(w)::value>(x, g, c, scale, shift, norm_relu, plane);
-      });
+      g.w, [&](auto w) __attribute__((always_inline)) { pack_rows<decltype(w)::value>(source, g, plane); });
 }
 
-void pack(const float* x, const Geometry& g, const InputTransform& t, float* planes) {
-  const bool norm_relu = !t.scale.empty();
+void pack(const std::vector<ChannelSource>& sources, const Geometry& g, float* planes) {
   at::parallel_for(0, g.k.in, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c)
-      pack_channel(x, g, c, norm_relu ? t.scale[c] : 1.0f, norm_relu ? t.shift[c] : 0.0f, norm_relu,
-                   planes + c * g.k.plane);
+    for (int64_t c = begin; c < end; ++c) pack_channel(sources[c], g, planes + c * g.k.plane);
   });
 }
 
@@ -181,6 +190,20 @@ void interleave(const float* y, const Geometry& g, float* out) {
 
 } // namespace
 
+at::Tensor concatenated_shape(const std::vector<InputPart>& parts) {
+  if (parts.empty()) throw std::invalid_argument("concatenated_shape: no input");
+  const at::Tensor& first = parts[0].x;
+  int64_t channels = 0;
+  for (const InputPart& part : parts) {
+    const at::Tensor& x = part.x;
+    if (x.dim() != 4 || x.size(0) != first.size(0) || x.size(2) != first.size(2) || x.size(3) != first.size(3) ||
+        x.scalar_type() != first.scalar_type() || x.device() != first.device())
+      throw std::invalid_argument("concatenated_shape: the input parts differ in batch, size, type or device");
+    channels += x.size(1);
+  }
+  return at::zeros({1, 1, 1, 1}, first.options()).expand({first.size(0), channels, first.size(2), first.size(3)});
+}
+
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
   if (!direct::lanes() || (at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad()))) return false;
   const auto& s = *m.options.stride();
@@ -192,17 +215,27 @@ bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x
 
 at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& input,
                              const torch::nn::BatchNorm2dImpl* norm_relu, VectorWidth width) {
+  return transposed_direct(m, {{input, norm_relu, norm_relu != nullptr}}, width);
+}
+
+at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
+                             VectorWidth width) {
   const int64_t lanes = direct::lanes(width);
   if (!lanes) throw std::logic_error("transposed_direct: no vector kernel for this CPU or build");
+  if (parts.empty()) throw std::invalid_argument("transposed_direct: no input");
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
   const PhaseAxis r = phase_axis(m.weight.size(2), 2, p[0]), c = phase_axis(m.weight.size(3), 2, p[1]);
-  const at::Tensor x = input.contiguous();
-  const Geometry g = geometry(m, x, r, c, lanes);
+  std::vector<at::Tensor> held;
+  for (const InputPart& part : parts) held.push_back(part.x.contiguous());
+  const Geometry g = geometry(m, concatenated_shape(parts), r, c, lanes);
+  if (g.k.in != m.weight.size(0))
+    throw std::invalid_argument("transposed_direct: the input parts' channels do not match the layer");
   const at::Tensor w = phase_kernel(m.weight, r, c, KernelLayout::ByTap);
   const at::Tensor bias = m.bias.defined() ? m.bias.contiguous() : at::Tensor();
-  at::Tensor planes = at::empty({g.k.in * g.k.plane}, x.options());
-  at::Tensor y = at::empty({g.k.out * g.k.y_stride}, x.options());
-  pack(x.data_ptr<float>(), g, input_transform(norm_relu, g.k.in), planes.data_ptr<float>());
+  const at::TensorOptions options = held[0].options();
+  at::Tensor planes = at::empty({g.k.in * g.k.plane}, options);
+  at::Tensor y = at::empty({g.k.out * g.k.y_stride}, options);
+  pack(channel_sources(parts, held), g, planes.data_ptr<float>());
   direct::Phase phases[kPhases];
   for (int i = 0; i < kPhases; ++i)
     phases[i] = {g.disp[i], w.data_ptr<float>() + i * g.k.in * direct::kTaps * g.k.out,
@@ -212,7 +245,7 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
   const bool joint = g.k.out <= 3 && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1;
   direct::sum(g.k, planes.data_ptr<float>(), phases, kPhases, bias.defined() ? bias.data_ptr<float>() : nullptr, lanes,
               joint);
-  at::Tensor result = at::empty({g.n, g.k.out, 2 * g.out_rows, 2 * g.out_cols}, x.options());
+  at::Tensor result = at::empty({g.n, g.k.out, 2 * g.out_rows, 2 * g.out_cols}, options);
   interleave(y.data_ptr<float>(), g, result.data_ptr<float>());
   return result;
 }

@@ -10,16 +10,35 @@
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
+#include <vector>
+
 namespace gs::models {
 
 // Whether the direct route can compute m->forward(x): a plain layer (see transposed_route()) with 2 × 2 phases of
 // 2 × 2 taps, no gradients wanted, and a CPU with AVX2 and FMA (cpu_has_avx2_fma() in core/runtime.h).
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
+// One part of a layer's input along channels: x, read as relu(norm(x)) with a batch norm in eval mode, as relu(x) with
+// `relu` and no norm, as it is otherwise. The parts share batch, height, width, type and device.
+struct InputPart {
+  at::Tensor x;
+  const torch::nn::BatchNorm2dImpl* norm = nullptr;
+  bool relu = false;
+};
+
+// A tensor with the shape (channels summed), type and device of the parts' concatenation that holds one value, for
+// the routes' checks (transposed_route, direct_applies) where the concatenation is never built.
+at::Tensor concatenated_shape(const std::vector<InputPart>& parts);
+
 // m->forward(x) by the direct route; needs direct_applies. With norm_relu, m->forward(relu(norm_relu->forward(x))) for
 // a batch norm in eval mode: the norm and ReLU are applied while the input is laid out for the route, in the same pass.
 at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x,
                              const torch::nn::BatchNorm2dImpl* norm_relu = nullptr,
+                             VectorWidth width = VectorWidth::Widest);
+
+// m->forward(cat of the parts as they are read, along channels) by the direct route, each part laid out straight from
+// its own tensor (no concatenation, norm or ReLU pass); needs direct_applies(m, concatenated_shape(parts)).
+at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
                              VectorWidth width = VectorWidth::Widest);
 
 } // namespace gs::models

@@ -2,9 +2,12 @@
 // (tests/fixtures/models/make_img2img_fixtures.py): recognition, outputs, old checkpoints, pruning, published MACs.
 #include "core/io/npy.h"
 #include "core/models/channel_ops.h"
+#include "core/models/pix2pix.h"
 #include "core/models/registry.h"
 #include "core/models/strided_conv.h"
 #include "core/models/torchscript_export.h"
+#include "core/models/transposed_conv.h"
+#include "core/models/transposed_direct.h"
 #include "core/runtime.h"
 #include "model_checks.h"
 
@@ -204,6 +207,70 @@ private Q_SLOTS:
       const auto routed = grads(true), reference = grads(false);
       for (size_t i = 0; i < routed.size(); ++i) verify_close(routed[i], reference[i]);
     }
+  }
+
+  // A U-Net decoder's input, relu(cat(skip, norm(x))), laid out by the direct route straight from its parts.
+  void decoder_input_parts_match_the_concatenation() {
+    torch::manual_seed(0);
+    torch::nn::ConvTranspose2d up(torch::nn::ConvTranspose2dOptions(7 + 5, 6, 4).stride(2).padding(1).bias(false));
+    torch::nn::BatchNorm2d norm(5);
+    norm->eval();
+    {
+      torch::NoGradGuard no_grad;
+      norm->running_mean.normal_();
+      norm->running_var.uniform_(0.5, 2.0);
+      norm->weight.normal_();
+      norm->bias.normal_();
+    }
+    const at::Tensor skip = torch::randn({3, 7, 6, 10}), x = torch::randn({3, 5, 6, 10});
+    torch::NoGradGuard no_grad;
+    for (torch::nn::BatchNorm2dImpl* n : {norm.get(), static_cast<torch::nn::BatchNorm2dImpl*>(nullptr)}) {
+      const at::Tensor want = up->forward(torch::relu(torch::cat({skip, n ? n->forward(x) : x}, 1)));
+      verify_close(models::transposed_conv_after_skip(*up, skip, n, x), want);
+      if (!cpu_has_avx2_fma()) continue;
+      const std::vector<models::InputPart> parts{{skip, nullptr, true}, {x, n, true}};
+      QCOMPARE(models::concatenated_shape(parts).sizes().vec(), (std::vector<int64_t>{3, 12, 6, 10}));
+      QCOMPARE(models::transposed_route(*up, models::concatenated_shape(parts)), models::TransposedRoute::Direct);
+      verify_close(models::transposed_direct(*up, parts), want);
+      verify_close(models::transposed_direct(*up, parts, VectorWidth::Avx2), want);
+    }
+    // Parts read as they are, and parts that do not fit.
+    verify_close(models::transposed_direct(*up, {{skip}, {x}}), up->forward(torch::cat({skip, x}, 1)));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             models::transposed_direct(*up, std::vector<models::InputPart>{{skip}}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             models::concatenated_shape({{skip}, {torch::randn({2, 5, 6, 10})}}));
+  }
+
+  // Generation (eval mode, no gradients) leaves the decoder's concatenation, norm and ReLU to the next layer where it
+  // can: the same outputs as the step-by-step forward, for each norm and for widths that take the direct routes.
+  void unet_generation_matches_the_step_by_step_forward_data() {
+    QTest::addColumn<QString>("norm");
+    QTest::newRow("batch") << "batch";
+    QTest::newRow("none") << "none";
+    QTest::newRow("instance") << "instance";
+  }
+  void unet_generation_matches_the_step_by_step_forward() {
+    QFETCH(QString, norm);
+    torch::manual_seed(1);
+    const nlohmann::json widths{{"down.0", 5}, {"down.1", 10}, {"down.2", 19}, {"down.3", 13}, {"down.4", 11},
+                                {"up.1", 6},   {"up.2", 9},    {"up.3", 7},    {"up.4", 12}};
+    auto g = models::make_unet_generator(
+        {{"num_downs", 5}, {"ngf", 8}, {"norm", norm.toStdString()}, {"load_size", 32}, {"widths", widths}});
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& b : g->module().named_buffers())
+        if (b.key().find("running_mean") != std::string::npos)
+          b.value().normal_();
+        else if (b.key().find("running_var") != std::string::npos)
+          b.value().uniform_(0.5, 2.0);
+      for (auto& p : g->module().parameters()) p.normal_(0.0, 0.3);
+    }
+    g->module().eval();
+    const at::Tensor x = torch::rand({2, 3, 32, 32}) * 2 - 1;
+    const at::Tensor step_by_step = g->forward(x, {}).detach(); // gradients wanted: nothing fused
+    torch::NoGradGuard no_grad;
+    verify_close(g->forward(x, {}), step_by_step);
   }
 };
 
