@@ -3,29 +3,31 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
 namespace gs::models {
 namespace {
 
-// Branch-free, so the compiler vectorises the loops below (core/CMakeLists.txt adds -fno-trapping-math for that). For
-// |x| < 0.25 the odd series to x⁹ (error below 1e-8); above it (1 − e) / (1 + e) with e = exp(−2|x|) = 2ⁿ · p(r), r =
-// −2|x| − n·ln 2 in [−ln 2 / 2, ln 2 / 2] and p the series to r⁷ (relative error below 6e-9); |x| is clamped to 9,
-// where tanh is 1 in float.
+// A rational function of x, x · P(x²) / Q(x²), with the minimax coefficients of Eigen's fast float tanh: within
+// 3e-7 of tanh everywhere (tests/unit/test_dcgan.cpp). x is clamped to ±7.9053, where the fit reaches 1; below 4e-4
+// it returns x, where tanh(x) = x in float. Half the operations of the exp-based form this replaced (0.17 → 0.11 ms
+// for sixteen 3 × 64 × 64 images on AVX2). Branch-free, so the compiler vectorises the loops below (core/
+// CMakeLists.txt adds -fno-trapping-math for that); NaN stays NaN through the arithmetic.
 __attribute__((always_inline)) inline float tanh_one(float v) {
-  const float a = std::min(std::fabs(v), 9.0f), a2 = a * a;
-  const float small = a * (1.0f + a2 * (-1.0f / 3 + a2 * (2.0f / 15 + a2 * (-17.0f / 315 + a2 * (62.0f / 2835)))));
-  const float y = -2.0f * a;
-  const float n = (y * 1.44269504f + 12582912.0f) - 12582912.0f; // round to nearest: 1.5 · 2^23
-  const float r = (y - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
+  constexpr float kClamp = 7.90531110763549805f;
+  const float x = std::max(std::min(v, kClamp), -kClamp), x2 = x * x; // NaN kept: min and max return it
   const float p =
-      1.0f +
-      r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r / 5040))))));
-  const float scale = __builtin_bit_cast(float, (static_cast<int32_t>(n) + 127) << 23);
-  const float e = p * scale, large = (1.0f - e) / (1.0f + e); // both sides computed: no branch to vectorise
-  const float t = a < 0.25f ? small : large;
-  return std::copysign(t, v);
+      x *
+      (4.89352455891786e-03f +
+       x2 * (6.37261928875436e-04f +
+             x2 * (1.48572235717979e-05f +
+                   x2 * (5.12229709037114e-08f +
+                         x2 * (-8.60467152213735e-11f + x2 * (2.00018790482477e-13f + x2 * -2.76076847742355e-16f))))));
+  const float q =
+      4.89352518554385e-03f + x2 * (2.26843463243900e-03f + x2 * (1.18534705686654e-04f + x2 * 1.19825839466702e-06f));
+  return std::fabs(v) < 4e-4f ? v : p / q;
 }
 
 void tanh_generic(const float* x, float* y, int64_t n) {

@@ -258,8 +258,8 @@ private Q_SLOTS:
     QCOMPARE(models::derived_weights(), kept - 1);
   }
 
-  // The generators' output tanh: within 3e-7 of std::tanh from 0 to saturation (both branches of its formula and the
-  // clamp) in the widest vectors and in AVX2, odd, NaN kept, strided input read right; with gradients wanted it is
+  // The generators' output tanh: within 3e-7 of std::tanh from 0 to saturation (the rational fit, x itself near 0 and
+  // the clamp) in the widest vectors and in AVX2, odd, NaN kept, strided input read right; with gradients wanted it is
   // LibTorch's, gradients included.
   void output_tanh_matches_tanh() {
     const at::Tensor x = torch::cat({torch::linspace(-12, 12, 200001), torch::linspace(-0.3, 0.3, 60001),
