@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace gs::models {
 
@@ -24,6 +25,22 @@ const char* norm_name(NormKind kind) {
     return "none";
   }
   return "none";
+}
+
+ChannelAffine eval_batch_norm_affine(const torch::nn::BatchNorm2dImpl& norm) {
+  const at::Tensor mean = norm.running_mean.contiguous(), var = norm.running_var.contiguous();
+  const at::Tensor weight = norm.weight.defined() ? norm.weight.contiguous() : at::Tensor();
+  const at::Tensor bias = norm.bias.defined() ? norm.bias.contiguous() : at::Tensor();
+  const int64_t channels = mean.numel();
+  ChannelAffine a{std::vector<float>(channels), std::vector<float>(channels)};
+  for (int64_t c = 0; c < channels; ++c) {
+    const double scale = (weight.defined() ? weight.data_ptr<float>()[c] : 1.0) /
+                         std::sqrt(var.data_ptr<float>()[c] + norm.options.eps());
+    a.scale[c] = static_cast<float>(scale);
+    a.shift[c] =
+        static_cast<float>((bias.defined() ? bias.data_ptr<float>()[c] : 0.0) - mean.data_ptr<float>()[c] * scale);
+  }
+  return a;
 }
 
 std::string torchscript_tensor(const std::string& name) {

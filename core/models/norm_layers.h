@@ -3,7 +3,10 @@
 #include "core/models/generator.h"
 #include "core/models/state_loading.h"
 
+#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/any.h>
+
+#include <vector>
 
 namespace gs::models {
 
@@ -32,6 +35,12 @@ void add_norm_slots(ChannelGroup& group, NormKind kind, const std::string& prefi
 // Reads the norm from a state dict: a norm's affine weight at `norm_prefix` means batch; a bias on the convolution at
 // `conv_prefix` means instance; neither means none.
 NormKind detect_norm(const TensorMap& tensors, const std::string& conv_prefix, const std::string& norm_prefix);
+
+// An eval-mode batch norm as y = x · scale[c] + shift[c], for the routes that apply it while laying out their input.
+struct ChannelAffine {
+  std::vector<float> scale, shift;
+};
+ChannelAffine eval_batch_norm_affine(const torch::nn::BatchNorm2dImpl& norm);
 
 // Older checkpoints carry running statistics of instance norms, which current upstream drops when loading
 // (__patch_instance_norm_state_dict): a running_mean / running_var / num_batches_tracked without an affine weight

@@ -89,48 +89,48 @@ struct UnetBlockImpl : torch::nn::Module {
   std::string down_group, up_group; // the channel groups this block produces
   double dropout = 0;
 
+  bool instance_norm = false; // whose statistics need a layer's whole output: nothing is left to the next layer
+
   at::Tensor forward(const at::Tensor& x) {
     if (outermost) {
       const at::Tensor d = strided_conv(*down, x);
       tap(down_group, d);
-      return output_tanh(up_from(d));
+      if (!at::GradMode::is_enabled() && !is_training() && !tapping() && !instance_norm)
+        return output_tanh(up_from_parts(d, nullptr));
+      return output_tanh(transposed_conv(*up, torch::relu(sub->forward(d))));
     }
-    const Parts p = parts(x);
-    return torch::cat({p.skip, finish(p.up)}, 1);
-  }
-
-private:
-  // What a (not outermost) block returns, before its concatenation: cat({skip, finish(up)}, 1).
-  struct Parts {
-    at::Tensor skip, up;
-  };
-
-  Parts parts(const at::Tensor& x) {
     const at::Tensor xa = F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2));
     at::Tensor d = strided_conv(*down, xa);
     if (!innermost) d = down_norm.forward(d);
     tap(down_group, d);
-    const at::Tensor up_out = innermost ? transposed_conv(*up, torch::relu(d)) : up_from(d);
-    if (tapping()) tap(up_group, up_norm.forward(up_out));
-    return {xa, up_out};
+    const at::Tensor s = innermost ? d : sub->forward(d);
+    at::Tensor u = up_norm.forward(transposed_conv(*up, torch::relu(s)));
+    tap(up_group, u);
+    if (dropout > 0) u = F::dropout(u, F::DropoutFuncOptions().p(dropout).training(is_training()));
+    return torch::cat({xa, u}, 1);
   }
 
-  // The up-sampling output as the block returns it: normalised, with dropout while training.
-  at::Tensor finish(const at::Tensor& up_out) {
-    const at::Tensor u = up_norm.forward(up_out);
-    return dropout > 0 ? F::dropout(u, F::DropoutFuncOptions().p(dropout).training(is_training())) : u;
+private:
+  // Generation and evaluation (eval mode, no gradients, nothing tapped, batch norm or none): each norm and activation
+  // is left to the layer that reads it, which applies it while laying out its input where its route can
+  // (strided_conv.h, transposed_direct.h), so that the encoder's norm and leaky ReLU and the decoder's concatenation,
+  // norm and ReLU take no passes of their own there. This block's input is norm(x); it returns what forward()
+  // concatenates, as parts: the skip (its input, read through a ReLU by the decoder: relu(leaky_relu(v)) = relu(v)) and
+  // the up-sampling output before its norm.
+  std::vector<InputPart> parts(const at::Tensor& x, torch::nn::BatchNorm2dImpl* norm) {
+    const at::Tensor d = strided_conv_after_norm_leaky(*down, norm, x, 0.2);
+    const at::Tensor up_out =
+        innermost ? transposed_conv(*up, torch::relu(d)) : up_from_parts(d, batch_norm(down_norm));
+    return {{x, norm, true}, {up_out, batch_norm(up_norm), true}};
   }
 
-  // transposed_conv(*up, relu(sub->forward(d))): the submodule's concatenation, norm and ReLU are left to the layer
-  // where it can apply them while it lays out its input (generation and evaluation: eval mode, no gradients, nothing
-  // tapped); a batch norm or none, not instance norm, whose statistics need the whole output first.
-  at::Tensor up_from(const at::Tensor& d) {
-    auto* batch_norm = sub->up_norm.ptr()->as<torch::nn::BatchNorm2d>();
-    const bool norm_applies = batch_norm || sub->up_norm.ptr()->as<torch::nn::Identity>();
-    if (at::GradMode::is_enabled() || is_training() || tapping() || !norm_applies)
-      return transposed_conv(*up, torch::relu(sub->forward(d)));
-    const Parts p = sub->parts(d);
-    return transposed_conv_after_skip(*up, p.skip, batch_norm, p.up);
+  // transposed_conv(*up, relu(sub->forward(norm(d)))) by the submodule's parts.
+  at::Tensor up_from_parts(const at::Tensor& d, torch::nn::BatchNorm2dImpl* norm) {
+    return transposed_conv_of_parts(*up, sub->parts(d, norm));
+  }
+
+  static torch::nn::BatchNorm2dImpl* batch_norm(const torch::nn::AnyModule& m) {
+    return m.is_empty() ? nullptr : m.ptr()->as<torch::nn::BatchNorm2d>(); // Identity (no norm): null
   }
 };
 
@@ -145,6 +145,7 @@ public:
       b->innermost = k == last;
       b->down_group = down_name(k);
       b->up_group = up_name(k);
+      b->instance_norm = c_.norm == NormKind::Instance;
       b->model = b->register_module("model", torch::nn::ModuleList());
       const int64_t in = k == 0 ? c_.input_nc : c_.down[k - 1];
       const int64_t up_in = k == last ? c_.down[k] : c_.down[k] + c_.up[k + 1];

@@ -5,6 +5,7 @@
 
 #include "core/models/direct_kernel.h"
 
+#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
 namespace gs::models {
@@ -15,6 +16,11 @@ bool strided_direct_applies(const torch::nn::Conv2dImpl& m, const at::Tensor& x)
 
 // m->forward(x) by the direct route; needs strided_direct_applies.
 at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& x, VectorWidth width = VectorWidth::Widest);
+
+// strided_direct(m, leaky_relu(norm(x), slope)) for a batch norm in eval mode (or null: none) in one pass: the norm and
+// activation applied while the input is laid out.
+at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& x, const torch::nn::BatchNorm2dImpl* norm,
+                          double slope, VectorWidth width = VectorWidth::Widest);
 
 // Whether strided_conv takes the direct route, where it applies: from at most 4 input channels (an image's), and from
 // at most 50 into a number oneDNN pads (no multiple of 16) where the outputs are at least 8 × 8 or at most 8 channels.
@@ -35,5 +41,11 @@ at::Tensor single_pixel(torch::nn::Conv2dImpl& m, const at::Tensor& x);
 // m->forward(x): single_pixel where it applies, by the direct route where strided_conv_route_is_direct, by LibTorch
 // otherwise. bench/bench_strided_conv measures the routes on the zoo's layers.
 at::Tensor strided_conv(torch::nn::Conv2dImpl& m, const at::Tensor& x);
+
+// strided_conv(m, leaky_relu(norm(x), slope)) (norm: a batch norm, or null for none): by strided_direct with the norm
+// and activation applied as the input is laid out where the direct route is taken, the norm in eval mode and no
+// gradients wanted; otherwise in steps.
+at::Tensor strided_conv_after_norm_leaky(torch::nn::Conv2dImpl& m, torch::nn::BatchNorm2dImpl* norm,
+                                         const at::Tensor& x, double slope);
 
 } // namespace gs::models

@@ -82,14 +82,19 @@ at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, to
   return transposed_conv(m, at::relu(norm.forward(x)));
 }
 
-at::Tensor transposed_conv_after_skip(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& skip,
-                                      torch::nn::BatchNorm2dImpl* norm, const at::Tensor& x) {
-  const bool eval_norm = !norm || (!norm->is_training() && norm->running_mean.defined());
-  if (!at::GradMode::is_enabled() && eval_norm) {
-    const std::vector<InputPart> parts{{skip, nullptr, true}, {x, norm, true}};
-    if (transposed_route(m, concatenated_shape(parts)) == TransposedRoute::Direct) return transposed_direct(m, parts);
+at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts) {
+  bool eval_norms = true;
+  for (const InputPart& part : parts)
+    eval_norms = eval_norms && (!part.norm || (!part.norm->is_training() && part.norm->running_mean.defined()));
+  if (!at::GradMode::is_enabled() && eval_norms &&
+      transposed_route(m, concatenated_shape(parts)) == TransposedRoute::Direct)
+    return transposed_direct(m, parts);
+  std::vector<at::Tensor> read;
+  for (const InputPart& part : parts) {
+    const at::Tensor x = part.norm ? part.norm->forward(part.x) : part.x;
+    read.push_back(part.relu || part.norm ? at::relu(x) : x);
   }
-  return transposed_conv(m, at::relu(at::cat({skip, norm ? norm->forward(x) : x}, 1)));
+  return transposed_conv(m, read.size() == 1 ? read[0] : at::cat(read, 1));
 }
 
 bool route_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, TransposedRoute route) {

@@ -1,6 +1,8 @@
 // Transposed convolution that picks the faster CPU route for the input at hand.
 #pragma once
 
+#include "core/models/transposed_direct.h"
+
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
@@ -38,11 +40,11 @@ at::Tensor transposed_conv(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& 
 at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm,
                                            const at::Tensor& x);
 
-// transposed_conv(m, relu(cat({skip, norm(x)}, 1))), a U-Net decoder's input (norm: a batch norm, or null for none).
-// On the direct route, with the norm in eval mode and no gradients wanted, both parts are laid out straight from skip
-// and x, the norm and ReLU applied as they are (no concatenation, norm or ReLU pass); otherwise in steps.
-at::Tensor transposed_conv_after_skip(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& skip,
-                                      torch::nn::BatchNorm2dImpl* norm, const at::Tensor& x);
+// transposed_conv(m, cat of the parts as they are read, along channels), a U-Net decoder's input (the skip and the
+// up-sampled half): on the direct route, with the parts' norms in eval mode and no gradients wanted, each part is laid
+// out straight from its tensor, its norm and ReLU applied as it is copied (no concatenation, norm or ReLU pass);
+// otherwise in steps.
+at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts);
 
 // Whether `route` can compute this layer for x (Library always can), and the layer by that route (for tests and
 // bench/bench_transposed; std::invalid_argument where it does not apply).

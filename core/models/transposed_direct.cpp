@@ -1,5 +1,6 @@
 #include "core/models/transposed_direct.h"
 #include "core/models/direct_kernel.h"
+#include "core/models/norm_layers.h"
 #include "core/models/transposed_phases.h"
 
 #include <torch/torch.h>
@@ -62,20 +63,6 @@ struct ChannelSource {
   bool transform = false;
 };
 
-// Each channel's max(0, v·scale + shift) of an eval-mode batch norm followed by a ReLU, appended to `out`.
-void add_norm(const torch::nn::BatchNorm2dImpl& norm, std::vector<ChannelSource>& out, int64_t first) {
-  const at::Tensor mean = norm.running_mean.contiguous(), var = norm.running_var.contiguous();
-  const at::Tensor weight = norm.weight.defined() ? norm.weight.contiguous() : at::Tensor();
-  const at::Tensor bias = norm.bias.defined() ? norm.bias.contiguous() : at::Tensor();
-  for (int64_t c = 0; first + c < static_cast<int64_t>(out.size()); ++c) {
-    const double scale = (weight.defined() ? weight.data_ptr<float>()[c] : 1.0) /
-                         std::sqrt(var.data_ptr<float>()[c] + norm.options.eps());
-    out[first + c].scale = static_cast<float>(scale);
-    out[first + c].shift =
-        static_cast<float>((bias.defined() ? bias.data_ptr<float>()[c] : 0.0) - mean.data_ptr<float>()[c] * scale);
-  }
-}
-
 std::vector<ChannelSource> channel_sources(const std::vector<InputPart>& parts, const std::vector<at::Tensor>& held) {
   std::vector<ChannelSource> out;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -84,7 +71,9 @@ std::vector<ChannelSource> channel_sources(const std::vector<InputPart>& parts, 
     for (int64_t c = 0; c < channels; ++c)
       out.push_back(
           {held[i].data_ptr<float>() + c * plane, channels * plane, 1.0f, 0.0f, parts[i].relu || parts[i].norm});
-    if (parts[i].norm) add_norm(*parts[i].norm, out, first);
+    if (!parts[i].norm) continue;
+    const ChannelAffine a = eval_batch_norm_affine(*parts[i].norm);
+    for (int64_t c = 0; c < channels; ++c) out[first + c].scale = a.scale[c], out[first + c].shift = a.shift[c];
   }
   return out;
 }
@@ -214,7 +203,7 @@ bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x
 }
 
 at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& input,
-                             const torch::nn::BatchNorm2dImpl* norm_relu, VectorWidth width) {
+                             torch::nn::BatchNorm2dImpl* norm_relu, VectorWidth width) {
   return transposed_direct(m, {{input, norm_relu, norm_relu != nullptr}}, width);
 }
 

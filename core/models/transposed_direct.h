@@ -22,7 +22,7 @@ bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x
 // `relu` and no norm, as it is otherwise. The parts share batch, height, width, type and device.
 struct InputPart {
   at::Tensor x;
-  const torch::nn::BatchNorm2dImpl* norm = nullptr;
+  torch::nn::BatchNorm2dImpl* norm = nullptr;
   bool relu = false;
 };
 
@@ -33,8 +33,7 @@ at::Tensor concatenated_shape(const std::vector<InputPart>& parts);
 // m->forward(x) by the direct route; needs direct_applies. With norm_relu, m->forward(relu(norm_relu->forward(x))) for
 // a batch norm in eval mode: the norm and ReLU are applied while the input is laid out for the route, in the same pass.
 at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x,
-                             const torch::nn::BatchNorm2dImpl* norm_relu = nullptr,
-                             VectorWidth width = VectorWidth::Widest);
+                             torch::nn::BatchNorm2dImpl* norm_relu = nullptr, VectorWidth width = VectorWidth::Widest);
 
 // m->forward(cat of the parts as they are read, along channels) by the direct route, each part laid out straight from
 // its own tensor (no concatenation, norm or ReLU pass); needs direct_applies(m, concatenated_shape(parts)).

@@ -209,37 +209,64 @@ private Q_SLOTS:
     }
   }
 
-  // A U-Net decoder's input, relu(cat(skip, norm(x))), laid out by the direct route straight from its parts.
+  // A U-Net decoder's input, relu(cat(norm(skip), norm(x))), laid out by the direct route straight from its parts.
   void decoder_input_parts_match_the_concatenation() {
     torch::manual_seed(0);
     torch::nn::ConvTranspose2d up(torch::nn::ConvTranspose2dOptions(7 + 5, 6, 4).stride(2).padding(1).bias(false));
-    torch::nn::BatchNorm2d norm(5);
-    norm->eval();
-    {
+    torch::nn::BatchNorm2d norm(5), skip_norm(7);
+    for (auto* n : {norm.get(), skip_norm.get()}) {
       torch::NoGradGuard no_grad;
-      norm->running_mean.normal_();
-      norm->running_var.uniform_(0.5, 2.0);
-      norm->weight.normal_();
-      norm->bias.normal_();
+      n->eval();
+      n->running_mean.normal_();
+      n->running_var.uniform_(0.5, 2.0);
+      n->weight.normal_();
+      n->bias.normal_();
     }
     const at::Tensor skip = torch::randn({3, 7, 6, 10}), x = torch::randn({3, 5, 6, 10});
     torch::NoGradGuard no_grad;
-    for (torch::nn::BatchNorm2dImpl* n : {norm.get(), static_cast<torch::nn::BatchNorm2dImpl*>(nullptr)}) {
-      const at::Tensor want = up->forward(torch::relu(torch::cat({skip, n ? n->forward(x) : x}, 1)));
-      verify_close(models::transposed_conv_after_skip(*up, skip, n, x), want);
+    using Norm = torch::nn::BatchNorm2dImpl*;
+    for (const auto& [sn, n] :
+         {std::pair<Norm, Norm>{nullptr, norm.get()}, {nullptr, nullptr}, {skip_norm.get(), norm.get()}}) {
+      const at::Tensor want =
+          up->forward(torch::relu(torch::cat({sn ? sn->forward(skip) : skip, n ? n->forward(x) : x}, 1)));
+      const std::vector<models::InputPart> parts{{skip, sn, true}, {x, n, true}};
+      verify_close(models::transposed_conv_of_parts(*up, parts), want);
       if (!cpu_has_avx2_fma()) continue;
-      const std::vector<models::InputPart> parts{{skip, nullptr, true}, {x, n, true}};
       QCOMPARE(models::concatenated_shape(parts).sizes().vec(), (std::vector<int64_t>{3, 12, 6, 10}));
       QCOMPARE(models::transposed_route(*up, models::concatenated_shape(parts)), models::TransposedRoute::Direct);
       verify_close(models::transposed_direct(*up, parts), want);
       verify_close(models::transposed_direct(*up, parts, VectorWidth::Avx2), want);
     }
     // Parts read as they are, and parts that do not fit.
-    verify_close(models::transposed_direct(*up, {{skip}, {x}}), up->forward(torch::cat({skip, x}, 1)));
+    verify_close(models::transposed_conv_of_parts(*up, {{skip}, {x}}), up->forward(torch::cat({skip, x}, 1)));
+    if (cpu_has_avx2_fma())
+      verify_close(models::transposed_direct(*up, {{skip}, {x}}), up->forward(torch::cat({skip, x}, 1)));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                              models::transposed_direct(*up, std::vector<models::InputPart>{{skip}}));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                              models::concatenated_shape({{skip}, {torch::randn({2, 5, 6, 10})}}));
+  }
+
+  // The encoder's layers reading norm(x) through a leaky ReLU, applied as the direct route lays out its input.
+  void strided_route_applies_the_norm_and_activation() {
+    torch::manual_seed(2);
+    torch::nn::Conv2d conv(torch::nn::Conv2dOptions(6, 9, 4).stride(2).padding(1).bias(true));
+    torch::nn::BatchNorm2d norm(6);
+    torch::NoGradGuard no_grad;
+    norm->eval();
+    norm->running_mean.normal_();
+    norm->running_var.uniform_(0.5, 2.0);
+    norm->weight.normal_();
+    norm->bias.normal_();
+    const at::Tensor x = torch::randn({2, 6, 20, 36}); // rows of 36: vectors and a remainder
+    for (torch::nn::BatchNorm2dImpl* n : {norm.get(), static_cast<torch::nn::BatchNorm2dImpl*>(nullptr)}) {
+      const at::Tensor want = conv->forward(torch::leaky_relu(n ? n->forward(x) : x, 0.2));
+      verify_close(models::strided_conv_after_norm_leaky(*conv, n, x, 0.2), want);
+      if (!cpu_has_avx2_fma()) continue;
+      QVERIFY(models::strided_conv_route_is_direct(*conv, x));
+      verify_close(models::strided_direct(*conv, x, n, 0.2), want);
+      verify_close(models::strided_direct(*conv, x, n, 0.2, VectorWidth::Avx2), want);
+    }
   }
 
   // Generation (eval mode, no gradients) leaves the decoder's concatenation, norm and ReLU to the next layer where it
