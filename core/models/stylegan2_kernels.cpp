@@ -77,21 +77,68 @@ inline __attribute__((always_inline)) void fir_plane(const float* x, const FirSh
   }
 }
 
-using FirKernel = void (*)(const float*, const FirShape&, const float*, float*, float*, float*);
+// A separable kernel (taps[i][j] = col[i] · row[j], as every upstream blur is) in two passes of k taps: each filled
+// row of z along its columns into h, then h's rows into each output row, where fir_plane sums k² taps.
+template <typename V>
+inline __attribute__((always_inline)) void fir_plane_separable(const float* x, const FirShape& s, const float* row,
+                                                               const float* col, float* z, float* h, float* out) {
+  constexpr int64_t L = sizeof(V) / sizeof(float);
+  fill_plane(x, s, z);
+  for (int64_t r = 0; r < s.zh; ++r) {
+    if (!s.filled[r]) continue;
+    const float* src = z + r * s.stride;
+    for (int64_t c0 = 0; c0 < s.ow; c0 += L) {
+      V acc{};
+      for (int64_t j = 0; j < s.k; ++j) {
+        V a;
+        direct::load(a, src + c0 + j);
+        acc += row[j] * a;
+      }
+      direct::store(h + r * s.stride + c0, acc);
+    }
+  }
+  float* line = z; // z's first row is free once h holds every filled row
+  for (int64_t y = 0; y < s.oh; ++y) {
+    for (int64_t c0 = 0; c0 < s.ow; c0 += L) {
+      V acc{};
+      for (int64_t i = 0; i < s.k; ++i) {
+        if (!s.filled[y + i]) continue;
+        V a;
+        direct::load(a, h + (y + i) * s.stride + c0);
+        acc += col[i] * a;
+      }
+      direct::store(line + c0, acc);
+    }
+    std::copy(line, line + s.ow, out + y * s.ow);
+  }
+}
 
-void fir_plane_generic(const float* x, const FirShape& s, const float* taps, float* z, float* rows, float* out) {
-  fir_plane<direct::V8>(x, s, taps, z, rows, out);
+// taps: the flipped kernel (k²), then, for a separable one, its row and column factors (2k).
+using FirKernel = void (*)(const float*, const FirShape&, const float*, bool, float*, float*, float*);
+
+template <typename V>
+inline __attribute__((always_inline)) void fir_any(const float* x, const FirShape& s, const float* taps, bool separable,
+                                                   float* z, float* rows, float* out) {
+  if (separable)
+    fir_plane_separable<V>(x, s, taps + s.k * s.k, taps + s.k * s.k + s.k, z, rows, out);
+  else
+    fir_plane<V>(x, s, taps, z, rows, out);
+}
+
+void fir_plane_generic(const float* x, const FirShape& s, const float* taps, bool separable, float* z, float* rows,
+                       float* out) {
+  fir_any<direct::V8>(x, s, taps, separable, z, rows, out);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 typedef float V16 __attribute__((vector_size(64)));
-__attribute__((target("avx512f"))) void fir_plane_avx512(const float* x, const FirShape& s, const float* taps, float* z,
-                                                         float* rows, float* out) {
-  fir_plane<V16>(x, s, taps, z, rows, out);
+__attribute__((target("avx512f"))) void fir_plane_avx512(const float* x, const FirShape& s, const float* taps,
+                                                         bool separable, float* z, float* rows, float* out) {
+  fir_any<V16>(x, s, taps, separable, z, rows, out);
 }
-__attribute__((target("avx2,fma"))) void fir_plane_avx2(const float* x, const FirShape& s, const float* taps, float* z,
-                                                        float* rows, float* out) {
-  fir_plane<direct::V8>(x, s, taps, z, rows, out);
+__attribute__((target("avx2,fma"))) void fir_plane_avx2(const float* x, const FirShape& s, const float* taps,
+                                                        bool separable, float* z, float* rows, float* out) {
+  fir_any<direct::V8>(x, s, taps, separable, z, rows, out);
 }
 #endif
 
@@ -101,6 +148,23 @@ FirKernel fir_kernel() {
   if (cpu_has_avx2_fma()) return fir_plane_avx2;
 #endif
   return fir_plane_generic;
+}
+
+// The flipped kernel's k² taps, followed for a separable kernel (every entry col[i] · row[j] to float rounding) by
+// row[0..k) and col[0..k); `separable` says which.
+at::Tensor fir_taps(const at::Tensor& kernel, bool& separable) {
+  const at::Tensor flipped = kernel.flip({0, 1}).contiguous();
+  const int64_t k = kernel.size(0);
+  const float* t = flipped.data_ptr<float>();
+  const float scale = flipped.abs().max().item<float>();
+  separable = t[0] != 0.0f;
+  for (int64_t i = 0; i < k && separable; ++i)
+    for (int64_t j = 0; j < k && separable; ++j)
+      separable = std::abs(t[i * k + j] * t[0] - t[i * k] * t[j]) <= 1e-6f * scale * scale;
+  if (!separable) return flipped;
+  std::vector<float> factors(t, t + k); // row: the first row
+  for (int64_t i = 0; i < k; ++i) factors.push_back(t[i * k] / t[0]);
+  return at::cat({flipped.flatten(), torch::tensor(factors)});
 }
 
 // out rows (`out` channels of `positions` floats) = base rows (or zeros) + bias[o] (or 0) + Σ_i w[o, i] · x row i,
@@ -166,16 +230,18 @@ at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t
   std::vector<char> filled(s.zh, 0);
   for (int64_t i = 0; i < s.h; ++i) filled[pad0 + i * up] = 1;
   s.filled = filled.data();
-  const at::Tensor taps = derived_weight(kernel, {1}, [&] { return kernel.flip({0, 1}).contiguous(); });
+  bool separable = false;
+  const at::Tensor taps = derived_weight(kernel, {1}, [&] { return fir_taps(kernel, separable); });
+  separable = taps.numel() > s.k * s.k;
   at::Tensor out = at::empty({x.size(0), x.size(1), s.oh, s.ow}, x.options());
   const float* src = x.data_ptr<float>();
   const float* t = taps.data_ptr<float>();
   float* dst = out.data_ptr<float>();
   at::parallel_for(0, x.size(0) * x.size(1), 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> z(s.zh * s.stride), rows(kRows * s.stride);
+    std::vector<float> z(s.zh * s.stride), rows((separable ? s.zh : kRows) * s.stride);
     const FirKernel kernel = fir_kernel();
     for (int64_t plane = begin; plane < end; ++plane)
-      kernel(src + plane * s.h * s.w, s, t, z.data(), rows.data(), dst + plane * s.oh * s.ow);
+      kernel(src + plane * s.h * s.w, s, t, separable, z.data(), rows.data(), dst + plane * s.oh * s.ow);
   });
   return out;
 }

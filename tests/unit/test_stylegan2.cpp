@@ -127,9 +127,10 @@ private Q_SLOTS:
     QVERIFY2(err.empty(), err.c_str());
   }
 
-  // The inference kernels against their definitions: the filters with the layers' own up-sampling and blur settings, a
-  // 3-tap kernel, an asymmetric kernel (the flip matters), odd sizes; ToRGB's product with its bias and skip; the
-  // demodulation coefficients; the activation chain; and nothing taken over where gradients are wanted.
+  // The inference kernels against their definitions: the filters with the layers' own up-sampling and blur settings
+  // (separable kernels and others), a 3-tap kernel, an asymmetric kernel (the flip matters), odd sizes; ToRGB's product
+  // with its bias and skip; the demodulation coefficients; the activation chain; and nothing taken over where gradients
+  // are wanted.
   void direct_filters_match_their_definitions() {
     torch::manual_seed(0);
     struct Case {
@@ -137,11 +138,15 @@ private Q_SLOTS:
     };
     for (const Case& t : {Case{2, 3, 8, 8, 4, 2, 2, 1}, Case{2, 5, 17, 17, 4, 1, 1, 1}, Case{1, 4, 9, 9, 3, 1, 1, 1},
                           Case{3, 2, 5, 7, 3, 2, 1, 0}, Case{1, 1, 4, 6, 5, 2, 0, 3}}) {
-      const at::Tensor x = torch::randn({t.n, t.c, t.h, t.w}), kernel = torch::rand({t.k, t.k});
-      torch::NoGradGuard no_grad;
-      QVERIFY(models::fir_direct_applies(x, kernel, t.up, t.pad0, t.pad1));
-      verify_close(models::fir_direct(x, kernel, t.up, t.pad0, t.pad1),
-                   reference_upfir2d(x, kernel, t.up, t.pad0, t.pad1), 1e-5);
+      const at::Tensor x = torch::randn({t.n, t.c, t.h, t.w});
+      // A kernel of k² taps, and a separable one (summed in two passes of k), asymmetric with negative entries.
+      for (const at::Tensor& kernel :
+           {torch::rand({t.k, t.k}), torch::outer(torch::rand({t.k}) + 0.1, torch::rand({t.k}) - 0.5)}) {
+        torch::NoGradGuard no_grad;
+        QVERIFY(models::fir_direct_applies(x, kernel, t.up, t.pad0, t.pad1));
+        verify_close(models::fir_direct(x, kernel, t.up, t.pad0, t.pad1),
+                     reference_upfir2d(x, kernel, t.up, t.pad0, t.pad1), 1e-5);
+      }
     }
     const at::Tensor x = torch::randn({2, 6, 5, 7}), weight = torch::randn({3, 6}), style = torch::randn({2, 6});
     {
