@@ -30,6 +30,8 @@
 #include <QStatusBar>
 #include <QTabWidget>
 
+#include <optional>
+
 namespace gs::gui {
 
 namespace {
@@ -45,6 +47,19 @@ QString dropped_file(const QMimeData* mime) {
   for (const QUrl& url : mime->urls())
     if (url.isLocalFile() && QFileInfo(url.toLocalFile()).isFile()) return url.toLocalFile();
   return {};
+}
+
+// The data a bundled demo model goes with, however it was opened (demo menu, command line, recent files, a dialog):
+// resources/data/<same name> where that ships (the pix2pix demo's input drawings), fashion-mnist for the demos named
+// after it; nothing for any other file.
+std::optional<QString> demo_data(const QString& path) {
+  const std::string name = QFileInfo(path).fileName().toStdString();
+  const auto demo = gs::find_resource("demo/" + name);
+  if (!demo || QFileInfo(QString::fromStdString(*demo)).canonicalFilePath() != QFileInfo(path).canonicalFilePath())
+    return std::nullopt;
+  if (const auto data = gs::find_resource("data/" + name)) return QString::fromStdString(*data);
+  if (name.find("fashion-mnist") != std::string::npos) return QStringLiteral("fashion-mnist");
+  return std::nullopt;
 }
 
 } // namespace
@@ -142,12 +157,7 @@ void MainWindow::create_menus() {
     if (const auto any = find_resource("demo/dcgan-fashion-mnist.pt")) {
       const QDir dir = QFileInfo(QString::fromStdString(*any)).dir();
       for (const QString& f : dir.entryList({QStringLiteral("*.pt")}, QDir::Files, QDir::Name))
-        demos->addAction(f, this, [this, path = dir.filePath(f), f] {
-          open_checkpoint(path);
-          // A demo whose data ships beside it (resources/data/<same name>) brings it along.
-          if (const auto data = find_resource("data/" + f.toStdString()))
-            compress_->set_data(QString::fromStdString(*data));
-        });
+        demos->addAction(f, this, [this, path = dir.filePath(f)] { open_checkpoint(path); });
     }
     if (demos->isEmpty()) demos->addAction(tr("(no demo models installed)"))->setEnabled(false);
   });
@@ -216,6 +226,7 @@ bool MainWindow::loading() const {
 void MainWindow::open_checkpoint(const QString& path) {
   gs::log::get("app")->info("opening {}", QDir::toNativeSeparators(path).toStdString());
   statusBar()->showMessage(tr("Loading %1\u2026").arg(QFileInfo(path).fileName()));
+  if (const auto data = demo_data(path)) compress_->set_data(*data);
   loader_->open(path);
 }
 

@@ -2,6 +2,7 @@
 // previous content in place, "latest wins", the log pane, recent files, drag and drop, and the command line.
 #include "app/gui/main_window.h"
 #include "app/gui/recent_files.h"
+#include "core/resources.h"
 #include "widgets/channel_heatmap.h"
 #include "widgets/guide_panel.h"
 
@@ -138,6 +139,18 @@ private Q_SLOTS:
     QVERIFY(settled.count() == 1 || settled.wait(load_timeout_ms));
     const QString summary = window.findChild<QLabel*>(QStringLiteral("modelSummary"))->text();
     QVERIFY2(summary.startsWith(QStringLiteral("dcgan")), qPrintable(summary));
+    // A demo brings its data along however it is opened: the pix2pix demo its bundled drawings, the DCGAN demo
+    // Fashion-MNIST again.
+    auto* data = window.findChild<QLineEdit*>(QStringLiteral("dataEdit"));
+    QVERIFY(data);
+    const QString dir =
+        QFileInfo(QString::fromStdString(*gs::find_resource("demo/dcgan-fashion-mnist.pt"))).absolutePath();
+    window.open_checkpoint(dir + QStringLiteral("/pix2pix-emoji-edges.pt"));
+    QVERIFY2(data->text().endsWith(QStringLiteral("data/pix2pix-emoji-edges.pt")), qPrintable(data->text()));
+    QVERIFY(loaded.wait(load_timeout_ms));
+    window.open_checkpoint(dir + QStringLiteral("/dcgan-fashion-mnist.pt"));
+    QCOMPARE(data->text(), QStringLiteral("fashion-mnist"));
+    QVERIFY(loaded.wait(load_timeout_ms));
   }
 
   void opening_fills_tensor_table() {
