@@ -6,6 +6,7 @@
 
 #include "core/runtime.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -30,6 +31,26 @@ template <typename V> inline __attribute__((always_inline)) void load(V& v, cons
 template <typename V> inline __attribute__((always_inline)) void store(float* p, V v) {
   typedef V Unaligned __attribute__((aligned(alignof(float)), may_alias));
   *reinterpret_cast<Unaligned*>(p) = v;
+}
+
+// How a route reads one channel of its input while laying it out: as it is, or with `active` v' = v · scale + shift
+// through a leaky ReLU of `slope`, max(v', slope · v') for slopes in [0, 1] (0: a ReLU; an eval-mode batch norm as
+// scale and shift). norm_layers.h's channel_reads() makes them.
+struct ReadAs {
+  bool active = false;
+  float scale = 1.0f, shift = 0.0f, slope = 1.0f;
+};
+inline __attribute__((always_inline)) void read(V8& v, const ReadAs& r) {
+  if (!r.active) return;
+  v = v * r.scale + r.shift;
+  const V8 leak = v * r.slope;
+  v = v > leak ? v : leak;
+}
+// Scalar rows (the narrowest planes' and every row's tail): a maximum, without a branch on the value's sign.
+inline __attribute__((always_inline)) float read(float v, const ReadAs& r) {
+  if (!r.active) return v;
+  v = v * r.scale + r.shift;
+  return std::max(v, v * r.slope);
 }
 
 constexpr int kTaps = 4;     // a 2 × 2 window of each plane (the stride-2 routes)

@@ -27,20 +27,24 @@ const char* norm_name(NormKind kind) {
   return "none";
 }
 
-ChannelAffine eval_batch_norm_affine(const torch::nn::BatchNorm2dImpl& norm) {
-  const at::Tensor mean = norm.running_mean.contiguous(), var = norm.running_var.contiguous();
-  const at::Tensor weight = norm.weight.defined() ? norm.weight.contiguous() : at::Tensor();
-  const at::Tensor bias = norm.bias.defined() ? norm.bias.contiguous() : at::Tensor();
-  const int64_t channels = mean.numel();
-  ChannelAffine a{std::vector<float>(channels), std::vector<float>(channels)};
+bool applies_as_affine(const torch::nn::BatchNorm2dImpl* norm) {
+  return !norm || (!norm->is_training() && norm->running_mean.defined() && norm->running_var.defined());
+}
+
+std::vector<direct::ReadAs> channel_reads(const torch::nn::BatchNorm2dImpl* norm, int64_t channels, float slope) {
+  std::vector<direct::ReadAs> reads(channels, direct::ReadAs{norm || slope != 1.0f, 1.0f, 0.0f, slope});
+  if (!norm) return reads;
+  const at::Tensor mean = norm->running_mean.contiguous(), var = norm->running_var.contiguous();
+  const at::Tensor weight = norm->weight.defined() ? norm->weight.contiguous() : at::Tensor();
+  const at::Tensor bias = norm->bias.defined() ? norm->bias.contiguous() : at::Tensor();
   for (int64_t c = 0; c < channels; ++c) {
     const double scale = (weight.defined() ? weight.data_ptr<float>()[c] : 1.0) /
-                         std::sqrt(var.data_ptr<float>()[c] + norm.options.eps());
-    a.scale[c] = static_cast<float>(scale);
-    a.shift[c] =
+                         std::sqrt(var.data_ptr<float>()[c] + norm->options.eps());
+    reads[c].scale = static_cast<float>(scale);
+    reads[c].shift =
         static_cast<float>((bias.defined() ? bias.data_ptr<float>()[c] : 0.0) - mean.data_ptr<float>()[c] * scale);
   }
-  return a;
+  return reads;
 }
 
 std::string torchscript_tensor(const std::string& name) {

@@ -1,5 +1,6 @@
 // The normalisation choices of the pix2pix/CycleGAN code (get_norm_layer) and what follows from them.
 #pragma once
+#include "core/models/direct_kernel.h"
 #include "core/models/generator.h"
 #include "core/models/state_loading.h"
 
@@ -36,11 +37,13 @@ void add_norm_slots(ChannelGroup& group, NormKind kind, const std::string& prefi
 // `conv_prefix` means instance; neither means none.
 NormKind detect_norm(const TensorMap& tensors, const std::string& conv_prefix, const std::string& norm_prefix);
 
-// An eval-mode batch norm as y = x · scale[c] + shift[c], for the routes that apply it while laying out their input.
-struct ChannelAffine {
-  std::vector<float> scale, shift;
-};
-ChannelAffine eval_batch_norm_affine(const torch::nn::BatchNorm2dImpl& norm);
+// Whether `norm` can be applied as the affine map of its running statistics: none (null), or a batch norm in eval mode
+// that has them.
+bool applies_as_affine(const torch::nn::BatchNorm2dImpl* norm);
+
+// How the direct routes read each of `channels` channels while laying them out: leaky_relu(norm(v), slope), with
+// `norm` null for none (and slope 1 for no activation). Needs applies_as_affine(norm).
+std::vector<direct::ReadAs> channel_reads(const torch::nn::BatchNorm2dImpl* norm, int64_t channels, float slope);
 
 // Older checkpoints carry running statistics of instance norms, which current upstream drops when loading
 // (__patch_instance_norm_state_dict): a running_mean / running_var / num_batches_tracked without an affine weight

@@ -89,12 +89,12 @@ struct UnetBlockImpl : torch::nn::Module {
   std::string down_group, up_group; // the channel groups this block produces
   double dropout = 0;
 
-  bool instance_norm = false; // whose statistics need a layer's whole output: nothing is left to the next layer
-
   at::Tensor forward(const at::Tensor& x) {
     if (outermost) {
       const at::Tensor d = strided_conv(*down, x);
       tap(down_group, d);
+      // An instance norm's statistics need a layer's whole output: nothing is left to the next layer there.
+      const bool instance_norm = sub->up_norm.ptr()->as<torch::nn::InstanceNorm2d>() != nullptr;
       if (!at::GradMode::is_enabled() && !is_training() && !tapping() && !instance_norm)
         return output_tanh(up_from_parts(d, nullptr));
       return output_tanh(transposed_conv(*up, torch::relu(sub->forward(d))));
@@ -145,7 +145,6 @@ public:
       b->innermost = k == last;
       b->down_group = down_name(k);
       b->up_group = up_name(k);
-      b->instance_norm = c_.norm == NormKind::Instance;
       b->model = b->register_module("model", torch::nn::ModuleList());
       const int64_t in = k == 0 ? c_.input_nc : c_.down[k - 1];
       const int64_t up_in = k == last ? c_.down[k] : c_.down[k] + c_.up[k + 1];

@@ -36,49 +36,31 @@ Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
   return l;
 }
 
-// How the layer reads channel c of its input: v as it is, or with `active` leaky_relu(v · scale + shift, slope) (an
-// eval-mode batch norm's output through a leaky ReLU; without a norm scale 1 and shift 0).
-struct ReadAs {
-  bool active = false;
-  float scale = 1.0f, shift = 0.0f, slope = 1.0f;
-};
-
-inline __attribute__((always_inline)) void read(V8& v, const ReadAs& r) {
-  if (!r.active) return;
-  v = v * r.scale + r.shift;
-  v = v > 0.0f ? v : v * r.slope;
-}
-
-inline __attribute__((always_inline)) float read(float v, const ReadAs& r) {
-  if (!r.active) return v;
-  v = v * r.scale + r.shift;
-  return v > 0.0f ? v : v * r.slope;
-}
-
 // One input row's even columns into plane q = 1 (v = j / 2) and odd ones into plane q = 0 (v = (j + 1) / 2), the
 // columns no input reaches zero.
-inline __attribute__((always_inline)) void split_row(const float* src, int64_t w, const ReadAs& r, float* odd_plane,
-                                                     float* even_plane) {
+inline __attribute__((always_inline)) void split_row(const float* src, int64_t w, const direct::ReadAs& r,
+                                                     float* odd_plane, float* even_plane) {
   odd_plane[0] = 0.0f;
   int64_t v = 0;
   for (; 2 * v + 16 <= w; v += 8) {
     V8 a, b;
     direct::load(a, src + 2 * v);
     direct::load(b, src + 2 * v + 8);
-    read(a, r);
-    read(b, r);
+    direct::read(a, r);
+    direct::read(b, r);
     direct::store(even_plane + v, V8(__builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14)));
     direct::store(odd_plane + v + 1, V8(__builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15)));
   }
   for (; 2 * v < w; ++v) {
-    even_plane[v] = read(src[2 * v], r);
-    odd_plane[v + 1] = read(src[2 * v + 1], r);
+    even_plane[v] = direct::read(src[2 * v], r);
+    odd_plane[v + 1] = direct::read(src[2 * v + 1], r);
   }
   even_plane[w / 2] = 0.0f;
 }
 
 // Channel c's four planes.
-GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Layout& l, int64_t c, const ReadAs& r, float* planes) {
+GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Layout& l, int64_t c, const direct::ReadAs& r,
+                                          float* planes) {
   float* plane[2][2];
   for (int p = 0; p < 2; ++p)
     for (int q = 0; q < 2; ++q) plane[p][q] = planes + (c * 4 + p * 2 + q) * l.k.plane;
@@ -147,17 +129,13 @@ at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, con
   // [out, c, 2a + p, 2b + q] → [c, p, q, a, b, out]: plane (c, p, q), tap (a, b), output channel.
   const at::Tensor w = m.weight.reshape({out, l.channels, 2, 2, 2, 2}).permute({1, 3, 5, 2, 4, 0}).contiguous();
   const at::Tensor bias = m.bias.defined() ? m.bias.contiguous() : at::Tensor();
-  const ChannelAffine affine = norm ? eval_batch_norm_affine(*norm) : ChannelAffine{};
-  const bool active = norm || slope != 1.0;
+  const std::vector<direct::ReadAs> reads = channel_reads(norm, l.channels, static_cast<float>(slope));
   at::Tensor planes = at::empty({l.k.in * l.k.plane}, x.options());
   at::Tensor y = at::empty({out * l.k.y_stride}, x.options());
   const float* src = x.data_ptr<float>();
   float* dst = planes.data_ptr<float>();
   at::parallel_for(0, l.channels, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c) {
-      const ReadAs r{active, norm ? affine.scale[c] : 1.0f, norm ? affine.shift[c] : 0.0f, static_cast<float>(slope)};
-      pack_channel(src, l, c, r, dst);
-    }
+    for (int64_t c = begin; c < end; ++c) pack_channel(src, l, c, reads[c], dst);
   });
   const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>()};
   direct::sum(l.k, planes.data_ptr<float>(), &phase, 1, bias.defined() ? bias.data_ptr<float>() : nullptr, lanes,
@@ -175,8 +153,8 @@ bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tens
 
 at::Tensor strided_conv_after_norm_leaky(torch::nn::Conv2dImpl& m, torch::nn::BatchNorm2dImpl* norm,
                                          const at::Tensor& x, double slope) {
-  const bool eval_norm = !norm || (!norm->is_training() && norm->running_mean.defined());
-  if (!at::GradMode::is_enabled() && eval_norm && !single_pixel_applies(m, x) && strided_conv_route_is_direct(m, x))
+  if (!at::GradMode::is_enabled() && applies_as_affine(norm) && !single_pixel_applies(m, x) &&
+      strided_conv_route_is_direct(m, x))
     return strided_direct(m, x, norm, slope);
   return strided_conv(m, at::leaky_relu(norm ? norm->forward(x) : x, slope));
 }

@@ -151,13 +151,13 @@ FirKernel fir_kernel() {
 }
 
 // The flipped kernel's k² taps, followed for a separable kernel (every entry col[i] · row[j] to float rounding) by
-// row[0..k) and col[0..k); `separable` says which.
-at::Tensor fir_taps(const at::Tensor& kernel, bool& separable) {
+// row[0..k) and col[0..k): k² + 2k values.
+at::Tensor fir_taps(const at::Tensor& kernel) {
   const at::Tensor flipped = kernel.flip({0, 1}).contiguous();
   const int64_t k = kernel.size(0);
   const float* t = flipped.data_ptr<float>();
   const float scale = flipped.abs().max().item<float>();
-  separable = t[0] != 0.0f;
+  bool separable = t[0] != 0.0f;
   for (int64_t i = 0; i < k && separable; ++i)
     for (int64_t j = 0; j < k && separable; ++j)
       separable = std::abs(t[i * k + j] * t[0] - t[i * k] * t[j]) <= 1e-6f * scale * scale;
@@ -230,9 +230,8 @@ at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t
   std::vector<char> filled(s.zh, 0);
   for (int64_t i = 0; i < s.h; ++i) filled[pad0 + i * up] = 1;
   s.filled = filled.data();
-  bool separable = false;
-  const at::Tensor taps = derived_weight(kernel, {1}, [&] { return fir_taps(kernel, separable); });
-  separable = taps.numel() > s.k * s.k;
+  const at::Tensor taps = derived_weight(kernel, {1}, [&] { return fir_taps(kernel); });
+  const bool separable = taps.numel() > s.k * s.k;
   at::Tensor out = at::empty({x.size(0), x.size(1), s.oh, s.ow}, x.options());
   const float* src = x.data_ptr<float>();
   const float* t = taps.data_ptr<float>();

@@ -1,10 +1,13 @@
 #include "core/models/transposed_conv.h"
 #include "core/models/derived_weight.h"
 #include "core/models/direct_kernel.h"
+#include "core/models/norm_layers.h"
 #include "core/models/transposed_direct.h"
 #include "core/models/transposed_phases.h"
 
 #include <torch/torch.h>
+
+#include <algorithm>
 
 namespace gs::models {
 namespace {
@@ -76,17 +79,13 @@ TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const 
 
 at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm,
                                            const at::Tensor& x) {
-  if (!at::GradMode::is_enabled() && !norm.is_training() && norm.running_mean.defined() &&
-      transposed_route(m, x) == TransposedRoute::Direct)
-    return transposed_direct(m, x, &norm);
-  return transposed_conv(m, at::relu(norm.forward(x)));
+  return transposed_conv_of_parts(m, {{x, &norm, true}});
 }
 
 at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts) {
-  bool eval_norms = true;
-  for (const InputPart& part : parts)
-    eval_norms = eval_norms && (!part.norm || (!part.norm->is_training() && part.norm->running_mean.defined()));
-  if (!at::GradMode::is_enabled() && eval_norms &&
+  const bool affine =
+      std::all_of(parts.begin(), parts.end(), [](const InputPart& p) { return applies_as_affine(p.norm); });
+  if (!at::GradMode::is_enabled() && affine &&
       transposed_route(m, concatenated_shape(parts)) == TransposedRoute::Direct)
     return transposed_direct(m, parts);
   std::vector<at::Tensor> read;

@@ -54,26 +54,21 @@ Geometry geometry(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, 
 }
 
 // Where channel c of the layer's input is read and how: its plane of sample 0 in one part, the samples `sample` floats
-// apart, each value v taken as max(0, v·scale + shift) with `transform` (an eval-mode batch norm's output read through
-// a ReLU, or with scale 1 and shift 0 a ReLU alone) and copied as it is otherwise.
+// apart, read through the part's norm and ReLU if it has them.
 struct ChannelSource {
   const float* data = nullptr;
   int64_t sample = 0;
-  float scale = 1.0f, shift = 0.0f;
-  bool transform = false;
+  direct::ReadAs read;
 };
 
 std::vector<ChannelSource> channel_sources(const std::vector<InputPart>& parts, const std::vector<at::Tensor>& held) {
   std::vector<ChannelSource> out;
   for (size_t i = 0; i < parts.size(); ++i) {
-    const int64_t first = static_cast<int64_t>(out.size()), channels = held[i].size(1);
-    const int64_t plane = held[i].size(2) * held[i].size(3);
+    const int64_t channels = held[i].size(1), plane = held[i].size(2) * held[i].size(3);
+    const bool relu = parts[i].relu || parts[i].norm;
+    const std::vector<direct::ReadAs> reads = channel_reads(parts[i].norm, channels, relu ? 0.0f : 1.0f);
     for (int64_t c = 0; c < channels; ++c)
-      out.push_back(
-          {held[i].data_ptr<float>() + c * plane, channels * plane, 1.0f, 0.0f, parts[i].relu || parts[i].norm});
-    if (!parts[i].norm) continue;
-    const ChannelAffine a = eval_batch_norm_affine(*parts[i].norm);
-    for (int64_t c = 0; c < channels; ++c) out[first + c].scale = a.scale[c], out[first + c].shift = a.shift[c];
+      out.push_back({held[i].data_ptr<float>() + c * plane, channels * plane, reads[c]});
   }
   return out;
 }
@@ -83,8 +78,7 @@ std::vector<ChannelSource> channel_sources(const std::vector<InputPart>& parts, 
 template <int W>
 inline __attribute__((always_inline)) void pack_rows(const ChannelSource& src_c, const Geometry& g, float* plane) {
   const int64_t w = W ? W : g.w;
-  const float scale = src_c.scale, shift = src_c.shift;
-  const bool transform = src_c.transform;
+  const direct::ReadAs read = src_c.read;
   for (int64_t j = 0; j < g.lead; ++j) plane[j] = 0.0f;
   for (int64_t s = 0; s < g.n; ++s) {
     float* dst = plane + g.lead + s * g.sample;
@@ -94,13 +88,10 @@ inline __attribute__((always_inline)) void pack_rows(const ChannelSource& src_c,
       for (; j + 8 <= w; j += 8) {
         V8 v;
         direct::load(v, src + j);
-        if (transform) {
-          v = v * scale + shift;
-          v = v > 0.0f ? v : V8{};
-        }
+        direct::read(v, read);
         direct::store(dst + j, v);
       }
-      for (; j < w; ++j) dst[j] = transform ? std::max(src[j] * scale + shift, 0.0f) : src[j];
+      for (; j < w; ++j) dst[j] = direct::read(src[j], read);
       for (int64_t j = w; j < g.k.cols; ++j) dst[j] = 0.0f;
     }
     std::fill(dst, plane + g.lead + (s + 1) * g.sample, 0.0f);
@@ -190,6 +181,7 @@ at::Tensor concatenated_shape(const std::vector<InputPart>& parts) {
       throw std::invalid_argument("concatenated_shape: the input parts differ in batch, size, type or device");
     channels += x.size(1);
   }
+  if (parts.size() == 1) return first; // no stand-in to build on every pass of a one-input layer
   return at::zeros({1, 1, 1, 1}, first.options()).expand({first.size(0), channels, first.size(2), first.size(3)});
 }
 

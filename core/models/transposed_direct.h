@@ -26,8 +26,9 @@ struct InputPart {
   bool relu = false;
 };
 
-// A tensor with the shape (channels summed), type and device of the parts' concatenation that holds one value, for
-// the routes' checks (transposed_route, direct_applies) where the concatenation is never built.
+// A tensor with the shape (channels summed), type and device of the parts' concatenation, for the routes' checks
+// (transposed_route, direct_applies) where the concatenation is never built: one part itself, or a stand-in that
+// holds one value.
 at::Tensor concatenated_shape(const std::vector<InputPart>& parts);
 
 // m->forward(x) by the direct route; needs direct_applies. With norm_relu, m->forward(relu(norm_relu->forward(x))) for
