@@ -27,7 +27,6 @@ Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
   l.k.positions = (l.n * l.sample + lanes - 1) / lanes * lanes;
   l.k.plane = l.k.positions + 2 * l.k.cols + 2 + lanes; // the last window's bottom row and a vector beyond
   l.k.y_stride = l.k.positions;
-  l.k.taps = direct::kWideTaps;
   for (int a = 0; a < 3; ++a)
     for (int b = 0; b < 3; ++b) l.disp[a * 3 + b] = a * l.k.cols + b;
   return l;
@@ -84,7 +83,7 @@ at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, con
   at::parallel_for(0, l.k.in, 1, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) pack_channel(src, l, c, factors, dst + c * l.k.plane);
   });
-  const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>()};
+  const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>(), direct::kWideTaps};
   direct::sum(l.k, planes.data_ptr<float>(), &phase, 1, b.defined() ? b.data_ptr<float>() : nullptr, lanes, false);
   at::Tensor result = at::empty({l.n, out, l.h, l.w}, x.options());
   direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h, l.w, result.data_ptr<float>());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 namespace gs::models::direct {
 namespace {
@@ -149,11 +150,29 @@ constexpr Kernel kAvx512[] = {run_avx512<1, T>, run_avx512<2, T>, run_avx512<3, 
 template <int T>
 constexpr Kernel kAvx2[] = {run_avx2<1, T>, run_avx2<2, T>, run_avx2<3, T>,
                             run_avx2<4, T>, run_avx2<5, T>, run_avx2<6, T>};
+
+// The kernels, by output channels, for phases of `taps` taps (supports_taps()).
+const Kernel* kernels(int taps, bool wide) {
+  switch (taps) {
+  case 1:
+    return wide ? kAvx512<1> : kAvx2<1>;
+  case 2:
+    return wide ? kAvx512<2> : kAvx2<2>;
+  case kTaps:
+    return wide ? kAvx512<kTaps> : kAvx2<kTaps>;
+  default:
+    return wide ? kAvx512<kWideTaps> : kAvx2<kWideTaps>;
+  }
+}
 constexpr Kernel kJointAvx512[] = {joint_avx512<1>, joint_avx512<2>, joint_avx512<3>};
 constexpr Kernel kJointAvx2[] = {joint_avx2<1>, joint_avx2<2>, joint_avx2<3>};
 #endif
 
 } // namespace
+
+bool supports_taps(int taps) {
+  return taps == 1 || taps == 2 || taps == kTaps || taps == kWideTaps;
+}
 
 int64_t lanes(VectorWidth width) {
 #ifdef GANSTUDIO_DIRECT_KERNELS
@@ -190,15 +209,14 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
   // Output channels in blocks as even as the register budget allows: 10 as 5 + 5 rather than 8 + 2.
   const int64_t most = wide ? 8 : 6, blocks = (shape.out + most - 1) / most, size = (shape.out + blocks - 1) / blocks,
                 per_chunk = count * blocks;
-  const bool three = shape.taps == kWideTaps;
-  const Kernel* kernels =
-      wide ? (three ? kAvx512<kWideTaps> : kAvx512<kTaps>) : (three ? kAvx2<kWideTaps> : kAvx2<kTaps>);
+  for (int p = 0; p < count; ++p)
+    if (!supports_taps(phases[p].taps)) throw std::logic_error("direct::sum: no kernel for phases of this many taps");
   at::parallel_for(0, chunks * per_chunk, 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       const int64_t f = item / per_chunk * chunk, p = item % per_chunk / blocks;
       const int64_t o0 = item % blocks * size, o = std::min(size, shape.out - o0);
-      const Phase phase{phases[p].disp, phases[p].weight + o0, phases[p].y + o0 * shape.y_stride};
-      grouped(kernels[o - 1], Task{planes, &shape, &phase, bias ? bias + o0 : nullptr}, f,
+      const Phase phase{phases[p].disp, phases[p].weight + o0, phases[p].y + o0 * shape.y_stride, phases[p].taps};
+      grouped(kernels(phase.taps, wide)[o - 1], Task{planes, &shape, &phase, bias ? bias + o0 : nullptr}, f,
               std::min(f + chunk, shape.positions));
     }
   });

@@ -53,7 +53,7 @@ inline __attribute__((always_inline)) float read(float v, const ReadAs& r) {
   return std::max(v, v * r.slope);
 }
 
-constexpr int kTaps = 4;     // a 2 × 2 window of each plane (the stride-2 routes)
+constexpr int kTaps = 4;     // a 2 × 2 window of each plane (the stride-2 routes; a phase may read fewer: 1 or 2)
 constexpr int kWideTaps = 9; // a 3 × 3 window (stride-1 3 × 3 convolutions)
 
 // The planes and outputs the kernel reads and writes.
@@ -64,16 +64,20 @@ struct Shape {
   int64_t positions = 0; // outputs per output plane, a multiple of the vector width
   int64_t cols = 0;      // a row's floats in a plane (the window's second row is `cols` on)
   int64_t y_stride = 0;  // floats from one output channel's rows to the next's
-  int taps = kTaps;      // taps per input plane: kTaps or kWideTaps
 };
 
 // One group of outputs that share displacements ("phase"): disp[taps], its kernel [in][taps][out] and where its
-// output channel 0 starts in y (channel o at y + o·y_stride).
+// output channel 0 starts in y (channel o at y + o·y_stride). Taps per input plane: 1, 2, kTaps or kWideTaps (a
+// stride-2 transposed convolution with an odd kernel has phases of 1, 2 and 4 taps, and sums only those).
 struct Phase {
   const int64_t* disp;
   const float* weight;
   float* y;
+  int taps = kTaps;
 };
+
+// Whether sum() has kernels for phases of `taps` taps.
+bool supports_taps(int taps);
 
 // Vector lanes the kernel uses for `width`: 16 with AVX-512, 8 with AVX2 and FMA, 0 where neither runs (or the build
 // has no vector kernels): then the routes do not apply.

@@ -137,7 +137,7 @@ at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, con
   at::parallel_for(0, l.channels, 1, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) pack_channel(src, l, c, reads[c], dst);
   });
-  const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>()};
+  const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>(), direct::kTaps};
   direct::sum(l.k, planes.data_ptr<float>(), &phase, 1, bias.defined() ? bias.data_ptr<float>() : nullptr, lanes,
               false);
   at::Tensor result = at::empty({l.n, out, l.h / 2, l.w / 2}, x.options());

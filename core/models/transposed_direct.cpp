@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
@@ -24,7 +25,8 @@ constexpr int kPhases = 4;
 struct Geometry {
   direct::Shape k;                                                               // what the kernel reads and writes
   int64_t n = 0, h = 0, w = 0, out_rows = 0, out_cols = 0, sample = 0, lead = 0; // out_rows × out_cols: one phase
-  int64_t disp[kPhases][direct::kTaps] = {};
+  int64_t disp[kPhases][direct::kTaps] = {}; // phase p's own taps (see phase_kernel's ByTap layout)
+  int taps[kPhases] = {};
 };
 
 // Rows (or columns) per sample: reads from outputs 0 .. outputs − 1 reach inputs first .. outputs − 1 + last.
@@ -46,10 +48,13 @@ Geometry geometry(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, 
   g.k.plane = g.lead + g.k.positions + (std::max<int64_t>(0, last_r) + 1) * g.k.cols + lanes;
   g.k.y_stride = kPhases * g.k.positions;
   for (int a = 0; a < 2; ++a)
-    for (int b = 0; b < 2; ++b)
-      for (int i = 0; i < 2; ++i)
-        for (int j = 0; j < 2; ++j)
-          g.disp[a * 2 + b][i * 2 + j] = g.lead + (r.first + r.shift[a] + i) * g.k.cols + c.first + c.shift[b] + j;
+    for (int b = 0; b < 2; ++b) {
+      const auto rows = static_cast<int64_t>(r.taps[a].size()), cols = static_cast<int64_t>(c.taps[b].size());
+      g.taps[a * 2 + b] = static_cast<int>(rows * cols);
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j)
+          g.disp[a * 2 + b][i * cols + j] = g.lead + (r.first + r.shift[a] + i) * g.k.cols + c.first + c.shift[b] + j;
+    }
   return g;
 }
 
@@ -218,12 +223,13 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const std::vecto
   at::Tensor y = at::empty({g.k.out * g.k.y_stride}, options);
   pack(channel_sources(parts, held), g, planes.data_ptr<float>());
   direct::Phase phases[kPhases];
-  for (int i = 0; i < kPhases; ++i)
-    phases[i] = {g.disp[i], w.data_ptr<float>() + i * g.k.in * direct::kTaps * g.k.out,
-                 y.data_ptr<float>() + i * g.k.positions};
+  for (int i = 0, offset = 0; i < kPhases; offset += g.taps[i++])
+    phases[i] = {g.disp[i], w.data_ptr<float>() + offset * g.k.in * g.k.out, y.data_ptr<float>() + i * g.k.positions,
+                 g.taps[i]};
   // At most 3 output channels of a 4×4 kernel with padding 1 (an image's output layer): the phases together.
   const std::vector<int64_t> steps{0, 1};
-  const bool joint = g.k.out <= 3 && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1;
+  const bool four_taps = std::all_of(g.taps, g.taps + kPhases, [](int t) { return t == direct::kTaps; });
+  const bool joint = g.k.out <= 3 && four_taps && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1;
   direct::sum(g.k, planes.data_ptr<float>(), phases, kPhases, bias.defined() ? bias.data_ptr<float>() : nullptr, lanes,
               joint);
   at::Tensor result = at::empty({g.n, g.k.out, 2 * g.out_rows, 2 * g.out_cols}, options);

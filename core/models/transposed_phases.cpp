@@ -132,10 +132,18 @@ bool phases_fit(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
 
 at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout) {
   const auto build = [&] {
-    const at::Tensor k = stacked_kernel(weight, rows, cols);
-    if (layout == KernelLayout::Convolution) return k;
-    const int64_t phases = static_cast<int64_t>(rows.taps.size() * cols.taps.size()), out = weight.size(1);
-    return k.view({phases, out, weight.size(0), rows.width * cols.width}).permute({0, 2, 3, 1}).contiguous();
+    if (layout == KernelLayout::Convolution) return stacked_kernel(weight, rows, cols);
+    const int64_t in = weight.size(0), out = weight.size(1), kw = weight.size(3);
+    const at::Tensor flat = weight.reshape({in, out, weight.size(2) * kw});
+    std::vector<at::Tensor> phases;
+    for (const auto& th : rows.taps)
+      for (const auto& tw : cols.taps) {
+        std::vector<int64_t> index;
+        for (int64_t i : th)
+          for (int64_t j : tw) index.push_back(i * kw + j);
+        phases.push_back(flat.index_select(2, torch::tensor(index, torch::kLong)).permute({0, 2, 1}).flatten());
+      }
+    return at::cat(phases);
   };
   return derived_weight(weight,
                         {static_cast<int64_t>(layout), rows.first, rows.width, static_cast<int64_t>(rows.taps.size()),

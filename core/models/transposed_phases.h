@@ -17,10 +17,11 @@ struct PhaseAxis {
 };
 PhaseAxis phase_axis(int64_t kernel, int64_t stride, int64_t pad);
 
-// The phases' kernels from the layer's weight [in, out, kh, kw], zero where a phase has fewer taps than the window.
-// Convolution: [s_h·s_w·out, in, width_h, width_w], phase (a, b) giving output channels (a·s_w + b)·out + o (the shared
-// convolution's kernel). ByTap: [s_h·s_w, in, width_h·width_w, out] (the direct route's: the output channels of one
-// phase, input channel and tap side by side). Kept while the weight is unchanged (derived_weight.h).
+// The phases' kernels from the layer's weight [in, out, kh, kw]. Convolution: [s_h·s_w·out, in, width_h, width_w],
+// zero where a phase has fewer taps than the window, phase (a, b) giving output channels (a·s_w + b)·out + o (the
+// shared convolution's kernel). ByTap (the direct route's): phase after phase, each [in, taps, out] over only its own
+// taps, window row i < |rows.taps[a]| by column j < |cols.taps[b]|, flat. Kept while the weight is unchanged
+// (derived_weight.h).
 enum class KernelLayout { Convolution, ByTap };
 at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout);
 

@@ -136,7 +136,8 @@ private Q_SLOTS:
   // stride 2 from more than 40 channels, CycleGAN's up-sampling, a 5×5 kernel, stride 3, three outputs with gradients;
   // many input channels on few pixels only without gradients. Direct, without gradients, from at most 40 channels,
   // into at most 8, at batch 1 or from 1×1 inputs with padding (4×4 kernels with padding 1 and 0, 1–3 outputs whose
-  // phases it computes together, CycleGAN's 3×3 with output padding, a pruned DCGAN student's 19 → 10 and 10 → 1, the
+  // phases it computes together, CycleGAN's 3×3 with output padding, StyleGAN2's (no padding: phases of 4, 2, 2 and 1
+  // taps, summed apart however few the outputs), a pruned DCGAN student's 19 → 10 and 10 → 1, the
   // U-Net's innermost layer, 70 and 130 channels summed in groups of 64), with both vector widths the CPU runs. Narrow
   // outputs with gradients, and an output size that is no multiple of the stride, stay with LibTorch.
   void faster_transposed_routes_match_the_convolution() {
@@ -151,6 +152,8 @@ private Q_SLOTS:
                           Case{3, 6, 3, 4, 2, 1, 0, 4, false, R::Library, R::Direct},
                           Case{3, 6, 3, 4, 2, 0, 0, 5, true, R::Library, R::Direct},
                           Case{2, 5, 3, 3, 2, 1, 1, 7, true, R::Library, R::Direct},
+                          Case{2, 5, 3, 3, 2, 0, 1, 7, true, R::Library, R::Direct},
+                          Case{2, 13, 10, 3, 2, 0, 1, 8, false, R::Library, R::Direct},
                           Case{16, 10, 1, 4, 2, 1, 0, 16, false, R::Library, R::Direct},
                           Case{2, 64, 3, 4, 2, 1, 0, 8, false, R::Library, R::Direct},
                           Case{3, 9, 2, 4, 2, 1, 0, 6, true, R::Library, R::Direct},
