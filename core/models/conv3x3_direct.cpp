@@ -10,9 +10,12 @@
 namespace gs::models {
 namespace {
 
-// Sample s's pixel (i, j) of a channel sits at s·sample + (i + 1)·cols + j + 1 of its plane, zeros around every
-// sample: output (i, j) of sample s is then the sum over taps (a, b) of weight × plane[s·sample + i·cols + j +
-// a·cols + b], one run of flat positions where those in the gaps are computed and dropped.
+// Sample s's pixel (i, j) of a channel sits at s·sample + (i + 1)·cols + j + 1 of its plane, with cols = w + 1 and
+// sample = (h + 1)·cols: one zero column between rows (a row's right padding and the next one's left) and one zero
+// row between samples (a sample's bottom padding and the next one's top), which one extra row closes. Output (i, j)
+// of sample s is then the sum over taps (a, b) of weight × plane[s·sample + i·cols + j + a·cols + b], one run of flat
+// positions where those in the gaps are computed and dropped: (h + 1)(w + 1) per sample, where a zero border of its
+// own around each would take (h + 2)(w + 2), 23% more at 8 × 8.
 struct Layout {
   direct::Shape k;
   int64_t n = 0, h = 0, w = 0, sample = 0;
@@ -22,8 +25,8 @@ struct Layout {
 Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
   Layout l;
   l.n = x.size(0), l.k.in = x.size(1), l.h = x.size(2), l.w = x.size(3), l.k.out = out;
-  l.k.cols = l.w + 2;
-  l.sample = (l.h + 2) * l.k.cols;
+  l.k.cols = l.w + 1;
+  l.sample = (l.h + 1) * l.k.cols;
   l.k.positions = (l.n * l.sample + lanes - 1) / lanes * lanes;
   l.k.plane = l.k.positions + 2 * l.k.cols + 2 + lanes; // the last window's bottom row and a vector beyond
   l.k.y_stride = l.k.positions;
