@@ -97,8 +97,12 @@ inline __attribute__((always_inline)) void fir_plane_separable(const float* x, c
       direct::store(h + r * s.stride + c0, acc);
     }
   }
-  float* line = z; // z's first row is free once h holds every filled row
+  // Output rows of whole vectors go straight to out; others through a line (z's first row, free once h holds every
+  // filled row).
+  const bool whole = s.ow % L == 0;
+  float* line = z;
   for (int64_t y = 0; y < s.oh; ++y) {
+    float* dst = whole ? out + y * s.ow : line;
     for (int64_t c0 = 0; c0 < s.ow; c0 += L) {
       V acc{};
       for (int64_t i = 0; i < s.k; ++i) {
@@ -107,9 +111,9 @@ inline __attribute__((always_inline)) void fir_plane_separable(const float* x, c
         direct::load(a, h + (y + i) * s.stride + c0);
         acc += col[i] * a;
       }
-      direct::store(line + c0, acc);
+      direct::store(dst + c0, acc);
     }
-    std::copy(line, line + s.ow, out + y * s.ow);
+    if (!whole) std::copy(line, line + s.ow, out + y * s.ow);
   }
 }
 
