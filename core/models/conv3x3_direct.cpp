@@ -66,7 +66,7 @@ bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight) {
 }
 
 at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
-                          const at::Tensor& scale, VectorWidth width) {
+                          const at::Tensor& scale, VectorWidth width, const direct::PlaneFinish& finish) {
   const int64_t lanes = direct::lanes(width);
   if (!lanes) throw std::logic_error("conv3x3_direct: no vector kernel for this CPU or build");
   const at::Tensor x = input.contiguous();
@@ -89,7 +89,7 @@ at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, con
   const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>(), direct::kWideTaps};
   direct::sum(l.k, planes.data_ptr<float>(), &phase, 1, b.defined() ? b.data_ptr<float>() : nullptr, lanes, false);
   at::Tensor result = at::empty({l.n, out, l.h, l.w}, x.options());
-  direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h, l.w, result.data_ptr<float>());
+  direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h, l.w, result.data_ptr<float>(), finish);
   return result;
 }
 

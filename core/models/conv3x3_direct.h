@@ -4,6 +4,7 @@
 // StyleGAN2's 10-channel 32 px layer ran at 28 GMAC/s there, its teacher's 32-channel one at 75.
 #pragma once
 
+#include "core/models/direct_kernel.h"
 #include "core/runtime.h"
 
 #include <ATen/core/Tensor.h>
@@ -21,8 +22,10 @@ bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight);
 bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight);
 
 // conv2d(x · scale, weight, bias, stride 1, padding 1), where scale [n, in] multiplies each sample's input channels
-// as the input is laid out (undefined: no scaling; StyleGAN2's modulation) and bias may be undefined.
+// as the input is laid out (undefined: no scaling; StyleGAN2's modulation) and bias may be undefined; `finish` then
+// works on each output plane as it is written.
 at::Tensor conv3x3_direct(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                          const at::Tensor& scale, VectorWidth width = VectorWidth::Widest);
+                          const at::Tensor& scale, VectorWidth width = VectorWidth::Widest,
+                          const direct::PlaneFinish& finish = {});
 
 } // namespace gs::models

@@ -225,12 +225,14 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
 #endif
 }
 
-void extract(const Shape& shape, const float* y, int64_t n, int64_t sample, int64_t rows, int64_t width, float* out) {
+void extract(const Shape& shape, const float* y, int64_t n, int64_t sample, int64_t rows, int64_t width, float* out,
+             const PlaneFinish& finish) {
   at::parallel_for(0, n * shape.out, 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       const float* src = y + item % shape.out * shape.y_stride + item / shape.out * sample;
       float* dst = out + item * rows * width;
       for (int64_t i = 0; i < rows; ++i) std::memcpy(dst + i * width, src + i * shape.cols, width * sizeof(float));
+      if (finish) finish(item, dst);
     }
   });
 }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 // Loops that lay out planes or move outputs as fast as the kernel sums them: built for each vector width.
@@ -91,9 +92,14 @@ int64_t lanes(VectorWidth width = VectorWidth::Widest);
 void sum(const Shape& shape, const float* planes, const Phase* phases, int count, const float* bias, int64_t lanes,
          bool joint);
 
+// Work a route does on each output plane as soon as it is written, while it is still in the cache (an activation that
+// would otherwise take a pass of its own): plane `item` = sample · channels + channel, at `plane`. Empty: none.
+using PlaneFinish = std::function<void(int64_t item, float* plane)>;
+
 // Copies the sums out of y into an [n, shape.out, rows, width] tensor's data: output (i, j) of sample s and channel o
 // at y[o · y_stride + s · sample + i · cols + j], where a route laid out each sample's outputs `sample` floats apart in
-// rows of `cols` (the positions in the gaps are dropped). Spread over LibTorch's threads.
-void extract(const Shape& shape, const float* y, int64_t n, int64_t sample, int64_t rows, int64_t width, float* out);
+// rows of `cols` (the positions in the gaps are dropped), then `finish` on each plane. Spread over LibTorch's threads.
+void extract(const Shape& shape, const float* y, int64_t n, int64_t sample, int64_t rows, int64_t width, float* out,
+             const PlaneFinish& finish = {});
 
 } // namespace gs::models::direct

@@ -131,6 +131,21 @@ struct ModulatedConvImpl : torch::nn::Module {
     modulation = register_module("modulation", EqualLinear(style_dim, in, 1.0, 1.0, false));
   }
 
+  // StyledConv's noise, bias and activation (styled_activation), for undemodulated() to apply to each output plane as
+  // a direct route writes it: then the activation takes no pass of its own.
+  struct Activation {
+    at::Tensor noise, noise_weight, bias;
+  };
+  // The output and the demodulation coefficients [b, out] (undefined without demodulation) it is still to be
+  // multiplied by, unless `activated`: then `activation` has been applied, the demodulation included.
+  struct Output {
+    at::Tensor out, demod;
+    bool activated = false;
+  };
+
+  // The output's size on each side for an input of `size`.
+  int64_t output_size(int64_t size) const { return upsample ? 2 * size : size; }
+
   // Upstream's fused path modulates and demodulates a copy of every weight per sample and runs one grouped
   // convolution; on the CPU those weight-sized products grow with the batch (measured below). This is
   // the same function with the style applied to the activations (upstream's non-fused path): scale the input
@@ -141,33 +156,36 @@ struct ModulatedConvImpl : torch::nn::Module {
   // For inference the weight-sized products (scaled weight, its transpose, the demodulation sums) are kept while the
   // weight is unchanged (derived_weight.h), the up-sampling convolution takes the direct transposed route where it
   // applies, 3 × 3 ones conv3x3_direct where it pays (modulating as it lays out its input), the demodulation
-  // coefficients come from one pass (demodulation), and ToRGB's 1 × 1 layer is pointwise().
-  // Returns the output and the demodulation coefficients [b, out] (undefined without demodulation) it is still to be
-  // multiplied by.
-  std::pair<at::Tensor, at::Tensor> undemodulated(const at::Tensor& x, const at::Tensor& style) {
+  // coefficients come from one pass (demodulation), ToRGB's 1 × 1 layer is pointwise(), and where the last step is a
+  // direct route (conv3x3_direct, fir_direct), it applies StyledConv's activation to each output plane it writes.
+  Output undemodulated(const at::Tensor& x, const at::Tensor& style, const Activation* activation = nullptr) {
     const int64_t b = x.size(0), in = x.size(1);
     const at::Tensor s = modulation->forward(style); // [b, in]
     const at::Tensor w = derived(Derived::Scaled);   // [out, in, k, k]
+    const at::Tensor demod = demodulate ? demodulation_of(s) : at::Tensor();
+    direct::PlaneFinish finish;
+    const std::vector<int64_t> sizes{b, out_ch, output_size(x.size(2)), output_size(x.size(3))};
+    if (activation &&
+        styled_activation_applies(sizes, demod, activation->noise, activation->noise_weight, activation->bias))
+      finish = styled_activation_finish(sizes, demod, activation->noise, activation->noise_weight, activation->bias);
+    if (k == 3 && !upsample && conv3x3_direct_applies(x, w) && conv3x3_direct_pays(x, w))
+      return {conv3x3_direct(x, w, {}, s, VectorWidth::Widest, finish), demod, static_cast<bool>(finish)};
+    const at::Tensor xs = x * s.view({b, in, 1, 1});
+    if (!upsample) return {at::conv2d(xs, w, {}, 1, k / 2), demod};
     at::Tensor out;
     int64_t blur_pad1 = pad1;
-    if (k == 3 && !upsample && conv3x3_direct_applies(x, w) && conv3x3_direct_pays(x, w)) {
-      out = conv3x3_direct(x, w, {}, s);
+    if (at::Tensor direct = up_direct(xs); direct.defined()) {
+      out = direct;
+      blur_pad1 -= k % 2;
     } else {
-      const at::Tensor xs = x * s.view({b, in, 1, 1});
-      if (!upsample) {
-        out = at::conv2d(xs, w, {}, 1, k / 2);
-      } else if (at::Tensor direct = up_direct(xs); direct.defined()) {
-        out = direct;
-        blur_pad1 -= k % 2;
-      } else {
-        out = at::conv_transpose2d(xs, w.transpose(0, 1), {}, 2, 0);
-      }
+      out = at::conv_transpose2d(xs, w.transpose(0, 1), {}, 2, 0);
     }
-    if (upsample) out = upfir2d(out, blur->kernel, 1, pad0, blur_pad1);
-    if (!demodulate) return {out, at::Tensor()};
-    const at::Tensor sums = derived(Derived::SquaredSums);
-    if (demodulation_applies(s, sums)) return {out, demodulation(s, sums)};
-    return {out, at::rsqrt(at::mm(s.pow(2), sums.t()) + 1e-8)};
+    const int64_t taps = blur->kernel.size(0);
+    const bool fits = out.size(2) + pad0 + blur_pad1 - taps + 1 == sizes[2] &&
+                      out.size(3) + pad0 + blur_pad1 - taps + 1 == sizes[3]; // the finish's planes
+    if (finish && fits && fir_direct_applies(out, blur->kernel, 1, pad0, blur_pad1))
+      return {fir_direct(out, blur->kernel, 1, pad0, blur_pad1, finish), demod, true};
+    return {upfir2d(out, blur->kernel, 1, pad0, blur_pad1), demod};
   }
 
   // ToRGB's 1 × 1 layer with its bias and the up-sampled skip `base` (may be undefined) added as modulated_pointwise
@@ -181,8 +199,8 @@ struct ModulatedConvImpl : torch::nn::Module {
   }
 
   at::Tensor forward(const at::Tensor& x, const at::Tensor& style) {
-    auto [out, demod] = undemodulated(x, style);
-    return demod.defined() ? out * demod.view({x.size(0), out_ch, 1, 1}) : out;
+    const Output o = undemodulated(x, style);
+    return o.demod.defined() ? o.out * o.demod.view({x.size(0), out_ch, 1, 1}) : o.out;
   }
 
 private:
@@ -201,6 +219,13 @@ private:
   // anything only they use.
   bool inference(const at::Tensor& x) const {
     return !at::GradMode::is_enabled() || (!x.requires_grad() && !weight.requires_grad());
+  }
+
+  // rsqrt(Σ_i s_i² Σ_k w_oik² + 1e-8) [b, out] for the modulation s [b, in].
+  at::Tensor demodulation_of(const at::Tensor& s) {
+    const at::Tensor sums = derived(Derived::SquaredSums);
+    if (demodulation_applies(s, sums)) return demodulation(s, sums);
+    return at::rsqrt(at::mm(s.pow(2), sums.t()) + 1e-8);
   }
 
   enum class Derived { Scaled, Transposed, SquaredSums };
@@ -237,10 +262,14 @@ struct StyledConvImpl : torch::nn::Module {
     activate = register_module("activate", Bias(out));
   }
   // An undefined `noise_image` draws fresh noise.
-  // For inference the demodulation, noise, bias and activation take one pass (styled_activation).
+  // For inference the demodulation, noise, bias and activation take one pass (styled_activation), or none where the
+  // convolution's direct route applies them as it writes each output plane.
   at::Tensor forward(const at::Tensor& x, const at::Tensor& style, at::Tensor noise_image) {
-    auto [out, demod] = conv->undemodulated(x, style);
-    if (!noise_image.defined()) noise_image = at::randn({out.size(0), 1, out.size(2), out.size(3)}, out.options());
+    if (!noise_image.defined())
+      noise_image = at::randn({x.size(0), 1, conv->output_size(x.size(2)), conv->output_size(x.size(3))}, x.options());
+    const ModulatedConvImpl::Activation activation{noise_image, noise->weight, activate->bias};
+    auto [out, demod, activated] = conv->undemodulated(x, style, &activation);
+    if (activated) return out;
     if (styled_activation_applies(out, demod, noise_image, noise->weight, activate->bias))
       return styled_activation(out, demod, noise_image, noise->weight, activate->bias);
     if (demod.defined()) out = out * demod.view({out.size(0), out.size(1), 1, 1});

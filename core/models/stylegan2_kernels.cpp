@@ -223,7 +223,8 @@ bool fir_direct_applies(const at::Tensor& x, const at::Tensor& kernel, int64_t u
   return x.size(2) * up + pad0 + pad1 >= k && x.size(3) * up + pad0 + pad1 >= k;
 }
 
-at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1) {
+at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1,
+                      const direct::PlaneFinish& finish) {
   const at::Tensor x = input.contiguous();
   FirShape s;
   s.h = x.size(2), s.w = x.size(3), s.up = up, s.pad0 = pad0, s.k = kernel.size(0);
@@ -243,8 +244,10 @@ at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t
   at::parallel_for(0, x.size(0) * x.size(1), 1, [&](int64_t begin, int64_t end) {
     std::vector<float> z(s.zh * s.stride), rows((separable ? s.zh : kRows) * s.stride);
     const FirKernel kernel = fir_kernel();
-    for (int64_t plane = begin; plane < end; ++plane)
+    for (int64_t plane = begin; plane < end; ++plane) {
       kernel(src + plane * s.h * s.w, s, t, separable, z.data(), rows.data(), dst + plane * s.oh * s.ow);
+      if (finish) finish(plane, dst + plane * s.oh * s.ow);
+    }
   });
   return out;
 }
@@ -306,36 +309,50 @@ at::Tensor demodulation(const at::Tensor& style, const at::Tensor& sums) {
   return d;
 }
 
+bool styled_activation_applies(at::IntArrayRef sizes, const at::Tensor& demod, const at::Tensor& noise,
+                               const at::Tensor& noise_weight, const at::Tensor& bias) {
+  if (sizes.size() != 4 || !cpu_float(noise) || !cpu_float(noise_weight) || !cpu_float(bias) || noise.dim() != 4 ||
+      noise_weight.numel() != 1 || bias.dim() != 1)
+    return false;
+  if (demod.defined() && (!cpu_float(demod) || demod.dim() != 2 || demod.size(0) != sizes[0] ||
+                          demod.size(1) != sizes[1] || wants_grad(demod)))
+    return false;
+  if (wants_grad(noise) || wants_grad(noise_weight) || wants_grad(bias)) return false;
+  return (noise.size(0) == 1 || noise.size(0) == sizes[0]) && noise.size(1) == 1 && noise.size(2) == sizes[2] &&
+         noise.size(3) == sizes[3] && bias.size(0) == sizes[1];
+}
+
 bool styled_activation_applies(const at::Tensor& x, const at::Tensor& demod, const at::Tensor& noise,
                                const at::Tensor& noise_weight, const at::Tensor& bias) {
-  if (!cpu_float(x) || !cpu_float(noise) || !cpu_float(noise_weight) || !cpu_float(bias) || x.dim() != 4 ||
-      !x.is_contiguous() || noise.dim() != 4 || noise_weight.numel() != 1 || bias.dim() != 1)
-    return false;
-  if (demod.defined() && (!cpu_float(demod) || demod.dim() != 2 || demod.size(0) != x.size(0) ||
-                          demod.size(1) != x.size(1) || wants_grad(demod)))
-    return false;
-  if (wants_grad(x) || wants_grad(noise) || wants_grad(noise_weight) || wants_grad(bias)) return false;
-  return (noise.size(0) == 1 || noise.size(0) == x.size(0)) && noise.size(1) == 1 && noise.size(2) == x.size(2) &&
-         noise.size(3) == x.size(3) && bias.size(0) == x.size(1);
+  return cpu_float(x) && x.dim() == 4 && x.is_contiguous() && !wants_grad(x) &&
+         styled_activation_applies(x.sizes(), demod, noise, noise_weight, bias);
+}
+
+direct::PlaneFinish styled_activation_finish(at::IntArrayRef sizes, const at::Tensor& demod, const at::Tensor& noise,
+                                             const at::Tensor& noise_weight, const at::Tensor& bias) {
+  const at::Tensor d = demod.defined() ? demod.contiguous() : at::Tensor();
+  const at::Tensor n = noise.contiguous(), shift = bias.contiguous();
+  const int64_t channels = sizes[1], positions = sizes[2] * sizes[3];
+  const bool shared_noise = n.size(0) == 1;
+  const float weight = noise_weight.item<float>();
+  const float* scales = d.defined() ? d.data_ptr<float>() : nullptr;
+  const float* noises = n.data_ptr<float>();
+  const float* shifts = shift.data_ptr<float>();
+  // The tensors travel with the function (which may outlive the caller's copies) to keep the pointers valid.
+  return [d, n, shift, scales, noises, shifts, channels, positions, shared_noise, weight](int64_t item, float* plane) {
+    const int64_t sample = item / channels, channel = item % channels;
+    activate_plane(plane, noises + (shared_noise ? 0 : sample) * positions, positions, scales ? scales[item] : 1.0f,
+                   weight, shifts[channel]);
+  };
 }
 
 at::Tensor styled_activation(at::Tensor x, const at::Tensor& demod, const at::Tensor& noise,
                              const at::Tensor& noise_weight, const at::Tensor& bias) {
-  const int64_t b = x.size(0), c = x.size(1), positions = x.size(2) * x.size(3);
-  const at::Tensor d = demod.defined() ? demod.contiguous() : at::Tensor();
-  const at::Tensor n = noise.contiguous(), shift = bias.contiguous();
-  const float weight = noise_weight.item<float>();
+  const direct::PlaneFinish finish = styled_activation_finish(x.sizes(), demod, noise, noise_weight, bias);
+  const int64_t positions = x.size(2) * x.size(3);
   float* y = x.data_ptr<float>();
-  const float* scales = d.defined() ? d.data_ptr<float>() : nullptr;
-  const float* noises = n.data_ptr<float>();
-  const float* shifts = shift.data_ptr<float>();
-  const bool shared_noise = n.size(0) == 1;
-  at::parallel_for(0, b * c, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) {
-      const int64_t sample = item / c, channel = item % c;
-      activate_plane(y + item * positions, noises + (shared_noise ? 0 : sample) * positions, positions,
-                     scales ? scales[item] : 1.0f, weight, shifts[channel]);
-    }
+  at::parallel_for(0, x.size(0) * x.size(1), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) finish(item, y + item * positions);
   });
   return x;
 }

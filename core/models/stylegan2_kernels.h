@@ -4,6 +4,8 @@
 // generator's widths (the 32 px demo's 70% student spent a third of its time there), and the chain as six passes.
 #pragma once
 
+#include "core/models/direct_kernel.h"
+
 #include <ATen/core/Tensor.h>
 
 namespace gs::models {
@@ -14,8 +16,9 @@ bool fir_direct_applies(const at::Tensor& x, const at::Tensor& kernel, int64_t u
 
 // upfirdn2d with down = 1, as upstream: zero-insertion up-sampling by `up`, zero padding (pad0 before, pad1 after, on
 // both axes), then true convolution of every channel with `kernel`. Rows of the up-sampled image that are all zeros
-// are skipped.
-at::Tensor fir_direct(const at::Tensor& x, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1);
+// are skipped. `finish` then works on each output plane as it is written.
+at::Tensor fir_direct(const at::Tensor& x, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1,
+                      const direct::PlaneFinish& finish = {});
 
 // Whether modulated_pointwise applies: float32 CPU tensors x [b, in, h, w], weight [out, in], style [b, in], bias
 // [out] and base [b, out, h, w] (each may be undefined), no gradients wanted.
@@ -36,13 +39,21 @@ bool demodulation_applies(const at::Tensor& style, const at::Tensor& sums);
 at::Tensor demodulation(const at::Tensor& style, const at::Tensor& sums);
 
 // Whether styled_activation applies: float32 CPU tensors x [b, c, h, w] (contiguous), demod [b, c] or undefined,
-// noise [1 or b, 1, h, w], noise_weight one value, bias [c]; no gradients wanted.
+// noise [1 or b, 1, h, w], noise_weight one value, bias [c]; no gradients wanted. The second form checks all but x,
+// for an output of `sizes` still to be computed.
 bool styled_activation_applies(const at::Tensor& x, const at::Tensor& demod, const at::Tensor& noise,
+                               const at::Tensor& noise_weight, const at::Tensor& bias);
+bool styled_activation_applies(at::IntArrayRef sizes, const at::Tensor& demod, const at::Tensor& noise,
                                const at::Tensor& noise_weight, const at::Tensor& bias);
 
 // leaky_relu(x · demod[b, c] + noise_weight · noise + bias[c], 0.2) · √2, written over x (a layer's fresh output) in
 // one pass: StyleGAN2's demodulation, noise injection and fused bias-activation.
 at::Tensor styled_activation(at::Tensor x, const at::Tensor& demod, const at::Tensor& noise,
                              const at::Tensor& noise_weight, const at::Tensor& bias);
+
+// The same on one output plane at a time, for a route to apply as it writes an output of `sizes` (where
+// styled_activation_applies to them): the activation takes no pass of its own.
+direct::PlaneFinish styled_activation_finish(at::IntArrayRef sizes, const at::Tensor& demod, const at::Tensor& noise,
+                                             const at::Tensor& noise_weight, const at::Tensor& bias);
 
 } // namespace gs::models
