@@ -171,26 +171,65 @@ at::Tensor fir_taps(const at::Tensor& kernel) {
   return at::cat({flipped.flatten(), torch::tensor(factors)});
 }
 
+// O outputs × 16 positions from p0 of pointwise_sample in registers, summed over every input: each input vector is
+// loaded once for all O outputs. (An output at a time over whole rows read every input row again per output, from
+// the second-level cache.)
+template <int O>
+inline __attribute__((always_inline)) void pointwise_block(const float* x, const float* w, const float* bias,
+                                                           const float* base, int64_t in, int64_t positions, int64_t p0,
+                                                           float* y) {
+  using direct::V8;
+  V8 acc[O][2];
+  for (int o = 0; o < O; ++o)
+    for (int v = 0; v < 2; ++v) {
+      acc[o][v] = V8{} + (bias ? bias[o] : 0.0f);
+      if (base) {
+        V8 b;
+        direct::load(b, base + o * positions + p0 + 8 * v);
+        acc[o][v] += b;
+      }
+    }
+  for (int64_t i = 0; i < in; ++i) {
+    V8 a[2];
+    for (int v = 0; v < 2; ++v) direct::load(a[v], x + i * positions + p0 + 8 * v);
+    for (int o = 0; o < O; ++o)
+      for (int v = 0; v < 2; ++v) acc[o][v] += w[o * in + i] * a[v];
+  }
+  for (int o = 0; o < O; ++o)
+    for (int v = 0; v < 2; ++v) direct::store(y + o * positions + p0 + 8 * v, acc[o][v]);
+}
+
 // out rows (`out` channels of `positions` floats) = base rows (or zeros) + bias[o] (or 0) + Σ_i w[o, i] · x row i,
-// for one sample.
+// for one sample: blocks of up to 4 outputs × 16 positions, then the last positions one at a time.
 GANSTUDIO_VECTOR_CLONES void pointwise_sample(const float* x, const float* w, const float* bias, const float* base,
                                               int64_t in, int64_t out, int64_t positions, float* y) {
-  for (int64_t o = 0; o < out; ++o) {
-    const float b = bias ? bias[o] : 0.0f;
-    float* dst = y + o * positions;
-    if (base)
-      for (int64_t p = 0; p < positions; ++p) dst[p] = base[o * positions + p] + b;
-    else
-      std::fill(dst, dst + positions, b);
+  constexpr int kMost = 4;
+  const int64_t whole = positions / 16 * 16;
+  for (int64_t o0 = 0; o0 < out; o0 += kMost) {
+    const float* wo = w + o0 * in;
+    const float* bo = bias ? bias + o0 : nullptr;
+    const float* so = base ? base + o0 * positions : nullptr;
+    float* yo = y + o0 * positions;
+    for (int64_t p0 = 0; p0 < whole; p0 += 16) switch (std::min<int64_t>(kMost, out - o0)) {
+      case 1:
+        pointwise_block<1>(x, wo, bo, so, in, positions, p0, yo);
+        break;
+      case 2:
+        pointwise_block<2>(x, wo, bo, so, in, positions, p0, yo);
+        break;
+      case 3:
+        pointwise_block<3>(x, wo, bo, so, in, positions, p0, yo);
+        break;
+      default:
+        pointwise_block<kMost>(x, wo, bo, so, in, positions, p0, yo);
+      }
   }
-  for (int64_t i = 0; i < in; ++i) {
-    const float* src = x + i * positions;
-    for (int64_t o = 0; o < out; ++o) {
-      const float t = w[o * in + i];
-      float* dst = y + o * positions;
-      for (int64_t p = 0; p < positions; ++p) dst[p] += t * src[p];
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t p = whole; p < positions; ++p) {
+      float acc = (base ? base[o * positions + p] : 0.0f) + (bias ? bias[o] : 0.0f);
+      for (int64_t i = 0; i < in; ++i) acc += w[o * in + i] * x[i * positions + p];
+      y[o * positions + p] = acc;
     }
-  }
 }
 
 // One (sample, channel) plane: y = leaky_relu(y · scale + weight · noise + shift, 0.2) · √2. Its select vectorises only

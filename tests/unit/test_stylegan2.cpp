@@ -129,8 +129,8 @@ private Q_SLOTS:
 
   // The inference kernels against their definitions: the filters with the layers' own up-sampling and blur settings
   // (separable kernels and others), a 3-tap kernel, an asymmetric kernel (the flip matters), odd sizes; ToRGB's product
-  // with its bias and skip; the demodulation coefficients; the activation chain; and nothing taken over where gradients
-  // are wanted.
+  // (3 and 6 outputs, 35 positions: whole blocks and the rest) with its bias and skip; the demodulation coefficients;
+  // the activation chain; and nothing taken over where gradients are wanted.
   void direct_filters_match_their_definitions() {
     torch::manual_seed(0);
     struct Case {
@@ -154,6 +154,9 @@ private Q_SLOTS:
       QVERIFY(models::modulated_pointwise_applies(x, weight, style));
       verify_close(models::modulated_pointwise(x, weight, style),
                    torch::conv2d(x * style.view({2, 6, 1, 1}), weight.view({3, 6, 1, 1})), 1e-5);
+      const at::Tensor wide = torch::randn({6, 6}); // outputs in blocks of 4 and 2
+      verify_close(models::modulated_pointwise(x, wide, style),
+                   torch::conv2d(x * style.view({2, 6, 1, 1}), wide.view({6, 6, 1, 1})), 1e-5);
       const at::Tensor rgb_bias = torch::randn({3}), skip = torch::randn({2, 3, 5, 7});
       QVERIFY(models::modulated_pointwise_applies(x, weight, style, rgb_bias, skip));
       QVERIFY(!models::modulated_pointwise_applies(x, weight, style, rgb_bias, torch::randn({2, 3, 5, 6})));
