@@ -24,9 +24,9 @@ struct FirShape {
   const char* filled = nullptr;           // per row of the up-sampled image: whether an input row landed there
 };
 
-// The up-sampled, zero-padded image of one channel in z (zh · stride floats).
+// The up-sampled, zero-padded image of one channel in z (zh · stride floats): its input values only, the zeros around
+// and between them being written once, when z is made, and never overwritten.
 void fill_plane(const float* x, const FirShape& s, float* z) {
-  std::fill(z, z + s.zh * s.stride, 0.0f);
   for (int64_t i = 0; i < s.h; ++i) {
     float* dst = z + (s.pad0 + i * s.up) * s.stride + s.pad0;
     const float* src = x + i * s.w;
@@ -66,9 +66,8 @@ inline __attribute__((always_inline)) void fir_rows(const FirShape& s, const flo
 }
 
 template <typename V>
-inline __attribute__((always_inline)) void fir_plane(const float* x, const FirShape& s, const float* taps, float* z,
-                                                     float* rows, float* out) {
-  fill_plane(x, s, z);
+inline __attribute__((always_inline)) void fir_plane(const FirShape& s, const float* taps, const float* z, float* rows,
+                                                     float* out) {
   for (int64_t y0 = 0; y0 < s.oh; y0 += kRows) {
     const int64_t count = std::min<int64_t>(kRows, s.oh - y0);
     fir_rows<V>(s, taps, z, y0, count, rows);
@@ -77,72 +76,84 @@ inline __attribute__((always_inline)) void fir_plane(const float* x, const FirSh
   }
 }
 
+// B vectors from column c0 of one pass of a separable kernel: dst[c] = Σ_t taps[t] · src[c + t · step] over the k
+// taps (step 1: along a row; the row stride: down the columns), skipping taps whose row of z is all zeros (`filled`,
+// for the column pass), B independent sums in flight.
+template <typename V, int B>
+inline __attribute__((always_inline)) void separable_block(const FirShape& s, const float* taps, const float* src,
+                                                           int64_t step, const char* filled, float* dst) {
+  constexpr int64_t L = sizeof(V) / sizeof(float);
+  V acc[B] = {};
+  for (int64_t t = 0; t < s.k; ++t) {
+    if (filled && !filled[t]) continue;
+    for (int v = 0; v < B; ++v) {
+      V a;
+      direct::load(a, src + t * step + v * L);
+      acc[v] += taps[t] * a;
+    }
+  }
+  for (int v = 0; v < B; ++v) direct::store(dst + v * L, acc[v]);
+}
+
+// One row of a pass over columns [0, ow): blocks of kWidestBlock floats, then of 2 vectors and 1, the last of which
+// may run past ow (into the room z's, h's and a line's rows have; out's rows take it only with ow a whole number of
+// vectors).
+template <typename V>
+inline __attribute__((always_inline)) void separable_row(const FirShape& s, const float* taps, const float* src,
+                                                         int64_t step, const char* filled, float* dst) {
+  constexpr int64_t L = sizeof(V) / sizeof(float), B = kWidestBlock / L;
+  int64_t c0 = 0;
+  for (; c0 + B * L <= s.ow; c0 += B * L) separable_block<V, B>(s, taps, src + c0, step, filled, dst + c0);
+  if (B > 2 && c0 + 2 * L <= s.ow) {
+    separable_block<V, 2>(s, taps, src + c0, step, filled, dst + c0);
+    c0 += 2 * L;
+  }
+  for (; c0 < s.ow; c0 += L) separable_block<V, 1>(s, taps, src + c0, step, filled, dst + c0);
+}
+
 // A separable kernel (taps[i][j] = col[i] · row[j], as every upstream blur is) in two passes of k taps: each filled
 // row of z along its columns into h, then h's rows into each output row, where fir_plane sums k² taps.
 template <typename V>
-inline __attribute__((always_inline)) void fir_plane_separable(const float* x, const FirShape& s, const float* row,
-                                                               const float* col, float* z, float* h, float* out) {
+inline __attribute__((always_inline)) void fir_plane_separable(const FirShape& s, const float* row, const float* col,
+                                                               const float* z, float* h, float* out) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
-  fill_plane(x, s, z);
-  for (int64_t r = 0; r < s.zh; ++r) {
-    if (!s.filled[r]) continue;
-    const float* src = z + r * s.stride;
-    for (int64_t c0 = 0; c0 < s.ow; c0 += L) {
-      V acc{};
-      for (int64_t j = 0; j < s.k; ++j) {
-        V a;
-        direct::load(a, src + c0 + j);
-        acc += row[j] * a;
-      }
-      direct::store(h + r * s.stride + c0, acc);
-    }
-  }
-  // Output rows of whole vectors go straight to out; others through a line (z's first row, free once h holds every
-  // filled row).
+  for (int64_t r = 0; r < s.zh; ++r)
+    if (s.filled[r]) separable_row<V>(s, row, z + r * s.stride, 1, nullptr, h + r * s.stride);
+  // Output rows of whole vectors go straight to out; others through a line (the row after h's).
   const bool whole = s.ow % L == 0;
-  float* line = z;
+  float* line = h + s.zh * s.stride;
   for (int64_t y = 0; y < s.oh; ++y) {
     float* dst = whole ? out + y * s.ow : line;
-    for (int64_t c0 = 0; c0 < s.ow; c0 += L) {
-      V acc{};
-      for (int64_t i = 0; i < s.k; ++i) {
-        if (!s.filled[y + i]) continue;
-        V a;
-        direct::load(a, h + (y + i) * s.stride + c0);
-        acc += col[i] * a;
-      }
-      direct::store(dst + c0, acc);
-    }
+    separable_row<V>(s, col, h + y * s.stride, s.stride, s.filled + y, dst);
     if (!whole) std::copy(line, line + s.ow, out + y * s.ow);
   }
 }
 
 // taps: the flipped kernel (k²), then, for a separable one, its row and column factors (2k).
-using FirKernel = void (*)(const float*, const FirShape&, const float*, bool, float*, float*, float*);
+using FirKernel = void (*)(const FirShape&, const float*, bool, const float*, float*, float*);
 
 template <typename V>
-inline __attribute__((always_inline)) void fir_any(const float* x, const FirShape& s, const float* taps, bool separable,
-                                                   float* z, float* rows, float* out) {
+inline __attribute__((always_inline)) void fir_any(const FirShape& s, const float* taps, bool separable, const float* z,
+                                                   float* rows, float* out) {
   if (separable)
-    fir_plane_separable<V>(x, s, taps + s.k * s.k, taps + s.k * s.k + s.k, z, rows, out);
+    fir_plane_separable<V>(s, taps + s.k * s.k, taps + s.k * s.k + s.k, z, rows, out);
   else
-    fir_plane<V>(x, s, taps, z, rows, out);
+    fir_plane<V>(s, taps, z, rows, out);
 }
 
-void fir_plane_generic(const float* x, const FirShape& s, const float* taps, bool separable, float* z, float* rows,
-                       float* out) {
-  fir_any<direct::V8>(x, s, taps, separable, z, rows, out);
+void fir_plane_generic(const FirShape& s, const float* taps, bool separable, const float* z, float* rows, float* out) {
+  fir_any<direct::V8>(s, taps, separable, z, rows, out);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 typedef float V16 __attribute__((vector_size(64)));
-__attribute__((target("avx512f"))) void fir_plane_avx512(const float* x, const FirShape& s, const float* taps,
-                                                         bool separable, float* z, float* rows, float* out) {
-  fir_any<V16>(x, s, taps, separable, z, rows, out);
+__attribute__((target("avx512f"))) void fir_plane_avx512(const FirShape& s, const float* taps, bool separable,
+                                                         const float* z, float* rows, float* out) {
+  fir_any<V16>(s, taps, separable, z, rows, out);
 }
-__attribute__((target("avx2,fma"))) void fir_plane_avx2(const float* x, const FirShape& s, const float* taps,
-                                                        bool separable, float* z, float* rows, float* out) {
-  fir_any<direct::V8>(x, s, taps, separable, z, rows, out);
+__attribute__((target("avx2,fma"))) void fir_plane_avx2(const FirShape& s, const float* taps, bool separable,
+                                                        const float* z, float* rows, float* out) {
+  fir_any<direct::V8>(s, taps, separable, z, rows, out);
 }
 #endif
 
@@ -281,10 +292,13 @@ at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t
   const float* t = taps.data_ptr<float>();
   float* dst = out.data_ptr<float>();
   at::parallel_for(0, x.size(0) * x.size(1), 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> z(s.zh * s.stride), rows((separable ? s.zh : kRows) * s.stride);
+    // z's zeros, written here, stay: fill_plane writes the input values only. rows: h and a line for a separable
+    // kernel.
+    std::vector<float> z(s.zh * s.stride), rows((separable ? s.zh + 1 : kRows) * s.stride);
     const FirKernel kernel = fir_kernel();
     for (int64_t plane = begin; plane < end; ++plane) {
-      kernel(src + plane * s.h * s.w, s, t, separable, z.data(), rows.data(), dst + plane * s.oh * s.ow);
+      fill_plane(src + plane * s.h * s.w, s, z.data());
+      kernel(s, t, separable, z.data(), rows.data(), dst + plane * s.oh * s.ow);
       if (finish) finish(plane, dst + plane * s.oh * s.ow);
     }
   });
