@@ -9,6 +9,7 @@
 #include "core/models/state_loading.h"
 #include "core/models/stylegan2_kernels.h"
 #include "core/models/transposed_conv.h"
+#include "core/models/transposed_direct.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -20,6 +21,7 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace gs::models {
 namespace {
@@ -168,24 +170,29 @@ struct ModulatedConvImpl : torch::nn::Module {
     if (activation &&
         styled_activation_applies(sizes, demod, activation->noise, activation->noise_weight, activation->bias))
       finish = styled_activation_finish(sizes, demod, activation->noise, activation->noise_weight, activation->bias);
-    if (k == 3 && !upsample && conv3x3_direct_applies(x, w) && conv3x3_direct_pays(x, w))
+    const bool direct = inference(x) && !(at::GradMode::is_enabled() && s.requires_grad());
+    if (direct && k == 3 && !upsample && conv3x3_direct_applies(x, w) && conv3x3_direct_pays(x, w))
       return {conv3x3_direct(x, w, {}, s, VectorWidth::Widest, finish), demod, static_cast<bool>(finish)};
+    if (upsample && direct) {
+      if (std::optional<DirectSums> sums = up_direct(x, s)) {
+        // The sums go a plane at a time into the blur's padded planes (modulated as they were laid out).
+        const int64_t blur_pad1 = pad1 - k % 2, taps = blur->kernel.size(0);
+        const std::vector<int64_t> up = sums->sizes();
+        const bool fits = up[2] + pad0 + blur_pad1 - taps + 1 == sizes[2] &&
+                          up[3] + pad0 + blur_pad1 - taps + 1 == sizes[3]; // the finish's planes
+        if (fits && fir_direct_applies(up, blur->kernel, 1, pad0, blur_pad1)) {
+          const PlaneSource source = [&](int64_t item, float* dst, int64_t stride) {
+            sums->write_plane(item, dst, stride);
+          };
+          return {fir_direct(source, up, x.options(), blur->kernel, pad0, blur_pad1, finish), demod,
+                  static_cast<bool>(finish)};
+        }
+        return {upfir2d(sums->output(), blur->kernel, 1, pad0, blur_pad1), demod};
+      }
+    }
     const at::Tensor xs = x * s.view({b, in, 1, 1});
     if (!upsample) return {at::conv2d(xs, w, {}, 1, k / 2), demod};
-    at::Tensor out;
-    int64_t blur_pad1 = pad1;
-    if (at::Tensor direct = up_direct(xs); direct.defined()) {
-      out = direct;
-      blur_pad1 -= k % 2;
-    } else {
-      out = at::conv_transpose2d(xs, w.transpose(0, 1), {}, 2, 0);
-    }
-    const int64_t taps = blur->kernel.size(0);
-    const bool fits = out.size(2) + pad0 + blur_pad1 - taps + 1 == sizes[2] &&
-                      out.size(3) + pad0 + blur_pad1 - taps + 1 == sizes[3]; // the finish's planes
-    if (finish && fits && fir_direct_applies(out, blur->kernel, 1, pad0, blur_pad1))
-      return {fir_direct(out, blur->kernel, 1, pad0, blur_pad1, finish), demod, true};
-    return {upfir2d(out, blur->kernel, 1, pad0, blur_pad1), demod};
+    return {upfir2d(at::conv_transpose2d(xs, w.transpose(0, 1), {}, 2, 0), blur->kernel, 1, pad0, pad1), demod};
   }
 
   // ToRGB's 1 × 1 layer with its bias and the up-sampled skip `base` (may be undefined) added as modulated_pointwise
@@ -204,15 +211,15 @@ struct ModulatedConvImpl : torch::nn::Module {
   }
 
 private:
-  // The up-sampling convolution by the direct route with up_route's geometry (output padding k % 2), or undefined
-  // where that route does not apply (gradients wanted, other kernels). The lock keeps concurrent passes from swapping
-  // up_route's weight under each other.
-  at::Tensor up_direct(const at::Tensor& xs) {
-    if (!inference(xs)) return {};
+  // The up-sampling convolution of x modulated by s, by the direct route with up_route's geometry (output padding
+  // k % 2), up to its sums; nothing where that route does not apply (other kernels, a CPU without its kernels; the
+  // caller checks that no gradients are wanted). The lock keeps concurrent passes from swapping up_route's weight under
+  // each other.
+  std::optional<DirectSums> up_direct(const at::Tensor& x, const at::Tensor& s) {
     std::lock_guard<std::mutex> lock(*up_route_lock);
     up_route->weight = derived(Derived::Transposed);
-    if (!route_applies(*up_route, xs, TransposedRoute::Direct)) return {};
-    return transposed_conv(*up_route, xs, TransposedRoute::Direct);
+    if (!route_applies(*up_route, x, TransposedRoute::Direct)) return {};
+    return transposed_direct_sums(*up_route, {{x, nullptr, false, s}});
   }
 
   // Whether no gradients are wanted through this pass (the inference routes' condition), checked before building

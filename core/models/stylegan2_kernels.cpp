@@ -265,19 +265,25 @@ bool wants_grad(const at::Tensor& t) {
 
 } // namespace
 
-bool fir_direct_applies(const at::Tensor& x, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1) {
-  if (!cpu_float(x) || !cpu_float(kernel) || x.dim() != 4 || kernel.dim() != 2) return false;
-  if (wants_grad(x) || wants_grad(kernel)) return false;
+bool fir_direct_applies(at::IntArrayRef sizes, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1) {
+  if (sizes.size() != 4 || !cpu_float(kernel) || kernel.dim() != 2 || wants_grad(kernel)) return false;
   const int64_t k = kernel.size(0);
   if (kernel.size(1) != k || k < 1 || k > kMostTaps || (up != 1 && up != 2) || pad0 < 0 || pad1 < 0) return false;
-  return x.size(2) * up + pad0 + pad1 >= k && x.size(3) * up + pad0 + pad1 >= k;
+  return sizes[2] * up + pad0 + pad1 >= k && sizes[3] * up + pad0 + pad1 >= k;
 }
 
-at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1,
-                      const direct::PlaneFinish& finish) {
-  const at::Tensor x = input.contiguous();
+bool fir_direct_applies(const at::Tensor& x, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1) {
+  return cpu_float(x) && x.dim() == 4 && !wants_grad(x) && fir_direct_applies(x.sizes(), kernel, up, pad0, pad1);
+}
+
+namespace {
+
+// fir_direct of an input of `sizes`, whose plane `item` fill(item, s, z) writes into z.
+template <typename Fill>
+at::Tensor fir_planes(at::IntArrayRef sizes, const at::TensorOptions& options, const at::Tensor& kernel, int64_t up,
+                      int64_t pad0, int64_t pad1, const direct::PlaneFinish& finish, const Fill& fill) {
   FirShape s;
-  s.h = x.size(2), s.w = x.size(3), s.up = up, s.pad0 = pad0, s.k = kernel.size(0);
+  s.h = sizes[2], s.w = sizes[3], s.up = up, s.pad0 = pad0, s.k = kernel.size(0);
   s.zh = s.h * up + pad0 + pad1, s.zw = s.w * up + pad0 + pad1;
   s.oh = s.zh - s.k + 1, s.ow = s.zw - s.k + 1;
   const int64_t blocks = (s.ow + kWidestBlock - 1) / kWidestBlock * kWidestBlock;
@@ -287,22 +293,38 @@ at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t
   s.filled = filled.data();
   const at::Tensor taps = derived_weight(kernel, {1}, [&] { return fir_taps(kernel); });
   const bool separable = taps.numel() > s.k * s.k;
-  at::Tensor out = at::empty({x.size(0), x.size(1), s.oh, s.ow}, x.options());
-  const float* src = x.data_ptr<float>();
+  at::Tensor out = at::empty({sizes[0], sizes[1], s.oh, s.ow}, options);
   const float* t = taps.data_ptr<float>();
   float* dst = out.data_ptr<float>();
-  at::parallel_for(0, x.size(0) * x.size(1), 1, [&](int64_t begin, int64_t end) {
-    // z's zeros, written here, stay: fill_plane writes the input values only. rows: h and a line for a separable
-    // kernel.
+  at::parallel_for(0, sizes[0] * sizes[1], 1, [&](int64_t begin, int64_t end) {
+    // z's zeros, written here, stay: a fill writes the input values only. rows: h and a line for a separable kernel.
     std::vector<float> z(s.zh * s.stride), rows((separable ? s.zh + 1 : kRows) * s.stride);
     const FirKernel kernel = fir_kernel();
     for (int64_t plane = begin; plane < end; ++plane) {
-      fill_plane(src + plane * s.h * s.w, s, z.data());
+      fill(plane, s, z.data());
       kernel(s, t, separable, z.data(), rows.data(), dst + plane * s.oh * s.ow);
       if (finish) finish(plane, dst + plane * s.oh * s.ow);
     }
   });
   return out;
+}
+
+} // namespace
+
+at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1,
+                      const direct::PlaneFinish& finish) {
+  const at::Tensor x = input.contiguous();
+  const float* src = x.data_ptr<float>();
+  const int64_t plane = x.size(2) * x.size(3);
+  return fir_planes(x.sizes(), x.options(), kernel, up, pad0, pad1, finish,
+                    [&](int64_t item, const FirShape& s, float* z) { fill_plane(src + item * plane, s, z); });
+}
+
+at::Tensor fir_direct(const PlaneSource& source, at::IntArrayRef sizes, const at::TensorOptions& options,
+                      const at::Tensor& kernel, int64_t pad0, int64_t pad1, const direct::PlaneFinish& finish) {
+  return fir_planes(sizes, options, kernel, 1, pad0, pad1, finish, [&](int64_t item, const FirShape& s, float* z) {
+    source(item, z + s.pad0 * s.stride + s.pad0, s.stride);
+  });
 }
 
 bool modulated_pointwise_applies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& style,

@@ -11,14 +11,24 @@
 namespace gs::models {
 
 // Whether fir_direct computes upfir2d(x, kernel, up, pad0, pad1): float32 CPU tensors, x [n, c, h, w], a square
-// kernel of at most 8 × 8, up 1 or 2, pads at least 0, no gradients wanted, a non-empty output.
+// kernel of at most 8 × 8, up 1 or 2, pads at least 0, no gradients wanted, a non-empty output. The second form
+// checks all but x, for an input of `sizes` that a PlaneSource writes.
 bool fir_direct_applies(const at::Tensor& x, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1);
+bool fir_direct_applies(at::IntArrayRef sizes, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1);
 
 // upfirdn2d with down = 1, as upstream: zero-insertion up-sampling by `up`, zero padding (pad0 before, pad1 after, on
 // both axes), then true convolution of every channel with `kernel`. Rows of the up-sampled image that are all zeros
 // are skipped. `finish` then works on each output plane as it is written.
 at::Tensor fir_direct(const at::Tensor& x, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1,
                       const direct::PlaneFinish& finish = {});
+
+// Writes input plane `item` (sample · channels + channel) into dst, its rows `row_stride` floats apart.
+using PlaneSource = std::function<void(int64_t item, float* dst, int64_t row_stride)>;
+
+// fir_direct with up = 1 of a float32 input of `sizes` that `source` writes a plane at a time straight into the padded
+// plane the filter reads (a direct route's sums: transposed_direct.h's DirectSums), with no input tensor between.
+at::Tensor fir_direct(const PlaneSource& source, at::IntArrayRef sizes, const at::TensorOptions& options,
+                      const at::Tensor& kernel, int64_t pad0, int64_t pad1, const direct::PlaneFinish& finish = {});
 
 // Whether modulated_pointwise applies: float32 CPU tensors x [b, in, h, w], weight [out, in], style [b, in], bias
 // [out] and base [b, out, h, w] (each may be undefined), no gradients wanted.

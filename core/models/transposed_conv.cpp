@@ -90,7 +90,9 @@ at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std
     return transposed_direct(m, parts);
   std::vector<at::Tensor> read;
   for (const InputPart& part : parts) {
-    const at::Tensor x = part.norm ? part.norm->forward(part.x) : part.x;
+    const at::Tensor scaled =
+        part.scale.defined() ? part.x * part.scale.view({part.x.size(0), part.x.size(1), 1, 1}) : part.x;
+    const at::Tensor x = part.norm ? part.norm->forward(scaled) : scaled;
     read.push_back(part.relu || part.norm ? at::relu(x) : x);
   }
   return transposed_conv(m, read.size() == 1 ? read[0] : at::cat(read, 1));

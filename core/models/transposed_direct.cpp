@@ -59,21 +59,49 @@ Geometry geometry(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, 
 }
 
 // Where channel c of the layer's input is read and how: its plane of sample 0 in one part, the samples `sample` floats
-// apart, read through the part's norm and ReLU if it has them.
+// apart, read through the part's norm and ReLU if it has them, after its scale of sample 0 (or null), the samples'
+// `channels` floats apart.
 struct ChannelSource {
   const float* data = nullptr;
   int64_t sample = 0;
   direct::ReadAs read;
+  const float* scale = nullptr;
+  int64_t channels = 0;
+
+  // How sample s is read: the norm's scale times the sample's.
+  direct::ReadAs read_of(int64_t s) const {
+    if (!scale) return read;
+    direct::ReadAs r = read;
+    r.active = true;
+    r.scale *= scale[s * channels];
+    return r;
+  }
 };
 
-std::vector<ChannelSource> channel_sources(const std::vector<InputPart>& parts, const std::vector<at::Tensor>& held) {
+// The parts' tensors, contiguous, held while their data is read: x and scale (or undefined) of each.
+struct HeldParts {
+  std::vector<at::Tensor> x, scale;
+  explicit HeldParts(const std::vector<InputPart>& parts) {
+    for (const InputPart& part : parts) {
+      x.push_back(part.x.contiguous());
+      scale.push_back(part.scale.defined() ? part.scale.contiguous() : at::Tensor());
+    }
+  }
+};
+
+std::vector<ChannelSource> channel_sources(const std::vector<InputPart>& parts, const HeldParts& held) {
   std::vector<ChannelSource> out;
   for (size_t i = 0; i < parts.size(); ++i) {
-    const int64_t channels = held[i].size(1), plane = held[i].size(2) * held[i].size(3);
+    const at::Tensor& x = held.x[i];
+    const int64_t channels = x.size(1), plane = x.size(2) * x.size(3);
+    if (held.scale[i].defined() && held.scale[i].sizes() != at::IntArrayRef{x.size(0), channels})
+      throw std::invalid_argument("transposed_direct: an input part's scale is not [batch, channels]");
     const bool relu = parts[i].relu || parts[i].norm;
     const std::vector<direct::ReadAs> reads = channel_reads(parts[i].norm, channels, relu ? 0.0f : 1.0f);
+    const float* scale = held.scale[i].defined() ? held.scale[i].data_ptr<float>() : nullptr;
     for (int64_t c = 0; c < channels; ++c)
-      out.push_back({held[i].data_ptr<float>() + c * plane, channels * plane, reads[c]});
+      out.push_back(
+          {x.data_ptr<float>() + c * plane, channels * plane, reads[c], scale ? scale + c : nullptr, channels});
   }
   return out;
 }
@@ -83,9 +111,9 @@ std::vector<ChannelSource> channel_sources(const std::vector<InputPart>& parts, 
 template <int W>
 inline __attribute__((always_inline)) void pack_rows(const ChannelSource& src_c, const Geometry& g, float* plane) {
   const int64_t w = W ? W : g.w;
-  const direct::ReadAs read = src_c.read;
   for (int64_t j = 0; j < g.lead; ++j) plane[j] = 0.0f;
   for (int64_t s = 0; s < g.n; ++s) {
+    const direct::ReadAs read = src_c.read_of(s);
     float* dst = plane + g.lead + s * g.sample;
     for (int64_t i = 0; i < g.h; ++i, dst += g.k.cols) {
       const float* src = src_c.data + s * src_c.sample + i * w;
@@ -131,28 +159,26 @@ void pack(const std::vector<ChannelSource>& sources, const Geometry& g, float* p
   });
 }
 
-// out[n, o, 2m + a, 2q + b] = y[o][phase (a, b)][n·sample + m·cols + q] for one (n, o), an output row at a time (both
-// its phases); phases W columns wide (0: g.out_cols, as for pack_rows).
+// Output plane item = (n, o) into dst, rows `stride` floats apart: dst[(2m + a)·stride + 2q + b] =
+// y[o][phase (a, b)][n·sample + m·cols + q], an output row at a time (both its phases); phases W columns wide (0:
+// g.out_cols, as for pack_rows).
 template <int W>
-inline __attribute__((always_inline)) void interleave_rows(const float* y, const Geometry& g, int64_t item,
-                                                           float* out) {
+inline __attribute__((always_inline)) void interleave_rows(const float* y, const Geometry& g, int64_t item, float* dst,
+                                                           int64_t stride) {
   const int64_t s = item / g.k.out, o = item % g.k.out, w = W ? W : g.out_cols;
-  float* dst = out + item * 4 * g.out_rows * w;
   for (int a = 0; a < 2; ++a) {
     const float* left = y + (o * kPhases + a * 2) * g.k.positions + s * g.sample;
     const float* right = left + g.k.positions;
     for (int64_t m = 0; m < g.out_rows; ++m) {
-      float* row = dst + (2 * m + a) * 2 * w;
+      float* row = dst + (2 * m + a) * stride;
       const float *l = left + m * g.k.cols, *r = right + m * g.k.cols;
       int64_t q = 0;
       for (; q + 8 <= w; q += 8) {
         V8 lv, rv;
-        std::memcpy(&lv, l + q, sizeof lv);
-        std::memcpy(&rv, r + q, sizeof rv);
-        const V8 lo = __builtin_shufflevector(lv, rv, 0, 8, 1, 9, 2, 10, 3, 11);
-        const V8 hi = __builtin_shufflevector(lv, rv, 4, 12, 5, 13, 6, 14, 7, 15);
-        std::memcpy(row + 2 * q, &lo, sizeof lo);
-        std::memcpy(row + 2 * q + 8, &hi, sizeof hi);
+        direct::load(lv, l + q);
+        direct::load(rv, r + q);
+        direct::store(row + 2 * q, V8(__builtin_shufflevector(lv, rv, 0, 8, 1, 9, 2, 10, 3, 11)));
+        direct::store(row + 2 * q + 8, V8(__builtin_shufflevector(lv, rv, 4, 12, 5, 13, 6, 14, 7, 15)));
       }
       for (; q < w; ++q) {
         row[2 * q] = l[q];
@@ -162,15 +188,11 @@ inline __attribute__((always_inline)) void interleave_rows(const float* y, const
   }
 }
 
-GANSTUDIO_VECTOR_CLONES void interleave_plane(const float* y, const Geometry& g, int64_t item, float* out) {
+GANSTUDIO_VECTOR_CLONES void interleave_plane(const float* y, const Geometry& g, int64_t item, float* dst,
+                                              int64_t stride) {
   with_row_width(
-      g.out_cols, [&](auto w) __attribute__((always_inline)) { interleave_rows<decltype(w)::value>(y, g, item, out); });
-}
-
-void interleave(const float* y, const Geometry& g, float* out) {
-  at::parallel_for(0, g.n * g.k.out, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) interleave_plane(y, g, item, out);
-  });
+      g.out_cols, [&](auto w)
+                      __attribute__((always_inline)) { interleave_rows<decltype(w)::value>(y, g, item, dst, stride); });
 }
 
 } // namespace
@@ -204,21 +226,50 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
   return transposed_direct(m, {{input, norm_relu, norm_relu != nullptr}}, width);
 }
 
+struct DirectSums::Data {
+  at::Tensor y; // the phases' sums
+  Geometry g;
+};
+
+std::vector<int64_t> DirectSums::sizes() const {
+  const Geometry& g = data_->g;
+  return {g.n, g.k.out, 2 * g.out_rows, 2 * g.out_cols};
+}
+
+void DirectSums::write_plane(int64_t item, float* dst, int64_t row_stride) const {
+  interleave_plane(data_->y.data_ptr<float>(), data_->g, item, dst, row_stride);
+}
+
+at::Tensor DirectSums::output() const {
+  const std::vector<int64_t> s = sizes();
+  at::Tensor result = at::empty(s, data_->y.options());
+  float* out = result.data_ptr<float>();
+  const int64_t plane = s[2] * s[3];
+  at::parallel_for(0, s[0] * s[1], 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) write_plane(item, out + item * plane, s[3]);
+  });
+  return result;
+}
+
 at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
                              VectorWidth width) {
+  return transposed_direct_sums(m, parts, width).output();
+}
+
+DirectSums transposed_direct_sums(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
+                                  VectorWidth width) {
   const int64_t lanes = direct::lanes(width);
   if (!lanes) throw std::logic_error("transposed_direct: no vector kernel for this CPU or build");
   if (parts.empty()) throw std::invalid_argument("transposed_direct: no input");
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
   const PhaseAxis r = phase_axis(m.weight.size(2), 2, p[0]), c = phase_axis(m.weight.size(3), 2, p[1]);
-  std::vector<at::Tensor> held;
-  for (const InputPart& part : parts) held.push_back(part.x.contiguous());
+  const HeldParts held(parts);
   const Geometry g = geometry(m, concatenated_shape(parts), r, c, lanes);
   if (g.k.in != m.weight.size(0))
     throw std::invalid_argument("transposed_direct: the input parts' channels do not match the layer");
   const at::Tensor w = phase_kernel(m.weight, r, c, KernelLayout::ByTap);
   const at::Tensor bias = m.bias.defined() ? m.bias.contiguous() : at::Tensor();
-  const at::TensorOptions options = held[0].options();
+  const at::TensorOptions options = held.x[0].options();
   at::Tensor planes = at::empty({g.k.in * g.k.plane}, options);
   at::Tensor y = at::empty({g.k.out * g.k.y_stride}, options);
   pack(channel_sources(parts, held), g, planes.data_ptr<float>());
@@ -232,9 +283,7 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const std::vecto
   const bool joint = g.k.out <= 3 && four_taps && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1;
   direct::sum(g.k, planes.data_ptr<float>(), phases, kPhases, bias.defined() ? bias.data_ptr<float>() : nullptr, lanes,
               joint);
-  at::Tensor result = at::empty({g.n, g.k.out, 2 * g.out_rows, 2 * g.out_cols}, options);
-  interleave(y.data_ptr<float>(), g, result.data_ptr<float>());
-  return result;
+  return DirectSums(std::make_shared<const DirectSums::Data>(DirectSums::Data{y, g}));
 }
 
 } // namespace gs::models

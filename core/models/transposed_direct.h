@@ -10,6 +10,7 @@
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
+#include <memory>
 #include <vector>
 
 namespace gs::models {
@@ -18,12 +19,14 @@ namespace gs::models {
 // 2 × 2 taps, no gradients wanted, and a CPU with AVX2 and FMA (cpu_has_avx2_fma() in core/runtime.h).
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
-// One part of a layer's input along channels: x, read as relu(norm(x)) with a batch norm in eval mode, as relu(x) with
-// `relu` and no norm, as it is otherwise. The parts share batch, height, width, type and device.
+// One part of a layer's input along channels: x, each sample's channels first multiplied by `scale` [n, channels]
+// where that is defined (StyleGAN2's modulation), then read as relu(norm(x)) with a batch norm in eval mode, as
+// relu(x) with `relu` and no norm, as it is otherwise. The parts share batch, height, width, type and device.
 struct InputPart {
   at::Tensor x;
   torch::nn::BatchNorm2dImpl* norm = nullptr;
   bool relu = false;
+  at::Tensor scale{};
 };
 
 // A tensor with the shape (channels summed), type and device of the parts' concatenation, for the routes' checks
@@ -37,8 +40,28 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
                              torch::nn::BatchNorm2dImpl* norm_relu = nullptr, VectorWidth width = VectorWidth::Widest);
 
 // m->forward(cat of the parts as they are read, along channels) by the direct route, each part laid out straight from
-// its own tensor (no concatenation, norm or ReLU pass); needs direct_applies(m, concatenated_shape(parts)).
+// its own tensor (no concatenation, scaling, norm or ReLU pass); needs direct_applies(m, concatenated_shape(parts)).
 at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
                              VectorWidth width = VectorWidth::Widest);
+
+// The direct route's sums before they are interleaved into the output, for a caller that moves the output on anyway
+// (StyleGAN2's blur copies it into a padded plane): it takes them a plane at a time, with no output tensor between.
+class DirectSums {
+public:
+  std::vector<int64_t> sizes() const; // the output's: [n, out, rows, cols]
+  // Output plane `item` (sample · out + channel) into dst, its rows `row_stride` floats apart.
+  void write_plane(int64_t item, float* dst, int64_t row_stride) const;
+  at::Tensor output() const; // the whole output, as transposed_direct() gives it
+
+  struct Data;
+  explicit DirectSums(std::shared_ptr<const Data> data) : data_(std::move(data)) {}
+
+private:
+  std::shared_ptr<const Data> data_;
+};
+
+// transposed_direct() up to the sums; needs direct_applies(m, concatenated_shape(parts)).
+DirectSums transposed_direct_sums(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
+                                  VectorWidth width = VectorWidth::Widest);
 
 } // namespace gs::models

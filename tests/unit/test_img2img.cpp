@@ -209,7 +209,8 @@ private Q_SLOTS:
     }
   }
 
-  // A U-Net decoder's input, relu(cat(norm(skip), norm(x))), laid out by the direct route straight from its parts.
+  // A U-Net decoder's input, relu(cat(norm(skip), norm(x))), laid out by the direct route straight from its parts;
+  // parts scaled per sample and channel.
   void decoder_input_parts_match_the_concatenation() {
     torch::manual_seed(0);
     torch::nn::ConvTranspose2d up(torch::nn::ConvTranspose2dOptions(7 + 5, 6, 4).stride(2).padding(1).bias(false));
@@ -241,6 +242,20 @@ private Q_SLOTS:
     verify_close(models::transposed_conv_of_parts(*up, {{skip}, {x}}), up->forward(torch::cat({skip, x}, 1)));
     if (cpu_has_avx2_fma())
       verify_close(models::transposed_direct(*up, {{skip}, {x}}), up->forward(torch::cat({skip, x}, 1)));
+    // Each sample's channels scaled first (StyleGAN2's modulation), before a norm too; a scale of the wrong shape.
+    const at::Tensor scale = torch::randn({3, 5});
+    const at::Tensor scaled = x * scale.view({3, 5, 1, 1});
+    const std::vector<models::InputPart> modulated{{skip}, {x, nullptr, false, scale}},
+        normed{{skip}, {x, norm.get(), true, scale}};
+    verify_close(models::transposed_conv_of_parts(*up, modulated), up->forward(torch::cat({skip, scaled}, 1)));
+    const at::Tensor after_norm = up->forward(torch::cat({skip, torch::relu(norm->forward(scaled))}, 1));
+    verify_close(models::transposed_conv_of_parts(*up, normed), after_norm);
+    if (cpu_has_avx2_fma()) {
+      verify_close(models::transposed_direct(*up, modulated), up->forward(torch::cat({skip, scaled}, 1)));
+      verify_close(models::transposed_direct(*up, normed, VectorWidth::Avx2), after_norm);
+      QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                               models::transposed_direct(*up, {{skip}, {x, nullptr, false, scale.t()}}));
+    }
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                              models::transposed_direct(*up, std::vector<models::InputPart>{{skip}}));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
