@@ -93,8 +93,9 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
          bool joint);
 
 // Work a route does on each output plane as soon as it is written, while it is still in the cache (an activation that
-// would otherwise take a pass of its own): plane `item` = sample · channels + channel, at `plane`. Empty: none.
-using PlaneFinish = std::function<void(int64_t item, float* plane)>;
+// would otherwise take a pass of its own): plane `item` = sample · channels + channel, `floats` long at `plane`.
+// Empty: none.
+using PlaneFinish = std::function<void(int64_t item, float* plane, int64_t floats)>;
 
 // Copies the sums out of y into an [n, shape.out, rows, width] tensor's data: output (i, j) of sample s and channel o
 // at y[o · y_stride + s · sample + i · cols + j], where a route laid out each sample's outputs `sample` floats apart in

@@ -43,6 +43,15 @@ __attribute__((target("avx512f,fma"))) void tanh_avx512(const float* x, float* y
 }
 #endif
 
+// y[i] = tanh(x[i]), i < n (x may be y), in the vectors `width` allows.
+void tanh_span(const float* x, float* y, int64_t n, VectorWidth width) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (width == VectorWidth::Widest && cpu_has_avx512f()) return tanh_avx512(x, y, n);
+  if (cpu_has_avx2_fma()) return tanh_avx2(x, y, n);
+#endif
+  tanh_generic(x, y, n);
+}
+
 } // namespace
 
 at::Tensor output_tanh(const at::Tensor& x, VectorWidth width) {
@@ -52,14 +61,13 @@ at::Tensor output_tanh(const at::Tensor& x, VectorWidth width) {
   at::Tensor out = at::empty_like(src);
   const float* in = src.data_ptr<float>();
   float* dst = out.data_ptr<float>();
-  at::parallel_for(0, src.numel(), 16384, [&](int64_t begin, int64_t end) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (width == VectorWidth::Widest && cpu_has_avx512f()) return tanh_avx512(in + begin, dst + begin, end - begin);
-    if (cpu_has_avx2_fma()) return tanh_avx2(in + begin, dst + begin, end - begin);
-#endif
-    tanh_generic(in + begin, dst + begin, end - begin);
-  });
+  at::parallel_for(0, src.numel(), 16384,
+                   [&](int64_t begin, int64_t end) { tanh_span(in + begin, dst + begin, end - begin, width); });
   return out;
+}
+
+direct::PlaneFinish output_tanh_finish(VectorWidth width) {
+  return [width](int64_t, float* plane, int64_t floats) { tanh_span(plane, plane, floats, width); };
 }
 
 } // namespace gs::models

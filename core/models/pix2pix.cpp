@@ -95,8 +95,11 @@ struct UnetBlockImpl : torch::nn::Module {
       tap(down_group, d);
       // An instance norm's statistics need a layer's whole output: nothing is left to the next layer there.
       const bool instance_norm = sub->up_norm.ptr()->as<torch::nn::InstanceNorm2d>() != nullptr;
-      if (!at::GradMode::is_enabled() && !is_training() && !tapping() && !instance_norm)
-        return output_tanh(up_from_parts(d, nullptr));
+      if (!at::GradMode::is_enabled() && !is_training() && !tapping() && !instance_norm) {
+        bool finished = false; // the tanh applied to each output plane as the direct route writes it
+        const at::Tensor out = up_from_parts(d, nullptr, output_tanh_finish(), &finished);
+        return finished ? out : output_tanh(out);
+      }
       return output_tanh(transposed_conv(*up, torch::relu(sub->forward(d))));
     }
     const at::Tensor xa = F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2));
@@ -124,9 +127,10 @@ private:
     return {{x, norm, true}, {up_out, batch_norm(up_norm), true}};
   }
 
-  // transposed_conv(*up, relu(sub->forward(norm(d)))) by the submodule's parts.
-  at::Tensor up_from_parts(const at::Tensor& d, torch::nn::BatchNorm2dImpl* norm) {
-    return transposed_conv_of_parts(*up, sub->parts(d, norm));
+  // transposed_conv(*up, relu(sub->forward(norm(d)))) by the submodule's parts (and transposed_conv_of_parts' finish).
+  at::Tensor up_from_parts(const at::Tensor& d, torch::nn::BatchNorm2dImpl* norm,
+                           const direct::PlaneFinish& finish = {}, bool* finished = nullptr) {
+    return transposed_conv_of_parts(*up, sub->parts(d, norm), finish, finished);
   }
 
   static torch::nn::BatchNorm2dImpl* batch_norm(const torch::nn::AnyModule& m) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 namespace gs::models {
@@ -303,7 +304,7 @@ at::Tensor fir_planes(at::IntArrayRef sizes, const at::TensorOptions& options, c
     for (int64_t plane = begin; plane < end; ++plane) {
       fill(plane, s, z.data());
       kernel(s, t, separable, z.data(), rows.data(), dst + plane * s.oh * s.ow);
-      if (finish) finish(plane, dst + plane * s.oh * s.ow);
+      if (finish) finish(plane, dst + plane * s.oh * s.ow, s.oh * s.ow);
     }
   });
   return out;
@@ -414,7 +415,9 @@ direct::PlaneFinish styled_activation_finish(at::IntArrayRef sizes, const at::Te
   const float* noises = n.data_ptr<float>();
   const float* shifts = shift.data_ptr<float>();
   // The tensors travel with the function (which may outlive the caller's copies) to keep the pointers valid.
-  return [d, n, shift, scales, noises, shifts, channels, positions, shared_noise, weight](int64_t item, float* plane) {
+  return [d, n, shift, scales, noises, shifts, channels, positions, shared_noise, weight](int64_t item, float* plane,
+                                                                                          int64_t floats) {
+    if (floats != positions) throw std::logic_error("styled_activation: a plane of another size than the noise's");
     const int64_t sample = item / channels, channel = item % channels;
     activate_plane(plane, noises + (shared_noise ? 0 : sample) * positions, positions, scales ? scales[item] : 1.0f,
                    weight, shifts[channel]);
@@ -427,7 +430,7 @@ at::Tensor styled_activation(at::Tensor x, const at::Tensor& demod, const at::Te
   const int64_t positions = x.size(2) * x.size(3);
   float* y = x.data_ptr<float>();
   at::parallel_for(0, x.size(0) * x.size(1), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) finish(item, y + item * positions);
+    for (int64_t item = begin; item < end; ++item) finish(item, y + item * positions, positions);
   });
   return x;
 }

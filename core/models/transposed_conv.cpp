@@ -82,12 +82,16 @@ at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, to
   return transposed_conv_of_parts(m, {{x, &norm, true}});
 }
 
-at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts) {
+at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
+                                    const direct::PlaneFinish& finish, bool* finished) {
   const bool affine =
       std::all_of(parts.begin(), parts.end(), [](const InputPart& p) { return applies_as_affine(p.norm); });
   if (!at::GradMode::is_enabled() && affine &&
-      transposed_route(m, concatenated_shape(parts)) == TransposedRoute::Direct)
-    return transposed_direct(m, parts);
+      transposed_route(m, concatenated_shape(parts)) == TransposedRoute::Direct) {
+    if (finished) *finished = static_cast<bool>(finish);
+    return transposed_direct_sums(m, parts).output(finish);
+  }
+  if (finished) *finished = false;
   std::vector<at::Tensor> read;
   for (const InputPart& part : parts) {
     const at::Tensor scaled =

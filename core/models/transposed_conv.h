@@ -43,8 +43,10 @@ at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, to
 // transposed_conv(m, cat of the parts as they are read, along channels), a U-Net decoder's input (the skip and the
 // up-sampled half): on the direct route, with the parts' norms in eval mode and no gradients wanted, each part is laid
 // out straight from its tensor, its norm and ReLU applied as it is copied (no concatenation, norm or ReLU pass);
-// otherwise in steps.
-at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts);
+// otherwise in steps. On the direct route `finish` then works on each output plane as it is written, and *finished
+// (where given) says whether it did.
+at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
+                                    const direct::PlaneFinish& finish = {}, bool* finished = nullptr);
 
 // Whether `route` can compute this layer for x (Library always can), and the layer by that route (for tests and
 // bench/bench_transposed; std::invalid_argument where it does not apply).

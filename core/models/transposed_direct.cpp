@@ -240,13 +240,16 @@ void DirectSums::write_plane(int64_t item, float* dst, int64_t row_stride) const
   interleave_plane(data_->y.data_ptr<float>(), data_->g, item, dst, row_stride);
 }
 
-at::Tensor DirectSums::output() const {
+at::Tensor DirectSums::output(const direct::PlaneFinish& finish) const {
   const std::vector<int64_t> s = sizes();
   at::Tensor result = at::empty(s, data_->y.options());
   float* out = result.data_ptr<float>();
   const int64_t plane = s[2] * s[3];
   at::parallel_for(0, s[0] * s[1], 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) write_plane(item, out + item * plane, s[3]);
+    for (int64_t item = begin; item < end; ++item) {
+      write_plane(item, out + item * plane, s[3]);
+      if (finish) finish(item, out + item * plane, plane);
+    }
   });
   return result;
 }

@@ -51,7 +51,8 @@ public:
   std::vector<int64_t> sizes() const; // the output's: [n, out, rows, cols]
   // Output plane `item` (sample · out + channel) into dst, its rows `row_stride` floats apart.
   void write_plane(int64_t item, float* dst, int64_t row_stride) const;
-  at::Tensor output() const; // the whole output, as transposed_direct() gives it
+  // The whole output, as transposed_direct() gives it, `finish` applied to each plane as it is written.
+  at::Tensor output(const direct::PlaneFinish& finish = {}) const;
 
   struct Data;
   explicit DirectSums(std::shared_ptr<const Data> data) : data_(std::move(data)) {}
