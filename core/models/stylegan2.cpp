@@ -94,10 +94,15 @@ struct EqualLinearImpl : torch::nn::Module {
     bias = register_parameter("bias", torch::full({out}, bias_init));
   }
   // The scaled weight and bias are kept while the parameters are unchanged, for inference (derived_weight.h): two
-  // operations fewer per layer, which for a pruned generator at small batches cost as much as the layer.
+  // operations fewer per layer, which for a pruned generator at small batches cost as much as the layer. On the CPU
+  // without gradients the product is linear_direct's, with the scaled weight kept transposed.
   at::Tensor forward(const at::Tensor& x) {
-    const at::Tensor w = derived_weight(weight, {0}, [&] { return weight * scale; });
     const at::Tensor b = derived_weight(bias, {0}, [&] { return bias * lr_mul; });
+    if (!at::GradMode::is_enabled() && x.device().is_cpu()) {
+      const at::Tensor t = derived_weight(weight, {1}, [&] { return (weight * scale).t().contiguous(); });
+      if (linear_direct_applies(x, t, b)) return linear_direct(x, t, b, activate);
+    }
+    const at::Tensor w = derived_weight(weight, {0}, [&] { return weight * scale; });
     if (activate) return fused_lrelu(at::linear(x, w), b);
     return at::linear(x, w, b);
   }

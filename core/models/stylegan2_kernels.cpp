@@ -256,6 +256,22 @@ GANSTUDIO_VECTOR_CLONES void activate_plane(float* __restrict y, const float* __
   }
 }
 
+// y[o] = bias[o] + Σ_i x[i] · wt[i, o] for one row of x (wt: the weight transposed, so that the sums run along the
+// outputs, in vectors), then leaky_relu(·, 0.2) · √2 with `activate`.
+GANSTUDIO_VECTOR_CLONES void linear_row(const float* __restrict x, const float* __restrict wt,
+                                        const float* __restrict bias, int64_t in, int64_t out, bool activate,
+                                        float* __restrict y) {
+  constexpr float kSqrt2 = 1.41421356237309515f, kSlope = 0.2f * kSqrt2;
+  std::copy(bias, bias + out, y);
+  for (int64_t i = 0; i < in; ++i) {
+    const float xi = x[i];
+    const float* row = wt + i * out;
+    for (int64_t o = 0; o < out; ++o) y[o] += xi * row[o];
+  }
+  if (activate)
+    for (int64_t o = 0; o < out; ++o) y[o] = y[o] > 0.0f ? y[o] * kSqrt2 : y[o] * kSlope;
+}
+
 bool cpu_float(const at::Tensor& t) {
   return t.defined() && t.device().is_cpu() && t.scalar_type() == at::kFloat;
 }
@@ -358,6 +374,26 @@ at::Tensor modulated_pointwise(const at::Tensor& input, const at::Tensor& weight
       pointwise_sample(src + i * in * positions, ws + i * out * in, shifts,
                        starts ? starts + i * out * positions : nullptr, in, out, positions, dst + i * out * positions);
   });
+  return y;
+}
+
+bool linear_direct_applies(const at::Tensor& x, const at::Tensor& transposed, const at::Tensor& bias) {
+  if (!cpu_float(x) || !cpu_float(transposed) || !cpu_float(bias) || x.dim() != 2 || transposed.dim() != 2 ||
+      bias.dim() != 1)
+    return false;
+  if (wants_grad(x) || wants_grad(transposed) || wants_grad(bias)) return false;
+  return transposed.size(0) == x.size(1) && bias.size(0) == transposed.size(1);
+}
+
+at::Tensor linear_direct(const at::Tensor& input, const at::Tensor& transposed, const at::Tensor& bias, bool activate) {
+  const at::Tensor x = input.contiguous(), w = transposed.contiguous(), b = bias.contiguous();
+  const int64_t rows = x.size(0), in = x.size(1), out = w.size(1);
+  at::Tensor y = at::empty({rows, out}, x.options());
+  const float* xs = x.data_ptr<float>();
+  const float* ws = w.data_ptr<float>();
+  const float* bs = b.data_ptr<float>();
+  float* ys = y.data_ptr<float>();
+  for (int64_t r = 0; r < rows; ++r) linear_row(xs + r * in, ws, bs, in, out, activate, ys + r * out);
   return y;
 }
 

@@ -41,6 +41,15 @@ bool modulated_pointwise_applies(const at::Tensor& x, const at::Tensor& weight, 
 at::Tensor modulated_pointwise(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& style,
                                const at::Tensor& bias = {}, const at::Tensor& base = {});
 
+// Whether linear_direct applies: float32 CPU tensors x [b, in], transposed [in, out], bias [out], no gradients wanted.
+bool linear_direct_applies(const at::Tensor& x, const at::Tensor& transposed, const at::Tensor& bias);
+
+// x · transposed + bias (transposed: a linear layer's weight, transposed), then with `activate` leaky_relu(·, 0.2) · √2
+// (StyleGAN2's EqualLinear: the mapping network and every layer's style modulation), as plain loops: at::linear is
+// about ten LibTorch operations (transpose, addmm, conjugation checks, …), which for the [16, 64] styles of a small
+// generator cost more than the products.
+at::Tensor linear_direct(const at::Tensor& x, const at::Tensor& transposed, const at::Tensor& bias, bool activate);
+
 // Whether demodulation applies: float32 CPU tensors style [b, in] and sums [out, in], no gradients wanted.
 bool demodulation_applies(const at::Tensor& style, const at::Tensor& sums);
 
