@@ -15,11 +15,11 @@ public:
     const std::pair<int64_t, int64_t> state{static_cast<int64_t>(weight._version()),
                                             reinterpret_cast<int64_t>(weight.data_ptr())};
     std::lock_guard<std::mutex> lock(mutex_);
-    drop_expired();
     const Slot slot{weight.unsafeGetTensorImpl(), std::move(key)};
     auto it = entries_.find(slot);
     if (it != entries_.end() && it->second.weight.lock().get() == slot.first && it->second.state == state)
       return it->second.derived;
+    drop_expired(); // on a miss only: a hit's weight is alive (checked above), and hits are every pass's
     at::Tensor derived = build();
     entries_.insert_or_assign(
         slot, Entry{c10::weak_intrusive_ptr<c10::TensorImpl>(weight.getIntrusivePtr()), state, derived});
