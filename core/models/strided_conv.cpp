@@ -127,7 +127,9 @@ at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, con
   const int64_t out = m.weight.size(0);
   const Layout l = layout(x, out, lanes);
   // [out, c, 2a + p, 2b + q] → [c, p, q, a, b, out]: plane (c, p, q), tap (a, b), output channel.
-  const at::Tensor w = m.weight.reshape({out, l.channels, 2, 2, 2, 2}).permute({1, 3, 5, 2, 4, 0}).contiguous();
+  const at::Tensor w = derived_weight(m.weight, {2, 2, 2, 2}, [&] { // key: the [c, p, q, a, b, out] split
+    return m.weight.reshape({out, l.channels, 2, 2, 2, 2}).permute({1, 3, 5, 2, 4, 0}).contiguous();
+  });
   const at::Tensor bias = m.bias.defined() ? m.bias.contiguous() : at::Tensor();
   const std::vector<direct::ReadAs> reads = channel_reads(norm, l.channels, static_cast<float>(slope));
   at::Tensor planes = at::empty({l.k.in * l.k.plane}, x.options());

@@ -209,7 +209,10 @@ at::Tensor concatenated_shape(const std::vector<InputPart>& parts) {
     channels += x.size(1);
   }
   if (parts.size() == 1) return first; // no stand-in to build on every pass of a one-input layer
-  return at::zeros({1, 1, 1, 1}, first.options()).expand({first.size(0), channels, first.size(2), first.size(3)});
+  const std::vector<int64_t> sizes{first.size(0), channels, first.size(2), first.size(3)};
+  // A view of the first part's first value at every position: one operation, nothing allocated or zeroed.
+  if (first.numel() > 0) return first.as_strided(sizes, {0, 0, 0, 0}, first.storage_offset());
+  return at::zeros({1, 1, 1, 1}, first.options()).expand(sizes);
 }
 
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {

@@ -31,7 +31,7 @@ struct InputPart {
 
 // A tensor with the shape (channels summed), type and device of the parts' concatenation, for the routes' checks
 // (transposed_route, direct_applies) where the concatenation is never built: one part itself, or a stand-in that
-// holds one value.
+// views one value of the first part at every position.
 at::Tensor concatenated_shape(const std::vector<InputPart>& parts);
 
 // m->forward(x) by the direct route; needs direct_applies. With norm_relu, m->forward(relu(norm_relu->forward(x))) for
