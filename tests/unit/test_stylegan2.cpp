@@ -130,7 +130,8 @@ private Q_SLOTS:
   // The inference kernels against their definitions: the filters with the layers' own up-sampling and blur settings
   // (separable kernels and others), a 3-tap kernel, an asymmetric kernel (the flip matters), odd sizes; ToRGB's product
   // (3 and 6 outputs, 35 positions: whole blocks and the rest) with its bias and skip; the demodulation coefficients;
-  // the activation chain; and nothing taken over where gradients are wanted.
+  // the activation chain, also a plane at a time; the blur of planes a source writes; EqualLinear's product; and
+  // nothing taken over where gradients are wanted.
   void direct_filters_match_their_definitions() {
     torch::manual_seed(0);
     struct Case {
@@ -176,6 +177,28 @@ private Q_SLOTS:
           verify_close(models::styled_activation(x.clone(), d, noise, weight_n, bias), want, 1e-6);
         }
       QVERIFY(!models::styled_activation_applies(x, demod, torch::randn({3, 1, 5, 7}), weight_n, bias));
+      // The same chain applied a plane at a time as a route writes them; a plane of the wrong size is refused.
+      const at::Tensor noise = torch::randn({2, 1, 5, 7});
+      const auto finish = models::styled_activation_finish(x.sizes(), demod, noise, weight_n, bias);
+      at::Tensor planes = x.clone();
+      for (int64_t item = 0; item < 12; ++item) finish(item, planes.data_ptr<float>() + item * 35, 35);
+      verify_close(planes, models::styled_activation(x.clone(), demod, noise, weight_n, bias), 1e-6);
+      QVERIFY_THROWS_EXCEPTION(std::logic_error, finish(0, planes.data_ptr<float>(), 34));
+      // The blur of planes a source writes (a direct route's sums) is the blur of the tensor they come from.
+      const at::Tensor blur = torch::outer(torch::rand({4}) + 0.1, torch::rand({4}));
+      const models::PlaneSource source = [&](int64_t item, float* dst, int64_t stride) {
+        for (int64_t i = 0; i < 5; ++i) std::copy_n(x.data_ptr<float>() + item * 35 + i * 7, 7, dst + i * stride);
+      };
+      QVERIFY(models::fir_direct_applies(x.sizes(), blur, 1, 2, 1));
+      verify_close(models::fir_direct(source, x.sizes(), x.options(), blur, 2, 1), reference_upfir2d(x, blur, 1, 2, 1),
+                   1e-5);
+      // EqualLinear's product (the weight transposed), with and without the activation.
+      const at::Tensor w_t = torch::randn({6, 9}), b = torch::randn({9}), rows = torch::randn({4, 6});
+      QVERIFY(models::linear_direct_applies(rows, w_t, b));
+      QVERIFY(!models::linear_direct_applies(rows, w_t.t(), b));
+      verify_close(models::linear_direct(rows, w_t, b, false), torch::addmm(b, rows, w_t), 1e-5);
+      verify_close(models::linear_direct(rows, w_t, b, true),
+                   torch::leaky_relu(torch::addmm(b, rows, w_t), 0.2) * std::sqrt(2.0), 1e-5);
       QVERIFY(!models::fir_direct_applies(x, torch::rand({4, 4}), 2, -1, 1)); // a crop
       QVERIFY(!models::fir_direct_applies(x, torch::rand({4, 4}), 3, 1, 1));
     }
