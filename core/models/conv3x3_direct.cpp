@@ -61,7 +61,8 @@ bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight) {
 }
 
 bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight) {
-  const bool narrow_large = x.size(1) <= 16 && weight.size(0) <= 16 && std::min(x.size(2), x.size(3)) >= 32;
+  const int64_t least = direct::lanes() == 8 ? 16 : 32; // the smallest plane side where narrow layers pay
+  const bool narrow_large = x.size(1) <= 16 && weight.size(0) <= 16 && std::min(x.size(2), x.size(3)) >= least;
   return x.size(1) % 16 != 0 || weight.size(0) % 16 != 0 || narrow_large;
 }
 

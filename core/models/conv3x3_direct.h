@@ -16,9 +16,10 @@ namespace gs::models {
 bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight);
 
 // Whether the direct route is the faster one for this layer: channel counts oneDNN pads (no multiple of 16), and at
-// most 16 channels on planes of at least 32 × 32. There it was 1.05–3.5× faster at batch 16 and 1.0–2.8× at 64
-// (StyleGAN2 students' layers, 47 → 15 level; 16 → 16 at 32 px 1.20× and 1.04×), and on the other multiples of 16
-// 0.5–1.0× (bench/bench_conv3x3).
+// most 16 channels on planes of at least 32 × 32 (16 × 16 with AVX2 only). There it was 1.05–3.5× faster at batch 16
+// and 1.0–2.8× at 64 (StyleGAN2 students' layers, 47 → 15 level; 16 → 16 at 32 px 1.20× and 1.04×), and on the other
+// multiples of 16 0.5–1.0× (bench/bench_conv3x3, AVX-512). On an AVX2-only Zen 3, 16 → 16 at 16 px was 1.29× faster
+// direct (0.369 against 0.287 ms at batch 16).
 bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight);
 
 // conv2d(x · scale, weight, bias, stride 1, padding 1), where scale [n, in] multiplies each sample's input channels
