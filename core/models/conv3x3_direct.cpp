@@ -35,17 +35,22 @@ Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
   return l;
 }
 
-// Channel c's plane, each sample's values times its scale (null: as they are).
+// Channel c's plane, each sample's values times its scale (null: as they are): each sample's zero row, then its rows
+// each after their zero column, then the closing zero row and the tail. Every position is written once.
 GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Layout& l, int64_t c, const float* scale,
                                           float* plane) {
-  std::fill(plane, plane + l.k.plane, 0.0f);
   for (int64_t s = 0; s < l.n; ++s) {
     const float factor = scale ? scale[s * l.k.in + c] : 1.0f;
     const float* src = x + (s * l.k.in + c) * l.h * l.w;
-    float* dst = plane + s * l.sample + l.k.cols + 1;
-    for (int64_t i = 0; i < l.h; ++i)
-      for (int64_t j = 0; j < l.w; ++j) dst[i * l.k.cols + j] = src[i * l.w + j] * factor;
+    float* row = plane + s * l.sample;
+    std::fill(row, row + l.k.cols, 0.0f);
+    for (int64_t i = 0; i < l.h; ++i) {
+      row += l.k.cols;
+      row[0] = 0.0f;
+      for (int64_t j = 0; j < l.w; ++j) row[j + 1] = src[i * l.w + j] * factor;
+    }
   }
+  std::fill(plane + l.n * l.sample, plane + l.k.plane, 0.0f);
 }
 
 bool cpu_float(const at::Tensor& t) {
