@@ -73,7 +73,10 @@ at::Tensor fused_lrelu(const at::Tensor& x, const at::Tensor& bias) {
 }
 
 struct PixelNormImpl : torch::nn::Module {
-  at::Tensor forward(const at::Tensor& x) { return x * at::rsqrt(x.pow(2).mean(1, true) + 1e-8); }
+  at::Tensor forward(const at::Tensor& x) {
+    if (pixel_norm_direct_applies(x)) return pixel_norm_direct(x);
+    return x * at::rsqrt(x.pow(2).mean(1, true) + 1e-8);
+  }
 };
 TORCH_MODULE(PixelNorm);
 
@@ -459,7 +462,8 @@ struct SynthesisImpl : torch::nn::Module {
 
   at::Tensor synthesise(const at::Tensor& style, bool randomize_noise) {
     auto noise = [&](size_t i) { return randomize_noise ? at::Tensor() : noises->noise[i]; };
-    at::Tensor out = input->input.repeat({style.size(0), 1, 1, 1});
+    // expand + contiguous: one copy, where repeat is a dozen operations.
+    at::Tensor out = input->input.expand({style.size(0), -1, -1, -1}).contiguous();
     out = conv1->forward(out, style, noise(0));
     tap("conv1", out);
     at::Tensor skip = to_rgb1->forward(out, style, {});

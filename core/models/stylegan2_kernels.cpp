@@ -369,21 +369,25 @@ bool modulated_pointwise_applies(const at::Tensor& x, const at::Tensor& weight, 
 
 at::Tensor modulated_pointwise(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& style,
                                const at::Tensor& bias, const at::Tensor& base) {
-  const at::Tensor x = input.contiguous();
-  const int64_t b = x.size(0), in = x.size(1), out = weight.size(0), positions = x.size(2) * x.size(3);
-  const at::Tensor w = (weight.unsqueeze(0) * style.unsqueeze(1)).contiguous(); // [b, out, in]
+  const at::Tensor x = input.contiguous(), w = weight.contiguous(), s = style.contiguous();
+  const int64_t b = x.size(0), in = x.size(1), out = w.size(0), positions = x.size(2) * x.size(3);
   const at::Tensor shift = bias.defined() ? bias.contiguous() : at::Tensor();
   const at::Tensor start = base.defined() ? base.contiguous() : at::Tensor();
   at::Tensor y = at::empty({b, out, x.size(2), x.size(3)}, x.options());
   const float* src = x.data_ptr<float>();
   const float* ws = w.data_ptr<float>();
+  const float* styles = s.data_ptr<float>();
   const float* shifts = shift.defined() ? shift.data_ptr<float>() : nullptr;
   const float* starts = start.defined() ? start.data_ptr<float>() : nullptr;
   float* dst = y.data_ptr<float>();
   at::parallel_for(0, b, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i)
-      pointwise_sample(src + i * in * positions, ws + i * out * in, shifts,
+    std::vector<float> modulated(out * in); // this sample's weight[o, i] · style[i]
+    for (int64_t i = begin; i < end; ++i) {
+      for (int64_t o = 0; o < out; ++o)
+        for (int64_t c = 0; c < in; ++c) modulated[o * in + c] = ws[o * in + c] * styles[i * in + c];
+      pointwise_sample(src + i * in * positions, modulated.data(), shifts,
                        starts ? starts + i * out * positions : nullptr, in, out, positions, dst + i * out * positions);
+    }
   });
   return y;
 }
@@ -405,6 +409,26 @@ at::Tensor linear_direct(const at::Tensor& input, const at::Tensor& transposed, 
   const float* bs = b.data_ptr<float>();
   float* ys = y.data_ptr<float>();
   linear_all(xs, ws, bs, rows, in, out, activate, ys);
+  return y;
+}
+
+bool pixel_norm_direct_applies(const at::Tensor& x) {
+  return cpu_float(x) && x.dim() == 2 && x.size(1) > 0 && !wants_grad(x);
+}
+
+at::Tensor pixel_norm_direct(const at::Tensor& input) {
+  const at::Tensor x = input.contiguous();
+  const int64_t rows = x.size(0), n = x.size(1);
+  at::Tensor y = at::empty_like(x);
+  const float* src = x.data_ptr<float>();
+  float* dst = y.data_ptr<float>();
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = src + r * n;
+    double squares = 0.0;
+    for (int64_t i = 0; i < n; ++i) squares += double{row[i]} * row[i];
+    const float gain = 1.0f / std::sqrt(static_cast<float>(squares / static_cast<double>(n)) + 1e-8f);
+    for (int64_t i = 0; i < n; ++i) dst[r * n + i] = row[i] * gain;
+  }
   return y;
 }
 
@@ -457,7 +481,7 @@ direct::PlaneFinish styled_activation_finish(at::IntArrayRef sizes, const at::Te
   const at::Tensor n = noise.contiguous(), shift = bias.contiguous();
   const int64_t channels = sizes[1], positions = sizes[2] * sizes[3];
   const bool shared_noise = n.size(0) == 1;
-  const float weight = noise_weight.item<float>();
+  const float weight = *noise_weight.data_ptr<float>(); // one value (item() is two operations)
   const float* scales = d.defined() ? d.data_ptr<float>() : nullptr;
   const float* noises = n.data_ptr<float>();
   const float* shifts = shift.data_ptr<float>();

@@ -50,6 +50,12 @@ bool linear_direct_applies(const at::Tensor& x, const at::Tensor& transposed, co
 // generator cost more than the products.
 at::Tensor linear_direct(const at::Tensor& x, const at::Tensor& transposed, const at::Tensor& bias, bool activate);
 
+// Whether pixel_norm_direct applies: a float32 CPU tensor x [b, c], no gradients wanted.
+bool pixel_norm_direct_applies(const at::Tensor& x);
+
+// x · rsqrt(mean_c x² + 1e-8) per row (StyleGAN2's PixelNorm of the latents) in one pass instead of five operations.
+at::Tensor pixel_norm_direct(const at::Tensor& x);
+
 // Whether demodulation applies: float32 CPU tensors style [b, in] and sums [out, in], no gradients wanted.
 bool demodulation_applies(const at::Tensor& style, const at::Tensor& sums);
 

@@ -200,12 +200,17 @@ private Q_SLOTS:
       verify_close(models::linear_direct(rows, w_t, b, false), torch::addmm(b, rows, w_t), 1e-5);
       verify_close(models::linear_direct(rows, w_t, b, true),
                    torch::leaky_relu(torch::addmm(b, rows, w_t), 0.2) * std::sqrt(2.0), 1e-5);
+      // PixelNorm of the latents.
+      QVERIFY(models::pixel_norm_direct_applies(rows));
+      QVERIFY(!models::pixel_norm_direct_applies(x));
+      verify_close(models::pixel_norm_direct(rows), rows * torch::rsqrt(rows.pow(2).mean(1, true) + 1e-8), 1e-6);
       QVERIFY(!models::fir_direct_applies(x, torch::rand({4, 4}), 2, -1, 1)); // a crop
       QVERIFY(!models::fir_direct_applies(x, torch::rand({4, 4}), 3, 1, 1));
     }
     const at::Tensor learnt = x.clone().requires_grad_();
     QVERIFY(!models::fir_direct_applies(learnt, torch::rand({4, 4}), 1, 1, 1));
     QVERIFY(!models::modulated_pointwise_applies(learnt, weight, style));
+    QVERIFY(!models::pixel_norm_direct_applies(torch::randn({2, 6}).requires_grad_()));
   }
 
   // The 3 × 3 direct route against LibTorch's convolution of the modulated input: narrow and odd channel counts, odd
