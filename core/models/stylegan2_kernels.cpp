@@ -77,57 +77,88 @@ inline __attribute__((always_inline)) void fir_plane(const FirShape& s, const fl
   }
 }
 
-// B vectors from column c0 of one pass of a separable kernel: dst[c] = Σ_t taps[t] · src[c + t · step] over the k
-// taps (step 1: along a row; the row stride: down the columns), skipping taps whose row of z is all zeros (`filled`,
-// for the column pass), B independent sums in flight.
-template <typename V, int B>
-inline __attribute__((always_inline)) void separable_block(const FirShape& s, const float* taps, const float* src,
-                                                           int64_t step, const char* filled, float* dst) {
+// One pass of a separable kernel over `rows` rows of `cols` floats: dst row r, column c = Σ_t taps[t] · src[r ·
+// row_step + t · tap_step + c] over the k taps (tap_step 1: along a row; the row stride: down the columns), skipping
+// the taps whose row of z is all zeros (`filled`, indexed r + t; null: none skipped).
+struct SeparablePass {
+  const float* taps = nullptr;
+  int64_t k = 0;
+  const float* src = nullptr;
+  int64_t row_step = 0, tap_step = 0;
+  const char* filled = nullptr;
+  float* dst = nullptr;
+  int64_t dst_step = 0;
+  int64_t rows = 0, cols = 0;
+};
+
+// G rows × B vectors from row r, column c: G·B independent sums in flight. A row at a time, a 32 px plane's four
+// vectors waited on the multiply-add latency (each tap depends on the one before), and an 8 px plane's single vector
+// did nothing else. The last vector may run past cols, into the room z's and h's rows have (out's rows get whole
+// vectors only).
+template <typename V, int G, int B>
+inline __attribute__((always_inline)) void separable_block(const SeparablePass& p, int64_t r, int64_t c) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
-  V acc[B] = {};
-  for (int64_t t = 0; t < s.k; ++t) {
-    if (filled && !filled[t]) continue;
-    for (int v = 0; v < B; ++v) {
-      V a;
-      direct::load(a, src + t * step + v * L);
-      acc[v] += taps[t] * a;
+  V acc[G][B] = {};
+  for (int64_t t = 0; t < p.k; ++t)
+    for (int g = 0; g < G; ++g) {
+      if (p.filled && !p.filled[r + g + t]) continue;
+      const float* src = p.src + (r + g) * p.row_step + t * p.tap_step + c;
+      for (int b = 0; b < B; ++b) {
+        V a;
+        direct::load(a, src + b * L);
+        acc[g][b] += p.taps[t] * a;
+      }
     }
-  }
-  for (int v = 0; v < B; ++v) direct::store(dst + v * L, acc[v]);
+  for (int g = 0; g < G; ++g)
+    for (int b = 0; b < B; ++b) direct::store(p.dst + (r + g) * p.dst_step + c + b * L, acc[g][b]);
 }
 
-// One row of a pass over columns [0, ow): blocks of kWidestBlock floats, then of 2 vectors and 1, the last of which
-// may run past ow (into the room z's, h's and a line's rows have; out's rows take it only with ow a whole number of
-// vectors).
-template <typename V>
-inline __attribute__((always_inline)) void separable_row(const FirShape& s, const float* taps, const float* src,
-                                                         int64_t step, const char* filled, float* dst) {
-  constexpr int64_t L = sizeof(V) / sizeof(float), B = kWidestBlock / L;
-  int64_t c0 = 0;
-  for (; c0 + B * L <= s.ow; c0 += B * L) separable_block<V, B>(s, taps, src + c0, step, filled, dst + c0);
-  if (B > 2 && c0 + 2 * L <= s.ow) {
-    separable_block<V, 2>(s, taps, src + c0, step, filled, dst + c0);
-    c0 += 2 * L;
-  }
-  for (; c0 < s.ow; c0 += L) separable_block<V, 1>(s, taps, src + c0, step, filled, dst + c0);
+template <typename V, int G, int B>
+inline __attribute__((always_inline)) void separable_columns(const SeparablePass& p, int64_t r) {
+  constexpr int64_t L = sizeof(V) / sizeof(float);
+  int64_t c = 0;
+  for (; c + B * L <= p.cols; c += B * L) separable_block<V, G, B>(p, r, c);
+  for (; c < p.cols; c += L) separable_block<V, G, 1>(p, r, c);
+}
+
+template <typename V, int G, int B>
+inline __attribute__((always_inline)) void separable_groups(const SeparablePass& p) {
+  int64_t r = 0;
+  for (; r + G <= p.rows; r += G) separable_columns<V, G, B>(p, r);
+  for (; r < p.rows; ++r) separable_columns<V, 1, B>(p, r);
+}
+
+// The pass in groups of G rows with B vectors per block, about 8 sums in flight: G·B = 8 for rows of 4 vectors and
+// more (2 × 4), of 2 (4 × 2), of 1 (8 × 1); 6 for rows of 3 (2 × 3). (Templates, not a generic lambda: a lambda
+// would not take its caller's instruction set.)
+template <typename V> inline __attribute__((always_inline)) void separable_pass(const SeparablePass& p) {
+  constexpr int64_t L = sizeof(V) / sizeof(float);
+  const int64_t vectors = (p.cols + L - 1) / L;
+  if (vectors >= 4)
+    separable_groups<V, 2, 4>(p);
+  else if (vectors == 3)
+    separable_groups<V, 2, 3>(p);
+  else if (vectors == 2)
+    separable_groups<V, 4, 2>(p);
+  else
+    separable_groups<V, 8, 1>(p);
 }
 
 // A separable kernel (taps[i][j] = col[i] · row[j], as every upstream blur is) in two passes of k taps: each filled
-// row of z along its columns into h, then h's rows into each output row, where fir_plane sums k² taps.
+// row of z along its columns into h, then h's rows into each output row, where fir_plane sums k² taps. Output rows of
+// whole vectors go straight to out; others through `lines` (oh rows after h's), then out.
 template <typename V>
 inline __attribute__((always_inline)) void fir_plane_separable(const FirShape& s, const float* row, const float* col,
                                                                const float* z, float* h, float* out) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
-  for (int64_t r = 0; r < s.zh; ++r)
-    if (s.filled[r]) separable_row<V>(s, row, z + r * s.stride, 1, nullptr, h + r * s.stride);
-  // Output rows of whole vectors go straight to out; others through a line (the row after h's).
+  const int64_t first = s.pad0 * s.stride, step = s.up * s.stride; // the filled rows
+  separable_pass<V>({row, s.k, z + first, step, 1, nullptr, h + first, step, s.h, s.ow});
   const bool whole = s.ow % L == 0;
-  float* line = h + s.zh * s.stride;
-  for (int64_t y = 0; y < s.oh; ++y) {
-    float* dst = whole ? out + y * s.ow : line;
-    separable_row<V>(s, col, h + y * s.stride, s.stride, s.filled + y, dst);
-    if (!whole) std::copy(line, line + s.ow, out + y * s.ow);
-  }
+  float* lines = h + s.zh * s.stride;
+  separable_pass<V>(
+      {col, s.k, h, s.stride, s.stride, s.filled, whole ? out : lines, whole ? s.ow : s.stride, s.oh, s.ow});
+  if (!whole)
+    for (int64_t y = 0; y < s.oh; ++y) std::copy(lines + y * s.stride, lines + y * s.stride + s.ow, out + y * s.ow);
 }
 
 // taps: the flipped kernel (k²), then, for a separable one, its row and column factors (2k).
@@ -325,8 +356,8 @@ at::Tensor fir_planes(at::IntArrayRef sizes, const at::TensorOptions& options, c
   const float* t = taps.data_ptr<float>();
   float* dst = out.data_ptr<float>();
   at::parallel_for(0, sizes[0] * sizes[1], 1, [&](int64_t begin, int64_t end) {
-    // z's zeros, written here, stay: a fill writes the input values only. rows: h and a line for a separable kernel.
-    std::vector<float> z(s.zh * s.stride), rows((separable ? s.zh + 1 : kRows) * s.stride);
+    // z's zeros, written here, stay: a fill writes the input values only. rows: h and lines for a separable kernel.
+    std::vector<float> z(s.zh * s.stride), rows((separable ? s.zh + s.oh : kRows) * s.stride);
     const FirKernel kernel = fir_kernel();
     for (int64_t plane = begin; plane < end; ++plane) {
       fill(plane, s, z.data());
