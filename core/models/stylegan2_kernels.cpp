@@ -288,23 +288,51 @@ GANSTUDIO_VECTOR_CLONES void activate_plane(float* __restrict y, const float* __
   for (int64_t p = 0; p < positions; ++p) y[p] = leaky_gain(y[p] * scale + weight * noise[p] + shift);
 }
 
-// R rows of y: y[r, o] = bias[o] + Σ_i x[r, i] · wt[i, o] (wt: the weight transposed, so that the sums run along
-// the outputs, in vectors, each row of wt loaded once for all R rows), then leaky_gain with `activate`.
-template <int R>
-inline __attribute__((always_inline)) void linear_rows(const float* __restrict x, const float* __restrict wt,
-                                                       const float* __restrict bias, int64_t in, int64_t out,
-                                                       bool activate, float* __restrict y) {
-  for (int r = 0; r < R; ++r) std::copy(bias, bias + out, y + r * out);
+// R rows × B vectors of outputs from o0 of y = x · wt + bias (wt: the weight transposed, rows of `out`), then
+// leaky_gain with `activate`: R·B sums in registers, each vector of wt loaded once for all R rows and each x value
+// once for all B vectors. (Adding each input's row into y in memory, y was loaded and stored with every multiply-add.)
+template <typename V, int R, int B>
+inline __attribute__((always_inline)) void linear_block(const float* x, const float* wt, const float* bias, int64_t in,
+                                                        int64_t out, bool activate, int64_t o0, float* y) {
+  constexpr int L = sizeof(V) / sizeof(float);
+  V acc[R][B];
+  for (int b = 0; b < B; ++b) {
+    V v;
+    direct::load(v, bias + o0 + L * b);
+    for (int r = 0; r < R; ++r) acc[r][b] = v;
+  }
   for (int64_t i = 0; i < in; ++i) {
-    const float* row = wt + i * out;
+    V w[B];
+    for (int b = 0; b < B; ++b) direct::load(w[b], wt + i * out + o0 + L * b);
     for (int r = 0; r < R; ++r) {
       const float xi = x[r * in + i];
-      float* yr = y + r * out;
-      for (int64_t o = 0; o < out; ++o) yr[o] += xi * row[o];
+      for (int b = 0; b < B; ++b) acc[r][b] += xi * w[b];
     }
   }
-  if (activate)
-    for (int64_t o = 0; o < R * out; ++o) y[o] = leaky_gain(y[o]);
+  for (int r = 0; r < R; ++r)
+    for (int b = 0; b < B; ++b) {
+      if (activate)
+        for (int l = 0; l < L; ++l) acc[r][b][l] = leaky_gain(acc[r][b][l]);
+      direct::store(y + r * out + o0 + L * b, acc[r][b]);
+    }
+}
+
+typedef float V4 __attribute__((vector_size(16)));
+
+// R rows of y: blocks of 16, 8 and 4 outputs, then the last outputs one at a time.
+template <int R>
+inline __attribute__((always_inline)) void linear_rows(const float* x, const float* wt, const float* bias, int64_t in,
+                                                       int64_t out, bool activate, float* y) {
+  int64_t o0 = 0;
+  for (; o0 + 16 <= out; o0 += 16) linear_block<direct::V8, R, 2>(x, wt, bias, in, out, activate, o0, y);
+  for (; o0 + 8 <= out; o0 += 8) linear_block<direct::V8, R, 1>(x, wt, bias, in, out, activate, o0, y);
+  for (; o0 + 4 <= out; o0 += 4) linear_block<V4, R, 1>(x, wt, bias, in, out, activate, o0, y);
+  for (; o0 < out; ++o0)
+    for (int r = 0; r < R; ++r) {
+      float acc = bias[o0];
+      for (int64_t i = 0; i < in; ++i) acc += x[r * in + i] * wt[i * out + o0];
+      y[r * out + o0] = activate ? leaky_gain(acc) : acc;
+    }
 }
 
 GANSTUDIO_VECTOR_CLONES void linear_all(const float* x, const float* wt, const float* bias, int64_t rows, int64_t in,

@@ -193,8 +193,8 @@ private Q_SLOTS:
       verify_close(models::fir_direct(source, x.sizes(), x.options(), blur, 2, 1), reference_upfir2d(x, blur, 1, 2, 1),
                    1e-5);
       // EqualLinear's product (the weight transposed), with and without the activation.
-      const at::Tensor w_t = torch::randn({6, 9}), b = torch::randn({9}),
-                       rows = torch::randn({5, 6}); // a block of 4 rows and one
+      // Outputs in blocks of 16, 8 and 4, then 3 one at a time; rows in a block of 4, then one.
+      const at::Tensor w_t = torch::randn({6, 31}), b = torch::randn({31}), rows = torch::randn({5, 6});
       QVERIFY(models::linear_direct_applies(rows, w_t, b));
       QVERIFY(!models::linear_direct_applies(rows, w_t.t(), b));
       verify_close(models::linear_direct(rows, w_t, b, false), torch::addmm(b, rows, w_t), 1e-5);
