@@ -231,8 +231,10 @@ void extract(const Shape& shape, const float* y, int64_t n, int64_t sample, int6
     for (int64_t item = begin; item < end; ++item) {
       const float* src = y + item % shape.out * shape.y_stride + item / shape.out * sample;
       float* dst = out + item * rows * width;
-      for (int64_t i = 0; i < rows; ++i) std::memcpy(dst + i * width, src + i * shape.cols, width * sizeof(float));
-      if (finish) finish(item, dst, rows * width);
+      if (finish)
+        finish(item, src, shape.cols, dst, rows, width);
+      else
+        for (int64_t i = 0; i < rows; ++i) std::memcpy(dst + i * width, src + i * shape.cols, width * sizeof(float));
     }
   });
 }

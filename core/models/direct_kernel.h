@@ -92,14 +92,18 @@ int64_t lanes(VectorWidth width = VectorWidth::Widest);
 void sum(const Shape& shape, const float* planes, const Phase* phases, int count, const float* bias, int64_t lanes,
          bool joint);
 
-// Work a route does on each output plane as soon as it is written, while it is still in the cache (an activation that
-// would otherwise take a pass of its own): plane `item` = sample · channels + channel, `floats` long at `plane`.
-// Empty: none.
-using PlaneFinish = std::function<void(int64_t item, float* plane, int64_t floats)>;
+// Work a route does on each output plane as it is written, while it is still in the cache (an activation that would
+// otherwise take a pass of its own): plane `item` = sample · channels + channel, read as `rows` rows of `width` floats
+// from src, rows `src_stride` apart, and written whole (rows · width floats) at dst. src may be dst (stride `width`):
+// the work in place. A route whose sums lie in rows with gaps (extract) lets the finish move them instead of a copy
+// before it. Empty: none.
+using PlaneFinish =
+    std::function<void(int64_t item, const float* src, int64_t src_stride, float* dst, int64_t rows, int64_t width)>;
 
 // Copies the sums out of y into an [n, shape.out, rows, width] tensor's data: output (i, j) of sample s and channel o
 // at y[o · y_stride + s · sample + i · cols + j], where a route laid out each sample's outputs `sample` floats apart in
-// rows of `cols` (the positions in the gaps are dropped), then `finish` on each plane. Spread over LibTorch's threads.
+// rows of `cols` (the positions in the gaps are dropped), by `finish` where there is one. Spread over LibTorch's
+// threads.
 void extract(const Shape& shape, const float* y, int64_t n, int64_t sample, int64_t rows, int64_t width, float* out,
              const PlaneFinish& finish = {});
 

@@ -67,7 +67,9 @@ at::Tensor output_tanh(const at::Tensor& x, VectorWidth width) {
 }
 
 direct::PlaneFinish output_tanh_finish(VectorWidth width) {
-  return [width](int64_t, float* plane, int64_t floats) { tanh_span(plane, plane, floats, width); };
+  return [width](int64_t, const float* src, int64_t src_stride, float* dst, int64_t rows, int64_t row_width) {
+    for (int64_t r = 0; r < rows; ++r) tanh_span(src + r * src_stride, dst + r * row_width, row_width, width);
+  };
 }
 
 } // namespace gs::models

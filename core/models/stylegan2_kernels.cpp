@@ -282,10 +282,19 @@ inline __attribute__((always_inline)) float leaky_gain(float v) {
   return v > 0.0f ? v * kSqrt2 : v * kSlope;
 }
 
-// One (sample, channel) plane: y = leaky_gain(y · scale + weight · noise + shift).
+// One (sample, channel) plane in place: y = leaky_gain(y · scale + weight · noise + shift).
 GANSTUDIO_VECTOR_CLONES void activate_plane(float* __restrict y, const float* __restrict noise, int64_t positions,
                                             float scale, float weight, float shift) {
   for (int64_t p = 0; p < positions; ++p) y[p] = leaky_gain(y[p] * scale + weight * noise[p] + shift);
+}
+
+// The same moving the plane out of `rows` rows of `width` floats, `stride` apart in src, into dst, whole.
+GANSTUDIO_VECTOR_CLONES void activate_rows(const float* __restrict src, int64_t stride, float* __restrict dst,
+                                           int64_t rows, int64_t width, const float* __restrict noise, float scale,
+                                           float weight, float shift) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t p = 0; p < width; ++p)
+      dst[r * width + p] = leaky_gain(src[r * stride + p] * scale + weight * noise[r * width + p] + shift);
 }
 
 // R rows × B vectors of outputs from o0 of y = x · wt + bias (wt: the weight transposed, rows of `out`), then
@@ -390,7 +399,8 @@ at::Tensor fir_planes(at::IntArrayRef sizes, const at::TensorOptions& options, c
     for (int64_t plane = begin; plane < end; ++plane) {
       fill(plane, s, z.data());
       kernel(s, t, separable, z.data(), rows.data(), dst + plane * s.oh * s.ow);
-      if (finish) finish(plane, dst + plane * s.oh * s.ow, s.oh * s.ow);
+      float* written = dst + plane * s.oh * s.ow;
+      if (finish) finish(plane, written, s.oh * s.ow, written, 1, s.oh * s.ow);
     }
   });
   return out;
@@ -545,12 +555,17 @@ direct::PlaneFinish styled_activation_finish(at::IntArrayRef sizes, const at::Te
   const float* noises = n.data_ptr<float>();
   const float* shifts = shift.data_ptr<float>();
   // The tensors travel with the function (which may outlive the caller's copies) to keep the pointers valid.
-  return [d, n, shift, scales, noises, shifts, channels, positions, shared_noise, weight](int64_t item, float* plane,
-                                                                                          int64_t floats) {
-    if (floats != positions) throw std::logic_error("styled_activation: a plane of another size than the noise's");
+  return [d, n, shift, scales, noises, shifts, channels, positions, shared_noise,
+          weight](int64_t item, const float* src, int64_t stride, float* dst, int64_t rows, int64_t width) {
+    if (rows * width != positions)
+      throw std::logic_error("styled_activation: a plane of another size than the noise's");
     const int64_t sample = item / channels, channel = item % channels;
-    activate_plane(plane, noises + (shared_noise ? 0 : sample) * positions, positions, scales ? scales[item] : 1.0f,
-                   weight, shifts[channel]);
+    const float* noise = noises + (shared_noise ? 0 : sample) * positions;
+    const float scale = scales ? scales[item] : 1.0f;
+    if (src == dst)
+      activate_plane(dst, noise, positions, scale, weight, shifts[channel]);
+    else
+      activate_rows(src, stride, dst, rows, width, noise, scale, weight, shifts[channel]);
   };
 }
 
@@ -560,7 +575,10 @@ at::Tensor styled_activation(at::Tensor x, const at::Tensor& demod, const at::Te
   const int64_t positions = x.size(2) * x.size(3);
   float* y = x.data_ptr<float>();
   at::parallel_for(0, x.size(0) * x.size(1), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) finish(item, y + item * positions, positions);
+    for (int64_t item = begin; item < end; ++item) {
+      float* plane = y + item * positions;
+      finish(item, plane, positions, plane, 1, positions);
+    }
   });
   return x;
 }

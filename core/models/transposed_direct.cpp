@@ -251,7 +251,8 @@ at::Tensor DirectSums::output(const direct::PlaneFinish& finish) const {
   at::parallel_for(0, s[0] * s[1], 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       write_plane(item, out + item * plane, s[3]);
-      if (finish) finish(item, out + item * plane, plane);
+      float* written = out + item * plane;
+      if (finish) finish(item, written, plane, written, 1, plane);
     }
   });
   return result;

@@ -181,9 +181,20 @@ private Q_SLOTS:
       const at::Tensor noise = torch::randn({2, 1, 5, 7});
       const auto finish = models::styled_activation_finish(x.sizes(), demod, noise, weight_n, bias);
       at::Tensor planes = x.clone();
-      for (int64_t item = 0; item < 12; ++item) finish(item, planes.data_ptr<float>() + item * 35, 35);
-      verify_close(planes, models::styled_activation(x.clone(), demod, noise, weight_n, bias), 1e-6);
-      QVERIFY_THROWS_EXCEPTION(std::logic_error, finish(0, planes.data_ptr<float>(), 34));
+      for (int64_t item = 0; item < 12; ++item) {
+        float* plane = planes.data_ptr<float>() + item * 35;
+        finish(item, plane, 35, plane, 1, 35);
+      }
+      const at::Tensor want = models::styled_activation(x.clone(), demod, noise, weight_n, bias);
+      verify_close(planes, want, 1e-6);
+      // Moved out of rows with gaps (5 rows of 7 floats, 9 apart), as a route's sums are.
+      const at::Tensor gapped = torch::constant_pad_nd(x, {0, 2}).contiguous();
+      at::Tensor moved = torch::empty_like(x);
+      for (int64_t item = 0; item < 12; ++item)
+        finish(item, gapped.data_ptr<float>() + item * 45, 9, moved.data_ptr<float>() + item * 35, 5, 7);
+      verify_close(moved, want, 1e-6);
+      QVERIFY_THROWS_EXCEPTION(std::logic_error,
+                               finish(0, planes.data_ptr<float>(), 34, planes.data_ptr<float>(), 1, 34));
       // The blur of planes a source writes (a direct route's sums) is the blur of the tensor they come from.
       const at::Tensor blur = torch::outer(torch::rand({4}) + 0.1, torch::rand({4}));
       const models::PlaneSource source = [&](int64_t item, float* dst, int64_t stride) {
