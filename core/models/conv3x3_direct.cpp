@@ -1,6 +1,7 @@
 #include "core/models/conv3x3_direct.h"
 #include "core/models/derived_weight.h"
 #include "core/models/direct_kernel.h"
+#include "core/models/tensor_checks.h"
 
 #include <torch/torch.h>
 
@@ -53,15 +54,11 @@ GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Layout& l, int64
   std::fill(plane + l.n * l.sample, plane + l.k.plane, 0.0f);
 }
 
-bool cpu_float(const at::Tensor& t) {
-  return t.defined() && t.device().is_cpu() && t.scalar_type() == at::kFloat;
-}
-
 } // namespace
 
 bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight) {
   if (!direct::lanes() || !cpu_float(x) || !cpu_float(weight) || x.dim() != 4 || weight.dim() != 4) return false;
-  if (at::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad())) return false;
+  if (wants_grad(x) || wants_grad(weight)) return false;
   return weight.size(1) == x.size(1) && weight.size(2) == 3 && weight.size(3) == 3 && x.size(2) > 0 && x.size(3) > 0;
 }
 

@@ -1,6 +1,7 @@
 #include "core/models/stylegan2_kernels.h"
 #include "core/models/derived_weight.h"
 #include "core/models/direct_kernel.h"
+#include "core/models/tensor_checks.h"
 
 #include <torch/torch.h>
 
@@ -349,14 +350,6 @@ GANSTUDIO_VECTOR_CLONES void linear_all(const float* x, const float* wt, const f
   int64_t r = 0;
   for (; r + 4 <= rows; r += 4) linear_rows<4>(x + r * in, wt, bias, in, out, activate, y + r * out);
   for (; r < rows; ++r) linear_rows<1>(x + r * in, wt, bias, in, out, activate, y + r * out);
-}
-
-bool cpu_float(const at::Tensor& t) {
-  return t.defined() && t.device().is_cpu() && t.scalar_type() == at::kFloat;
-}
-
-bool wants_grad(const at::Tensor& t) {
-  return at::GradMode::is_enabled() && t.requires_grad();
 }
 
 } // namespace
