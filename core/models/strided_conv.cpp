@@ -149,7 +149,7 @@ at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, con
 
 bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
   const int64_t in = m.weight.size(1), out = m.weight.size(0);
-  const bool pads = out % 16 != 0 || (direct::lanes() == 8 && in % 16 != 0);
+  const bool pads = out % 16 != 0 || (direct::lanes() == 8 && in % 16 != 0 && out <= 16);
   const bool padded = in <= 50 && pads && (out <= 8 || std::min(x.size(2), x.size(3)) >= 16);
   return (in <= 4 || padded) && strided_direct_applies(m, x);
 }

@@ -27,8 +27,10 @@ at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& x, const t
 // oneDNN pads channels out to 16-lane blocks and was 1.3–2.1× slower there at batch 16 (7 → 18, 18 → 26, 28 → 17 of
 // pruned students, and the RGB input layer). Elsewhere it was as fast or faster: from wider inputs, into multiples of
 // 16, and on small outputs of many channels (up to 4× on 2 × 2 outputs, where the direct planes' gap row and column
-// cost more than the outputs). With AVX2 only, a padded input counts too: 12 → 16 at 16 px, batch 16, oneDNN 180 µs,
-// direct 124 (a pix2pix local-density student's second layer); 16 → 16 there stays with oneDNN (180 against 166).
+// cost more than the outputs). With AVX2 only, a padded input into 16 outputs counts too (batch 16, oneDNN against
+// direct: 12 → 16 at 16 px 180 against 124 µs, a pix2pix local-density student's; 8 → 16 at 32 px 312 against 279;
+// 14 → 16 at 32 px 805 against 663); into 32 or more oneDNN stayed as fast or faster (24 → 32 at 16 px 347 against
+// 456, 40 → 48 904 against 1145, 27 → 48 level).
 bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tensor& x);
 
 // A 2 × 2 input (a U-Net's innermost down-sampling layer) gives one output pixel, which reads only the kernel's

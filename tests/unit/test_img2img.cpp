@@ -159,7 +159,8 @@ private Q_SLOTS:
          {Case{2, 3, 8, 16, 16, false, true}, Case{3, 3, 10, 12, 20, true, true}, Case{2, 5, 7, 6, 6, true, true},
           Case{1, 27, 19, 8, 4, false, false}, Case{2, 16, 3, 2, 2, true, true}, Case{2, 18, 26, 16, 16, true, true},
           Case{2, 16, 32, 16, 16, false, false}, Case{1, 64, 20, 16, 16, false, false},
-          Case{2, 12, 16, 16, 16, false, models::direct::lanes() == 8}}) { // a padded input: direct with AVX2 only
+          Case{2, 12, 16, 16, 16, false, models::direct::lanes() == 8}, // a padded input: direct with AVX2 only
+          Case{1, 24, 32, 16, 16, false, false}}) {
       torch::nn::Conv2d conv(torch::nn::Conv2dOptions(c.in, c.out, 4).stride(2).padding(1).bias(c.bias));
       const at::Tensor x = torch::randn({c.batch, c.in, c.h, c.w});
       {
