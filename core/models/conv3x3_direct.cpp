@@ -75,9 +75,9 @@ at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, con
   const at::Tensor x = input.contiguous();
   const int64_t out = weight.size(0);
   const Layout l = layout(x, out, lanes);
-  // [out, in, a, b] → [in, a, b, out]: plane, tap, output channel.
-  const at::Tensor w = derived_weight(weight, {3, 3, direct::kWideTaps}, [&] {
-    return weight.permute({1, 2, 3, 0}).contiguous();
+  // [out, in, a, b] → [in, a, b, out]: plane, tap, output channel, in blocks of output channels.
+  const at::Tensor w = derived_weight(weight, {3, 3, direct::kWideTaps, lanes}, [&] {
+    return blocked_weight(weight.permute({1, 2, 3, 0}), lanes);
   });
   const at::Tensor b = bias.defined() ? bias.contiguous() : at::Tensor();
   const at::Tensor sc = scale.defined() ? scale.contiguous() : at::Tensor();

@@ -1,4 +1,5 @@
 #include "core/models/derived_weight.h"
+#include "core/models/direct_kernel.h"
 
 #include <torch/torch.h>
 
@@ -72,6 +73,14 @@ at::Tensor central_taps(const at::Tensor& weight, int64_t pad_h, int64_t pad_w) 
     const auto taps = static_cast<int64_t>(central.size());
     return weight.reshape({a * b, kh * kw}).index_select(1, torch::tensor(central, torch::kLong)).view({a, b * taps});
   });
+}
+
+at::Tensor blocked_weight(const at::Tensor& w, int64_t lanes) {
+  const at::Tensor src = w.contiguous();
+  const int64_t out = src.size(-1);
+  at::Tensor dst = at::empty({src.numel()}, src.options());
+  direct::block_weights(src.data_ptr<float>(), src.numel() / out, out, lanes, dst.data_ptr<float>());
+  return dst;
 }
 
 size_t derived_weights() {

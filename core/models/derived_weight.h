@@ -21,6 +21,10 @@ at::Tensor derived_weight(const at::Tensor& weight, std::vector<int64_t> key, co
 // product). With no padding, the weight itself, reshaped.
 at::Tensor central_taps(const at::Tensor& weight, int64_t pad_h, int64_t pad_w);
 
+// A direct route's kernel: w (its last dimension the output channels) in direct::block_weights' layout for `lanes`
+// vector lanes, flat. Meant to be built inside derived_weight(), with the lanes in the key.
+at::Tensor blocked_weight(const at::Tensor& w, int64_t lanes);
+
 // How many derived tensors are kept (one or more per live weight), for tests.
 size_t derived_weights();
 

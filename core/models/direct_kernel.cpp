@@ -26,7 +26,8 @@ struct Task {
 };
 
 // O output channels × B vectors of positions of one phase, starting at flat position f: O·B accumulators in
-// registers, summed over every input plane and tap. Compiled into each instruction set's caller below.
+// registers, summed over every input plane and tap. The phase's weight is the block's own, [in][T][O]
+// (block_weights), every weight at a fixed offset from one pointer. Compiled into each instruction set's caller below.
 template <typename V, int O, int B, int T> inline __attribute__((always_inline)) void block(const Task& t, int64_t f) {
   constexpr int L = sizeof(V) / sizeof(float);
   const Shape& s = *t.s;
@@ -40,13 +41,13 @@ template <typename V, int O, int B, int T> inline __attribute__((always_inline))
         acc[o][b] = V{} + (t.bias ? t.bias[o] : 0.0f);
   for (int64_t c = t.first; c < t.last; ++c) {
     const float* base = t.planes + c * s.plane + f;
-    const float* wc = ph.weight + c * T * s.out;
+    const float* wc = ph.weight + c * T * O;
 #pragma GCC unroll 9
     for (int k = 0; k < T; ++k) {
       V x[B];
       for (int b = 0; b < B; ++b) load(x[b], base + ph.disp[k] + b * L);
       for (int o = 0; o < O; ++o) {
-        const float wt = wc[k * s.out + o];
+        const float wt = wc[k * O + o];
         for (int b = 0; b < B; ++b) acc[o][b] += wt * x[b];
       }
     }
@@ -170,6 +171,19 @@ constexpr Kernel kJointAvx2[] = {joint_avx2<1>, joint_avx2<2>, joint_avx2<3>};
 
 } // namespace
 
+int64_t block_size(int64_t out, int64_t lanes) {
+  const int64_t most = lanes == 16 ? 8 : 6, blocks = (out + most - 1) / most;
+  return (out + blocks - 1) / blocks;
+}
+
+void block_weights(const float* weight, int64_t rows, int64_t out, int64_t lanes, float* dst) {
+  const int64_t size = block_size(out, lanes);
+  for (int64_t o0 = 0; o0 < out; o0 += size) {
+    const int64_t o = std::min(size, out - o0);
+    for (int64_t r = 0; r < rows; ++r) std::copy_n(weight + r * out + o0, o, dst + o0 * rows + r * o);
+  }
+}
+
 bool supports_taps(int taps) {
   return taps == 1 || taps == 2 || taps == kTaps || taps == kWideTaps;
 }
@@ -206,16 +220,15 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
     });
     return;
   }
-  // Output channels in blocks as even as the register budget allows: 10 as 5 + 5 rather than 8 + 2.
-  const int64_t most = wide ? 8 : 6, blocks = (shape.out + most - 1) / most, size = (shape.out + blocks - 1) / blocks,
-                per_chunk = count * blocks;
+  const int64_t size = block_size(shape.out, lanes), blocks = (shape.out + size - 1) / size, per_chunk = count * blocks;
   for (int p = 0; p < count; ++p)
     if (!supports_taps(phases[p].taps)) throw std::logic_error("direct::sum: no kernel for phases of this many taps");
   at::parallel_for(0, chunks * per_chunk, 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       const int64_t f = item / per_chunk * chunk, p = item % per_chunk / blocks;
       const int64_t o0 = item % blocks * size, o = std::min(size, shape.out - o0);
-      const Phase phase{phases[p].disp, phases[p].weight + o0, phases[p].y + o0 * shape.y_stride, phases[p].taps};
+      const Phase phase{phases[p].disp, phases[p].weight + o0 * shape.in * phases[p].taps,
+                        phases[p].y + o0 * shape.y_stride, phases[p].taps};
       grouped(kernels(phase.taps, wide)[o - 1], Task{planes, &shape, &phase, bias ? bias + o0 : nullptr}, f,
               std::min(f + chunk, shape.positions));
     }

@@ -67,9 +67,9 @@ struct Shape {
   int64_t y_stride = 0;  // floats from one output channel's rows to the next's
 };
 
-// One group of outputs that share displacements ("phase"): disp[taps], its kernel [in][taps][out] and where its
-// output channel 0 starts in y (channel o at y + o·y_stride). Taps per input plane: 1, 2, kTaps or kWideTaps (a
-// stride-2 transposed convolution with an odd kernel has phases of 1, 2 and 4 taps, and sums only those).
+// One group of outputs that share displacements ("phase"): disp[taps], its kernel [in][taps][out] in block_weights'
+// layout and where its output channel 0 starts in y (channel o at y + o·y_stride). Taps per input plane: 1, 2, kTaps or
+// kWideTaps (a stride-2 transposed convolution with an odd kernel has phases of 1, 2 and 4 taps, and sums only those).
 struct Phase {
   const int64_t* disp;
   const float* weight;
@@ -79,6 +79,17 @@ struct Phase {
 
 // Whether sum() has kernels for phases of `taps` taps.
 bool supports_taps(int taps);
+
+// Output channels per block of sum(), for `out` channels and `lanes` lanes: blocks as even as the register budget
+// allows (up to 8 with 16 lanes, 6 with 8; 10 as 5 + 5 rather than 6 + 4).
+int64_t block_size(int64_t out, int64_t lanes);
+
+// A phase's kernel, `rows` (= in · taps) rows of `out` weights, in the layout sum() reads: the output channels in
+// blocks of block_size(out, lanes), each block [in][taps][its outputs] after the one before, so that every weight the
+// kernel reads sits at a fixed offset from one pointer. (Read [in][taps][out] at offsets that depend on out, the AVX2
+// kernel kept a pointer per tap and output on the stack and loaded it before each weight: 12 loads per 10
+// multiply-adds on 3 × 3 taps.) dst: rows · out floats. Routes keep the result with derived_weight().
+void block_weights(const float* weight, int64_t rows, int64_t out, int64_t lanes, float* dst);
 
 // Vector lanes the kernel uses for `width`: 16 with AVX-512, 8 with AVX2 and FMA, 0 where neither runs (or the build
 // has no vector kernels): then the routes do not apply.

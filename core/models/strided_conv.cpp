@@ -126,9 +126,10 @@ at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, con
   const at::Tensor x = input.contiguous();
   const int64_t out = m.weight.size(0);
   const Layout l = layout(x, out, lanes);
-  // [out, c, 2a + p, 2b + q] → [c, p, q, a, b, out]: plane (c, p, q), tap (a, b), output channel.
-  const at::Tensor w = derived_weight(m.weight, {2, 2, 2, 2}, [&] { // key: the [c, p, q, a, b, out] split
-    return m.weight.reshape({out, l.channels, 2, 2, 2, 2}).permute({1, 3, 5, 2, 4, 0}).contiguous();
+  // [out, c, 2a + p, 2b + q] → [c, p, q, a, b, out]: plane (c, p, q), tap (a, b), output channel, in blocks of output
+  // channels.
+  const at::Tensor w = derived_weight(m.weight, {2, 2, 2, 2, lanes}, [&] { // key: the [c, p, q, a, b, out] split
+    return blocked_weight(m.weight.reshape({out, l.channels, 2, 2, 2, 2}).permute({1, 3, 5, 2, 4, 0}), lanes);
   });
   const at::Tensor bias = m.bias.defined() ? m.bias.contiguous() : at::Tensor();
   const std::vector<direct::ReadAs> reads = channel_reads(norm, l.channels, static_cast<float>(slope));

@@ -274,7 +274,7 @@ DirectSums transposed_direct_sums(torch::nn::ConvTranspose2dImpl& m, const std::
   const Geometry g = geometry(m, concatenated_shape(parts), r, c, lanes);
   if (g.k.in != m.weight.size(0))
     throw std::invalid_argument("transposed_direct: the input parts' channels do not match the layer");
-  const at::Tensor w = phase_kernel(m.weight, r, c, KernelLayout::ByTap);
+  const at::Tensor w = phase_kernel(m.weight, r, c, KernelLayout::ByTap, lanes);
   const at::Tensor bias = m.bias.defined() ? m.bias.contiguous() : at::Tensor();
   const at::TensorOptions options = held.x[0].options();
   at::Tensor planes = at::empty({g.k.in * g.k.plane}, options);

@@ -130,7 +130,8 @@ bool phases_fit(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
   return true;
 }
 
-at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout) {
+at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout,
+                        int64_t lanes) {
   const auto build = [&] {
     if (layout == KernelLayout::Convolution) return stacked_kernel(weight, rows, cols);
     const int64_t in = weight.size(0), out = weight.size(1), kw = weight.size(3);
@@ -141,13 +142,14 @@ at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const P
         std::vector<int64_t> index;
         for (int64_t i : th)
           for (int64_t j : tw) index.push_back(i * kw + j);
-        phases.push_back(flat.index_select(2, torch::tensor(index, torch::kLong)).permute({0, 2, 1}).flatten());
+        phases.push_back(
+            blocked_weight(flat.index_select(2, torch::tensor(index, torch::kLong)).permute({0, 2, 1}), lanes));
       }
     return at::cat(phases);
   };
   return derived_weight(weight,
                         {static_cast<int64_t>(layout), rows.first, rows.width, static_cast<int64_t>(rows.taps.size()),
-                         cols.first, cols.width, static_cast<int64_t>(cols.taps.size())},
+                         cols.first, cols.width, static_cast<int64_t>(cols.taps.size()), lanes},
                         build);
 }
 

@@ -20,10 +20,11 @@ PhaseAxis phase_axis(int64_t kernel, int64_t stride, int64_t pad);
 // The phases' kernels from the layer's weight [in, out, kh, kw]. Convolution: [s_h·s_w·out, in, width_h, width_w],
 // zero where a phase has fewer taps than the window, phase (a, b) giving output channels (a·s_w + b)·out + o (the
 // shared convolution's kernel). ByTap (the direct route's): phase after phase, each [in, taps, out] over only its own
-// taps, window row i < |rows.taps[a]| by column j < |cols.taps[b]|, flat. Kept while the weight is unchanged
-// (derived_weight.h).
+// taps, window row i < |rows.taps[a]| by column j < |cols.taps[b]|, in direct::block_weights' layout for `lanes`
+// vector lanes, flat. Kept while the weight is unchanged (derived_weight.h).
 enum class KernelLayout { Convolution, ByTap };
-at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout);
+at::Tensor phase_kernel(const at::Tensor& weight, const PhaseAxis& rows, const PhaseAxis& cols, KernelLayout layout,
+                        int64_t lanes = 0);
 
 // The layer's output size along spatial axis `axis` (0: rows, 1: columns) for input x.
 int64_t transposed_output_size(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, int axis);
