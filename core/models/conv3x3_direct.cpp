@@ -63,9 +63,11 @@ bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight) {
 }
 
 bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight) {
-  const int64_t least = direct::lanes() == 8 ? 16 : 32; // the smallest plane side where narrow layers pay
-  const bool narrow_large = x.size(1) <= 16 && weight.size(0) <= 16 && std::min(x.size(2), x.size(3)) >= least;
-  return x.size(1) % 16 != 0 || weight.size(0) % 16 != 0 || narrow_large;
+  const bool avx2 = direct::lanes() == 8;
+  const int64_t in = x.size(1), out = weight.size(0), side = std::min(x.size(2), x.size(3));
+  const bool narrow_large = in <= 16 && out <= 16 && side >= (avx2 ? 16 : 32);
+  const bool small_planes = avx2 && in <= 32 && out <= 32 && side <= 8;
+  return in % 16 != 0 || out % 16 != 0 || narrow_large || small_planes;
 }
 
 at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,

@@ -19,7 +19,10 @@ bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight);
 // most 16 channels on planes of at least 32 × 32 (16 × 16 with AVX2 only). There it was 1.05–3.5× faster at batch 16
 // and 1.0–2.8× at 64 (StyleGAN2 students' layers, 47 → 15 level; 16 → 16 at 32 px 1.20× and 1.04×), and on the other
 // multiples of 16 0.5–1.0× (bench/bench_conv3x3, AVX-512). On an AVX2-only Zen 3, 16 → 16 at 16 px was 1.29× faster
-// direct (0.369 against 0.287 ms at batch 16).
+// direct (0.369 against 0.287 ms at batch 16), and since the kernel reads its weights in blocks (direct::block_weights)
+// so were layers of at most 32 channels on planes of at most 8 × 8: 32 → 32 at 4 and 8 px 1.28–1.43×, 32 → 16 at 8 px
+// 1.46–1.73×. Wider ones there, and 32 channels on larger planes, were level or slower (64 → 64 at 8 px 0.88–1.13×,
+// 128 → 128 0.84–0.86×, 32 → 32 at 32 px 0.81–1.03×).
 bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight);
 
 // conv2d(x · scale, weight, bias, stride 1, padding 1), where scale [n, in] multiplies each sample's input channels
