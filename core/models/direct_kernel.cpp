@@ -127,7 +127,6 @@ int64_t chunk_size(int64_t in) {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define GANSTUDIO_DIRECT_KERNELS 1
-typedef float V16 __attribute__((vector_size(64)));
 
 template <int O, int T> __attribute__((target("avx512f"))) void run_avx512(const Task& t, int64_t begin, int64_t end) {
   run<V16, O, 24, T>(t, begin, end);

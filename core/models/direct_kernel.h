@@ -19,7 +19,9 @@
 
 namespace gs::models::direct {
 
-typedef float V8 __attribute__((vector_size(32))); // GCC's vector extension: 8 floats, in whatever registers there are
+typedef float V8 __attribute__((vector_size(32)));  // GCC's vector extension: 8 floats, in whatever registers there are
+typedef float V4 __attribute__((vector_size(16)));  // 4 floats (a row's tail)
+typedef float V16 __attribute__((vector_size(64))); // 16 floats: AVX-512 code only
 
 // Unaligned vector loads and stores. std::memcpy into an array of vectors let GCC copy a block's consecutive vectors
 // through the stack 16 bytes at a time and read them back whole (a store-forwarding stall on every tap): the AVX2
@@ -110,6 +112,11 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
 // before it. Empty: none.
 using PlaneFinish =
     std::function<void(int64_t item, const float* src, int64_t src_stride, float* dst, int64_t rows, int64_t width)>;
+
+// `finish` (where there is one) on plane `item`, `floats` long at `plane`, in place.
+inline void finish_in_place(const PlaneFinish& finish, int64_t item, float* plane, int64_t floats) {
+  if (finish) finish(item, plane, floats, plane, 1, floats);
+}
 
 // Copies the sums out of y into an [n, shape.out, rows, width] tensor's data: output (i, j) of sample s and channel o
 // at y[o · y_stride + s · sample + i · cols + j], where a route laid out each sample's outputs `sample` floats apart in

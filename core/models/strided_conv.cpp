@@ -1,6 +1,7 @@
 #include "core/models/strided_conv.h"
 #include "core/models/derived_weight.h"
 #include "core/models/norm_layers.h"
+#include "core/models/tensor_checks.h"
 
 #include <torch/torch.h>
 
@@ -98,7 +99,7 @@ bool plain_layer(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
 } // namespace
 
 bool strided_direct_applies(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
-  if (!direct::lanes() || (at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad()))) return false;
+  if (!direct::lanes() || wants_grad(x) || wants_grad(m.weight)) return false;
   return plain_layer(m, x) && x.size(2) % 2 == 0 && x.size(3) % 2 == 0 && x.size(2) > 0 && x.size(3) > 0;
 }
 

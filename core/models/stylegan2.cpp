@@ -8,6 +8,7 @@
 #include "core/models/norm_layers.h"
 #include "core/models/state_loading.h"
 #include "core/models/stylegan2_kernels.h"
+#include "core/models/tensor_checks.h"
 #include "core/models/transposed_conv.h"
 #include "core/models/transposed_direct.h"
 
@@ -178,7 +179,7 @@ struct ModulatedConvImpl : torch::nn::Module {
     if (activation &&
         styled_activation_applies(sizes, demod, activation->noise, activation->noise_weight, activation->bias))
       finish = styled_activation_finish(sizes, demod, activation->noise, activation->noise_weight, activation->bias);
-    const bool direct = inference(x) && !(at::GradMode::is_enabled() && s.requires_grad());
+    const bool direct = inference(x) && !wants_grad(s);
     if (direct && k == 3 && !upsample && conv3x3_direct_applies(x, w) && conv3x3_direct_pays(x, w))
       return {conv3x3_direct(x, w, {}, s, VectorWidth::Widest, finish), demod, static_cast<bool>(finish)};
     if (upsample && direct) {

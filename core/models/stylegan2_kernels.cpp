@@ -179,10 +179,9 @@ void fir_plane_generic(const FirShape& s, const float* taps, bool separable, con
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-typedef float V16 __attribute__((vector_size(64)));
 __attribute__((target("avx512f"))) void fir_plane_avx512(const FirShape& s, const float* taps, bool separable,
                                                          const float* z, float* rows, float* out) {
-  fir_any<V16>(s, taps, separable, z, rows, out);
+  fir_any<direct::V16>(s, taps, separable, z, rows, out);
 }
 __attribute__((target("avx2,fma"))) void fir_plane_avx2(const FirShape& s, const float* taps, bool separable,
                                                         const float* z, float* rows, float* out) {
@@ -327,8 +326,6 @@ inline __attribute__((always_inline)) void linear_block(const float* x, const fl
     }
 }
 
-typedef float V4 __attribute__((vector_size(16)));
-
 // R rows of y: blocks of 16, 8 and 4 outputs, then the last outputs one at a time.
 template <int R>
 inline __attribute__((always_inline)) void linear_rows(const float* x, const float* wt, const float* bias, int64_t in,
@@ -336,7 +333,7 @@ inline __attribute__((always_inline)) void linear_rows(const float* x, const flo
   int64_t o0 = 0;
   for (; o0 + 16 <= out; o0 += 16) linear_block<direct::V8, R, 2>(x, wt, bias, in, out, activate, o0, y);
   for (; o0 + 8 <= out; o0 += 8) linear_block<direct::V8, R, 1>(x, wt, bias, in, out, activate, o0, y);
-  for (; o0 + 4 <= out; o0 += 4) linear_block<V4, R, 1>(x, wt, bias, in, out, activate, o0, y);
+  for (; o0 + 4 <= out; o0 += 4) linear_block<direct::V4, R, 1>(x, wt, bias, in, out, activate, o0, y);
   for (; o0 < out; ++o0)
     for (int r = 0; r < R; ++r) {
       float acc = bias[o0];
@@ -390,10 +387,10 @@ at::Tensor fir_planes(at::IntArrayRef sizes, const at::TensorOptions& options, c
     std::vector<float> z(s.zh * s.stride), rows((separable ? s.zh + s.oh : kRows) * s.stride);
     const FirKernel kernel = fir_kernel();
     for (int64_t plane = begin; plane < end; ++plane) {
-      fill(plane, s, z.data());
-      kernel(s, t, separable, z.data(), rows.data(), dst + plane * s.oh * s.ow);
       float* written = dst + plane * s.oh * s.ow;
-      if (finish) finish(plane, written, s.oh * s.ow, written, 1, s.oh * s.ow);
+      fill(plane, s, z.data());
+      kernel(s, t, separable, z.data(), rows.data(), written);
+      direct::finish_in_place(finish, plane, written, s.oh * s.ow);
     }
   });
   return out;
@@ -568,10 +565,8 @@ at::Tensor styled_activation(at::Tensor x, const at::Tensor& demod, const at::Te
   const int64_t positions = x.size(2) * x.size(3);
   float* y = x.data_ptr<float>();
   at::parallel_for(0, x.size(0) * x.size(1), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) {
-      float* plane = y + item * positions;
-      finish(item, plane, positions, plane, 1, positions);
-    }
+    for (int64_t item = begin; item < end; ++item)
+      direct::finish_in_place(finish, item, y + item * positions, positions);
   });
   return x;
 }

@@ -1,6 +1,7 @@
 #include "core/models/transposed_direct.h"
 #include "core/models/direct_kernel.h"
 #include "core/models/norm_layers.h"
+#include "core/models/tensor_checks.h"
 #include "core/models/transposed_phases.h"
 
 #include <torch/torch.h>
@@ -216,7 +217,7 @@ at::Tensor concatenated_shape(const std::vector<InputPart>& parts) {
 }
 
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
-  if (!direct::lanes() || (at::GradMode::is_enabled() && (x.requires_grad() || m.weight.requires_grad()))) return false;
+  if (!direct::lanes() || wants_grad(x) || wants_grad(m.weight)) return false;
   const auto& s = *m.options.stride();
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
   if (s[0] != 2 || s[1] != 2 || !phases_fit(m, x)) return false;
@@ -251,8 +252,7 @@ at::Tensor DirectSums::output(const direct::PlaneFinish& finish) const {
   at::parallel_for(0, s[0] * s[1], 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       write_plane(item, out + item * plane, s[3]);
-      float* written = out + item * plane;
-      if (finish) finish(item, written, plane, written, 1, plane);
+      direct::finish_in_place(finish, item, out + item * plane, plane);
     }
   });
   return result;
