@@ -6,6 +6,7 @@
 #include "core/models/derived_weight.h"
 #include "core/models/feature_tap.h"
 #include "core/models/norm_layers.h"
+#include "core/models/phase_blur.h"
 #include "core/models/state_loading.h"
 #include "core/models/stylegan2_kernels.h"
 #include "core/models/tensor_checks.h"
@@ -189,6 +190,11 @@ struct ModulatedConvImpl : torch::nn::Module {
         const std::vector<int64_t> up = sums->sizes();
         const bool fits = up[2] + pad0 + blur_pad1 - taps + 1 == sizes[2] &&
                           up[3] + pad0 + blur_pad1 - taps + 1 == sizes[3]; // the finish's planes
+        if (fits && phase_blur_applies(up, blur->kernel, pad0, blur_pad1)) {
+          const PhaseSource source = [&](int64_t item) { return sums->phase_planes(item); };
+          return {phase_blur(source, up, x.options(), blur->kernel, pad0, blur_pad1, finish), demod,
+                  static_cast<bool>(finish)};
+        }
         if (fits && fir_direct_applies(up, blur->kernel, 1, pad0, blur_pad1)) {
           const PlaneSource source = [&](int64_t item, float* dst, int64_t stride) {
             sums->write_plane(item, dst, stride);

@@ -197,8 +197,6 @@ FirKernel fir_kernel() {
   return fir_plane_generic;
 }
 
-// The flipped kernel's k² taps, followed for a separable kernel (every entry col[i] · row[j] to float rounding) by
-// row[0..k) and col[0..k): k² + 2k values.
 at::Tensor fir_taps(const at::Tensor& kernel) {
   const at::Tensor flipped = kernel.flip({0, 1}).contiguous();
   const int64_t k = kernel.size(0);
@@ -358,6 +356,10 @@ bool fir_direct_applies(at::IntArrayRef sizes, const at::Tensor& kernel, int64_t
   return sizes[2] * up + pad0 + pad1 >= k && sizes[3] * up + pad0 + pad1 >= k;
 }
 
+at::Tensor fir_taps_of(const at::Tensor& kernel) {
+  return derived_weight(kernel, {1}, [&] { return fir_taps(kernel); });
+}
+
 bool fir_direct_applies(const at::Tensor& x, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1) {
   return cpu_float(x) && x.dim() == 4 && !wants_grad(x) && fir_direct_applies(x.sizes(), kernel, up, pad0, pad1);
 }
@@ -377,7 +379,7 @@ at::Tensor fir_planes(at::IntArrayRef sizes, const at::TensorOptions& options, c
   std::vector<char> filled(s.zh, 0);
   for (int64_t i = 0; i < s.h; ++i) filled[pad0 + i * up] = 1;
   s.filled = filled.data();
-  const at::Tensor taps = derived_weight(kernel, {1}, [&] { return fir_taps(kernel); });
+  const at::Tensor taps = fir_taps_of(kernel);
   const bool separable = taps.numel() > s.k * s.k;
   at::Tensor out = at::empty({sizes[0], sizes[1], s.oh, s.ow}, options);
   const float* t = taps.data_ptr<float>();

@@ -22,6 +22,11 @@ bool fir_direct_applies(at::IntArrayRef sizes, const at::Tensor& kernel, int64_t
 at::Tensor fir_direct(const at::Tensor& x, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1,
                       const direct::PlaneFinish& finish = {});
 
+// The taps fir_direct sums for `kernel` (kept while the kernel is unchanged, as derived_weight() keeps them): the
+// flipped kernel's k² values, then, for a separable kernel (every entry col[i] · row[j] to float rounding), row[0..k)
+// and col[0..k): k² + 2k values.
+at::Tensor fir_taps_of(const at::Tensor& kernel);
+
 // Writes input plane `item` (sample · channels + channel) into dst, its rows `row_stride` floats apart.
 using PlaneSource = std::function<void(int64_t item, float* dst, int64_t row_stride)>;
 

@@ -231,7 +231,8 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
 }
 
 struct DirectSums::Data {
-  at::Tensor y; // the phases' sums
+  at::Tensor y;      // the phases' sums, after kPhaseGuard floats (and before as many)
+  const float* sums; // where they start
   Geometry g;
 };
 
@@ -241,7 +242,16 @@ std::vector<int64_t> DirectSums::sizes() const {
 }
 
 void DirectSums::write_plane(int64_t item, float* dst, int64_t row_stride) const {
-  interleave_plane(data_->y.data_ptr<float>(), data_->g, item, dst, row_stride);
+  interleave_plane(data_->sums, data_->g, item, dst, row_stride);
+}
+
+PhasePlanes DirectSums::phase_planes(int64_t item) const {
+  const Geometry& g = data_->g;
+  const float* first = data_->sums + item % g.k.out * g.k.y_stride + item / g.k.out * g.sample;
+  PhasePlanes p;
+  for (int i = 0; i < kPhases; ++i) p.data[i] = first + i * g.k.positions;
+  p.rows = g.out_rows, p.cols = g.out_cols, p.stride = g.k.cols;
+  return p;
 }
 
 at::Tensor DirectSums::output(const direct::PlaneFinish& finish) const {
@@ -278,19 +288,22 @@ DirectSums transposed_direct_sums(torch::nn::ConvTranspose2dImpl& m, const std::
   const at::Tensor bias = m.bias.defined() ? m.bias.contiguous() : at::Tensor();
   const at::TensorOptions options = held.x[0].options();
   at::Tensor planes = at::empty({g.k.in * g.k.plane}, options);
-  at::Tensor y = at::empty({g.k.out * g.k.y_stride}, options);
+  // The sums between guards that phase_blur may read (zeroed: never uninitialised memory, whatever it ignores).
+  at::Tensor y = at::empty({g.k.out * g.k.y_stride + 2 * kPhaseGuard}, options);
+  float* sums = y.data_ptr<float>() + kPhaseGuard;
+  std::fill_n(y.data_ptr<float>(), kPhaseGuard, 0.0f);
+  std::fill_n(sums + g.k.out * g.k.y_stride, kPhaseGuard, 0.0f);
   pack(channel_sources(parts, held), g, planes.data_ptr<float>());
   direct::Phase phases[kPhases];
   for (int i = 0, offset = 0; i < kPhases; offset += g.taps[i++])
-    phases[i] = {g.disp[i], w.data_ptr<float>() + offset * g.k.in * g.k.out, y.data_ptr<float>() + i * g.k.positions,
-                 g.taps[i]};
+    phases[i] = {g.disp[i], w.data_ptr<float>() + offset * g.k.in * g.k.out, sums + i * g.k.positions, g.taps[i]};
   // At most 3 output channels of a 4×4 kernel with padding 1 (an image's output layer): the phases together.
   const std::vector<int64_t> steps{0, 1};
   const bool four_taps = std::all_of(g.taps, g.taps + kPhases, [](int t) { return t == direct::kTaps; });
   const bool joint = g.k.out <= 3 && four_taps && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1;
   direct::sum(g.k, planes.data_ptr<float>(), phases, kPhases, bias.defined() ? bias.data_ptr<float>() : nullptr, lanes,
               joint);
-  return DirectSums(std::make_shared<const DirectSums::Data>(DirectSums::Data{y, g}));
+  return DirectSums(std::make_shared<const DirectSums::Data>(DirectSums::Data{y, sums, g}));
 }
 
 } // namespace gs::models

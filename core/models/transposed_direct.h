@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/models/direct_kernel.h"
+#include "core/models/phase_blur.h"
 
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
@@ -51,6 +52,9 @@ public:
   std::vector<int64_t> sizes() const; // the output's: [n, out, rows, cols]
   // Output plane `item` (sample · out + channel) into dst, its rows `row_stride` floats apart.
   void write_plane(int64_t item, float* dst, int64_t row_stride) const;
+  // Output plane `item`'s phases where the route summed them (for phase_blur: no interleaving), with kPhaseGuard
+  // floats of the route's own memory before and after every phase row.
+  PhasePlanes phase_planes(int64_t item) const;
   // The whole output, as transposed_direct() gives it, `finish` applied to each plane as it is written.
   at::Tensor output(const direct::PlaneFinish& finish = {}) const;
 

@@ -4,6 +4,7 @@
 #include "core/io/npy.h"
 #include "core/models/channel_ops.h"
 #include "core/models/conv3x3_direct.h"
+#include "core/models/phase_blur.h"
 #include "core/models/registry.h"
 #include "core/models/state_loading.h"
 #include "core/models/stylegan2_kernels.h"
@@ -222,6 +223,48 @@ private Q_SLOTS:
     QVERIFY(!models::fir_direct_applies(learnt, torch::rand({4, 4}), 1, 1, 1));
     QVERIFY(!models::modulated_pointwise_applies(learnt, weight, style));
     QVERIFY(!models::pixel_norm_direct_applies(torch::randn({2, 6}).requires_grad_()));
+  }
+
+  // phase_blur reads an image as its four phases (as a stride-2 transposed convolution's direct route leaves them),
+  // each row between guards of NaN it must ignore: StyleGAN2's up-sampling blur (4 taps, pads 1 and 0) on 8-float and
+  // 4-float vectors, a 3-tap one with pads 1 and 1, separable kernels with negative entries.
+  void blur_of_phases_matches_the_interleaved_image() {
+    struct Case {
+      int64_t rows, cols, k, pad0, pad1;
+    };
+    torch::NoGradGuard no_grad;
+    for (const Case& t : {Case{9, 17, 4, 1, 0}, Case{5, 5, 4, 1, 0}, Case{4, 8, 3, 1, 1}}) {
+      const at::Tensor image = torch::randn({2, 3, 2 * t.rows, 2 * t.cols});
+      const at::Tensor kernel = torch::outer(torch::rand({t.k}) + 0.1, torch::rand({t.k}) - 0.5);
+      const int64_t guard = models::kPhaseGuard, stride = t.cols + 2 * guard;
+      // phases[p]: [planes, rows, stride], phase p = a · 2 + b of each plane in columns guard .. guard + cols.
+      std::vector<at::Tensor> phases;
+      for (int64_t a = 0; a < 2; ++a)
+        for (int64_t b = 0; b < 2; ++b) {
+          at::Tensor p = torch::full({6, t.rows + 2, stride}, std::nanf(""));
+          using torch::indexing::None, torch::indexing::Slice;
+          p.index_put_(
+              {Slice(), Slice(1, t.rows + 1), Slice(guard, guard + t.cols)},
+              image.reshape({6, 2 * t.rows, 2 * t.cols}).index({Slice(), Slice(a, None, 2), Slice(b, None, 2)}));
+          phases.push_back(p);
+        }
+      const models::PhaseSource source = [&](int64_t item) {
+        models::PhasePlanes p;
+        for (int i = 0; i < 4; ++i)
+          p.data[i] = phases[i].data_ptr<float>() + (item * (t.rows + 2) + 1) * stride + guard;
+        p.rows = t.rows, p.cols = t.cols, p.stride = stride;
+        return p;
+      };
+      QVERIFY(models::phase_blur_applies(image.sizes(), kernel, t.pad0, t.pad1));
+      verify_close(models::phase_blur(source, image.sizes(), image.options(), kernel, t.pad0, t.pad1),
+                   reference_upfir2d(image, kernel, 1, t.pad0, t.pad1), 1e-5);
+    }
+    // Not: a kernel that is not separable, odd columns per parity, an odd image, pads as wide as the kernel.
+    const at::Tensor blur = torch::outer(torch::rand({4}), torch::rand({4}));
+    QVERIFY(!models::phase_blur_applies({1, 1, 18, 34}, torch::eye(4), 1, 0));
+    QVERIFY(!models::phase_blur_applies({1, 1, 18, 14}, blur, 1, 0));
+    QVERIFY(!models::phase_blur_applies({1, 1, 18, 33}, blur, 1, 0));
+    QVERIFY(!models::phase_blur_applies({1, 1, 18, 34}, blur, 4, 3));
   }
 
   // The 3 × 3 direct route against LibTorch's convolution of the modulated input: narrow and odd channel counts, odd
