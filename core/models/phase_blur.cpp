@@ -45,7 +45,11 @@ template <typename V> struct Bits;
 template <> struct Bits<V8> { typedef int32_t type __attribute__((vector_size(32))); };
 template <> struct Bits<V4> { typedef int32_t type __attribute__((vector_size(16))); };
 
-// Zeroes the lanes of x (read at phase columns at .. at + L − 1) outside [0, cols), bitwise, whatever they read. (x
+// Which reads of a block may fall outside the phase rows' columns [0, cols): none, only those before column 0 of the
+// first block (p0 = 0: lanes known when compiled), or any.
+enum class Edge { None, First, Any };
+
+// Zeroes the lanes of x, read at phase columns at .. at + L − 1, outside [0, cols), bitwise (whatever they read). (x
 // is an out-parameter, as in direct::load: a vector return value draws GCC's ABI warning, -Wpsabi.)
 template <typename V> inline __attribute__((always_inline)) void keep_inside(V& x, int64_t at, int64_t cols) {
   constexpr int L = sizeof(V) / sizeof(float);
@@ -57,8 +61,8 @@ template <typename V> inline __attribute__((always_inline)) void keep_inside(V& 
 }
 
 // Columns p0 .. p0 + L − 1 of both parities of up-sampled rows 2m and 2m + 1 (src: phase rows m), 4 sums in flight,
-// into dst[a] (row 2m + a of h): parity e at e · half. Edge: some read falls outside the phase rows' columns.
-template <typename V, int K, int P0, bool Edge>
+// into dst[a] (row 2m + a of h): parity e at e · half.
+template <typename V, int K, int P0, Edge E>
 inline __attribute__((always_inline)) void row_block(const Blur& s, const float* const* src, int64_t p0,
                                                      float* const* dst) {
   constexpr int L = sizeof(V) / sizeof(float);
@@ -68,11 +72,12 @@ inline __attribute__((always_inline)) void row_block(const Blur& s, const float*
   for (int j = 0; j < K; ++j)
 #pragma GCC unroll 2
     for (int e = 0; e < 2; ++e) {
-      const int64_t at = p0 + T::shift(e, j);
+      const int64_t at = (E == Edge::First ? 0 : p0) + T::shift(e, j);
       for (int a = 0; a < 2; ++a) {
         V x;
         direct::load(x, src[a * 2 + T::phase(e, j)] + at);
-        if (Edge && (at < 0 || at + L > s.cols)) keep_inside(x, at, s.cols);
+        if ((E == Edge::First && T::shift(e, j) < 0) || (E == Edge::Any && (at < 0 || at + L > s.cols)))
+          keep_inside(x, at, s.cols);
         acc[a][e] += s.row[j] * x;
       }
     }
@@ -91,10 +96,12 @@ inline __attribute__((always_inline)) void along_rows(const Blur& s, const Phase
     for (int i = 0; i < 4; ++i) src[i] = p.data[i] + m * p.stride;
     float* dst[2] = {h + (P0 + 2 * m) * 2 * s.half, h + (P0 + 2 * m + 1) * 2 * s.half};
     for (int64_t p0 = 0; p0 < s.half; p0 += L)
-      if (p0 + T::lowest < 0 || p0 + L + T::highest > s.cols)
-        row_block<V, K, P0, true>(s, src, p0, dst);
+      if (p0 + L + T::highest > s.cols)
+        row_block<V, K, P0, Edge::Any>(s, src, p0, dst);
+      else if (p0 == 0 && T::lowest < 0)
+        row_block<V, K, P0, Edge::First>(s, src, p0, dst);
       else
-        row_block<V, K, P0, false>(s, src, p0, dst);
+        row_block<V, K, P0, Edge::None>(s, src, p0, dst);
   }
 }
 
