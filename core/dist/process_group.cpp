@@ -11,8 +11,12 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace gs::dist {
 namespace {
@@ -24,6 +28,26 @@ int env_int(const char* name, int fallback) {
   const long n = std::strtol(v, &end, 10);
   if (*end || n < 0 || n > 1 << 30) throw std::invalid_argument(std::string(name) + "='" + v + "' is not a count");
   return static_cast<int>(n);
+}
+
+// Once a collective has failed, the process must end even if what follows blocks on the peer that failed it: tearing
+// down the Gloo group or the store, or a thread joined on the way out (a stopped process keeps its connections open).
+// Once, in a fresh-clone `make test`, a job whose rank 1 was stopped never ended (docs/reliability.md). So the first
+// failure starts a watchdog that ends the process kFailedGrace later, with the failure's message and exit code 1,
+// unless it has ended by then; normally it prints the message and exits within milliseconds.
+constexpr std::chrono::seconds kFailedGrace{10};
+
+void end_after_failure(const std::string& message) {
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    const std::string line = "ganstudio-cli: " + message + " (ending: the process did not end within " +
+                             std::to_string(kFailedGrace.count()) + " s of the failure)\n";
+    std::thread([line] {
+      std::this_thread::sleep_for(kFailedGrace);
+      [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
+      std::_Exit(1);
+    }).detach();
+  });
 }
 
 } // namespace
@@ -64,9 +88,11 @@ struct Group::Impl {
     } catch (const std::exception& e) {
       std::string why = e.what();
       why = why.substr(0, why.find('\n'));
-      throw std::runtime_error("distributed " + std::string(what) + " failed on rank " + std::to_string(rank) +
-                               ": another process died or did not answer within " + std::to_string(timeout.count()) +
-                               " s (" + why + ")");
+      const std::string message = "distributed " + std::string(what) + " failed on rank " + std::to_string(rank) +
+                                  ": another process died or did not answer within " + std::to_string(timeout.count()) +
+                                  " s (" + why + ")";
+      end_after_failure(message);
+      throw std::runtime_error(message);
     }
     for (size_t i = 0; i < tensors.size(); ++i)
       if (tensors[i].is_cuda()) tensors[i].copy_(host[i]);

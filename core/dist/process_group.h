@@ -1,6 +1,8 @@
 // Data-parallel training across processes and hosts on LibTorch's distributed engine (c10d): a TCP store for the
 // rendezvous and Gloo; CUDA tensors are staged through host memory (NCCL is not wired up: Debian's LibTorch has no
-// CUDA). Every collective turns a dead or hung peer into a std::runtime_error that names the operation and the timeout.
+// CUDA). Every collective turns a dead or hung peer into a std::runtime_error that names the operation and the timeout;
+// the process then ends within 10 s even if unwinding blocks on that peer (exit code 1, the message on stderr): a
+// Group belongs in a process of its own, as `ganstudio-cli compress --nproc` starts them.
 #pragma once
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
