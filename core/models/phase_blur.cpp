@@ -168,9 +168,8 @@ void blur_generic(const Blur& s, const PhasePlanes& p, float* h, float* out) {
   blur_any(s, p, h, out);
 }
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx512f"))) void blur_avx512(const Blur& s, const PhasePlanes& p, float* h, float* out) {
-  blur_any(s, p, h, out);
-}
+// The 8- and 4-float vectors' multiply-adds need FMA, which GCC's avx512f target does not imply: AVX-512 CPUs (all of
+// which have AVX2 and FMA) take this one too.
 __attribute__((target("avx2,fma"))) void blur_avx2(const Blur& s, const PhasePlanes& p, float* h, float* out) {
   blur_any(s, p, h, out);
 }
@@ -178,7 +177,6 @@ __attribute__((target("avx2,fma"))) void blur_avx2(const Blur& s, const PhasePla
 
 BlurKernel blur_kernel() {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (cpu_has_avx512f()) return blur_avx512;
   if (cpu_has_avx2_fma()) return blur_avx2;
 #endif
   return blur_generic;
