@@ -15,7 +15,7 @@ using direct::V8;
 
 // The blur's geometry and its separable taps.
 struct Blur {
-  int64_t k = 0, pad0 = 0;
+  int64_t k = 0;
   int64_t rows = 0, cols = 0; // each phase's
   int64_t oh = 0, half = 0;   // output rows; output columns of each parity (half of them)
   int64_t lines = 0;          // rows of the scratch plane h: the up-sampled rows with pad0 zero rows before, pad1 after
@@ -24,7 +24,7 @@ struct Blur {
 
 Blur blur_of(at::IntArrayRef sizes, int64_t k, const float* taps, int64_t pad0, int64_t pad1) {
   Blur s;
-  s.k = k, s.pad0 = pad0, s.rows = sizes[2] / 2, s.cols = sizes[3] / 2;
+  s.k = k, s.rows = sizes[2] / 2, s.cols = sizes[3] / 2;
   s.lines = sizes[2] + pad0 + pad1;
   s.oh = s.lines - k + 1, s.half = (sizes[3] + pad0 + pad1 - k + 1) / 2;
   s.row = taps + k * k, s.col = taps + k * k + k;
