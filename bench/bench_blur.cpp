@@ -41,12 +41,10 @@ std::vector<Shape> shapes() {
 
 int main(int argc, char** argv) {
   int repeats = 50, rounds = 3, batch = 16;
-  for (int i = 1; i < argc; ++i)
-    if (!bench::int_option(argc, argv, i, "--repeats", repeats) &&
-        !bench::int_option(argc, argv, i, "--rounds", rounds) && !bench::int_option(argc, argv, i, "--batch", batch)) {
-      std::fprintf(stderr, "usage: bench_blur [--repeats N] [--rounds N] [--batch B]\n");
-      return 2;
-    }
+  if (!bench::repeat_options(argc, argv, repeats, rounds, batch)) {
+    std::fprintf(stderr, "usage: bench_blur [--repeats N] [--rounds N] [--batch B]\n");
+    return 2;
+  }
   init_runtime();
   set_threads(1);
   if (!models::direct::lanes()) {
@@ -71,17 +69,9 @@ int main(int argc, char** argv) {
       sums.write_plane(item, dst, stride);
     };
     const models::PhaseSource phases = [&](int64_t item) { return sums.phase_planes(item); };
-    std::vector<double> interleaved, direct;
-    for (int r = 0; r < rounds; ++r) {
-      std::vector<double> ti, tp;
-      for (int i = 0; i < repeats; ++i) {
-        ti.push_back(bench::time_ms([&] { models::fir_direct(planes, sizes, x.options(), kernel, 1, 0); }));
-        tp.push_back(bench::time_ms([&] { models::phase_blur(phases, sizes, x.options(), kernel, 1, 0); }));
-      }
-      interleaved.push_back(bench::median(ti));
-      direct.push_back(bench::median(tp));
-    }
-    const double a = bench::median(interleaved), b = bench::median(direct);
+    const auto [a, b] = bench::alternated_ms(
+        rounds, repeats, [&] { models::fir_direct(planes, sizes, x.options(), kernel, 1, 0); },
+        [&] { models::phase_blur(phases, sizes, x.options(), kernel, 1, 0); });
     std::printf("| %s | %ld → %ld, %ld×%ld | %s | %s | %.2f |\n", s.label.c_str(), static_cast<long>(s.in),
                 static_cast<long>(s.out), static_cast<long>(sizes[2] - 2), static_cast<long>(sizes[3] - 2),
                 bench::fixed_ms(a).c_str(), bench::fixed_ms(b).c_str(), a / b);

@@ -42,12 +42,10 @@ std::vector<Shape> shapes() {
 
 int main(int argc, char** argv) {
   int repeats = 20, rounds = 3, batch = 16;
-  for (int i = 1; i < argc; ++i)
-    if (!bench::int_option(argc, argv, i, "--repeats", repeats) &&
-        !bench::int_option(argc, argv, i, "--rounds", rounds) && !bench::int_option(argc, argv, i, "--batch", batch)) {
-      std::fprintf(stderr, "usage: bench_conv3x3 [--repeats N] [--rounds N] [--batch B]\n");
-      return 2;
-    }
+  if (!bench::repeat_options(argc, argv, repeats, rounds, batch)) {
+    std::fprintf(stderr, "usage: bench_conv3x3 [--repeats N] [--rounds N] [--batch B]\n");
+    return 2;
+  }
   init_runtime();
   set_threads(1);
   torch::manual_seed(0);
@@ -58,17 +56,12 @@ int main(int argc, char** argv) {
   for (const Shape& s : shapes()) {
     const at::Tensor x = torch::randn({batch, s.in, s.size, s.size}), weight = torch::randn({s.out, s.in, 3, 3});
     const at::Tensor scale = torch::rand({batch, s.in});
-    std::vector<double> library, direct;
-    for (int r = 0; r < rounds; ++r) {
-      std::vector<double> tl, td;
-      for (int i = 0; i < repeats; ++i) {
-        tl.push_back(bench::time_ms([&] { at::conv2d(x * scale.view({batch, s.in, 1, 1}), weight, {}, 1, 1); }));
-        td.push_back(bench::time_ms([&] { models::conv3x3_direct(x, weight, {}, scale); }));
-      }
-      library.push_back(bench::median(tl));
-      direct.push_back(bench::median(td));
-    }
-    const double lib = bench::median(library), ours = bench::median(direct);
+    const auto [lib, ours] = bench::alternated_ms(
+        rounds, repeats,
+        [&] {
+          at::conv2d(x * scale.view({batch, s.in, 1, 1}), weight, {}, 1, 1);
+        },
+        [&] { models::conv3x3_direct(x, weight, {}, scale); });
     std::printf("| %s | %ld → %ld, %ld×%ld | %s | %s | %s | %.2f |\n", s.label.c_str(), static_cast<long>(s.in),
                 static_cast<long>(s.out), static_cast<long>(s.size), static_cast<long>(s.size),
                 bench::fixed_ms(lib).c_str(), bench::fixed_ms(ours).c_str(),

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sys/stat.h>
@@ -29,6 +30,22 @@ inline double median(std::vector<double> t) {
   return t[t.size() / 2];
 }
 
+// Each of a and b timed `repeats` times, the two alternating run by run, in `rounds` rounds: the median over rounds of
+// each one's median, {a's, b's}.
+template <typename A, typename B> std::pair<double, double> alternated_ms(int rounds, int repeats, A a, B b) {
+  std::vector<double> ma, mb;
+  for (int r = 0; r < rounds; ++r) {
+    std::vector<double> ta, tb;
+    for (int i = 0; i < repeats; ++i) {
+      ta.push_back(time_ms(a));
+      tb.push_back(time_ms(b));
+    }
+    ma.push_back(median(ta));
+    mb.push_back(median(tb));
+  }
+  return {median(ma), median(mb)};
+}
+
 // Milliseconds for a table: 3 decimals below 10, 1 from there.
 inline std::string fixed_ms(double v) {
   char buf[32];
@@ -40,6 +57,16 @@ inline std::string fixed_ms(double v) {
 inline bool int_option(int argc, char** argv, int& i, const char* name, int& value) {
   if (std::string(argv[i]) != name || i + 1 >= argc) return false;
   value = std::atoi(argv[++i]);
+  return true;
+}
+
+// The options of a bench that times two forms side by side: [--repeats N] [--rounds N] [--batch B]. False on any
+// other argument (the caller prints its usage).
+inline bool repeat_options(int argc, char** argv, int& repeats, int& rounds, int& batch) {
+  for (int i = 1; i < argc; ++i)
+    if (!int_option(argc, argv, i, "--repeats", repeats) && !int_option(argc, argv, i, "--rounds", rounds) &&
+        !int_option(argc, argv, i, "--batch", batch))
+      return false;
   return true;
 }
 
