@@ -181,26 +181,28 @@ struct ModulatedConvImpl : torch::nn::Module {
         styled_activation_applies(sizes, demod, activation->noise, activation->noise_weight, activation->bias))
       finish = styled_activation_finish(sizes, demod, activation->noise, activation->noise_weight, activation->bias);
     const bool direct = inference(x) && !wants_grad(s);
+    // A direct route's output, the activation applied as it was written where there is one.
+    const auto finished = [&](at::Tensor out) { return Output{std::move(out), demod, static_cast<bool>(finish)}; };
     if (direct && k == 3 && !upsample && conv3x3_direct_applies(x, w) && conv3x3_direct_pays(x, w))
-      return {conv3x3_direct(x, w, {}, s, VectorWidth::Widest, finish), demod, static_cast<bool>(finish)};
+      return finished(conv3x3_direct(x, w, {}, s, VectorWidth::Widest, finish));
     if (upsample && direct) {
       if (std::optional<DirectSums> sums = up_direct(x, s)) {
-        // The sums go a plane at a time into the blur's padded planes (modulated as they were laid out).
         const int64_t blur_pad1 = pad1 - k % 2, taps = blur->kernel.size(0);
         const std::vector<int64_t> up = sums->sizes();
-        const bool fits = up[2] + pad0 + blur_pad1 - taps + 1 == sizes[2] &&
-                          up[3] + pad0 + blur_pad1 - taps + 1 == sizes[3]; // the finish's planes
-        if (fits && phase_blur_applies(up, blur->kernel, pad0, blur_pad1)) {
-          const PhaseSource source = [&](int64_t item) { return sums->phase_planes(item); };
-          return {phase_blur(source, up, x.options(), blur->kernel, pad0, blur_pad1, finish), demod,
-                  static_cast<bool>(finish)};
-        }
-        if (fits && fir_direct_applies(up, blur->kernel, 1, pad0, blur_pad1)) {
-          const PlaneSource source = [&](int64_t item, float* dst, int64_t stride) {
-            sums->write_plane(item, dst, stride);
-          };
-          return {fir_direct(source, up, x.options(), blur->kernel, pad0, blur_pad1, finish), demod,
-                  static_cast<bool>(finish)};
+        if (up[2] + pad0 + blur_pad1 - taps + 1 == sizes[2] &&
+            up[3] + pad0 + blur_pad1 - taps + 1 == sizes[3]) { // the finish's planes
+          // The blur straight from the phases, else from planes they are interleaved into (modulated as the sums'
+          // input was laid out).
+          if (phase_blur_applies(up, blur->kernel, pad0, blur_pad1)) {
+            const PhaseSource source = [&](int64_t item) { return sums->phase_planes(item); };
+            return finished(phase_blur(source, up, x.options(), blur->kernel, pad0, blur_pad1, finish));
+          }
+          if (fir_direct_applies(up, blur->kernel, 1, pad0, blur_pad1)) {
+            const PlaneSource source = [&](int64_t item, float* dst, int64_t stride) {
+              sums->write_plane(item, dst, stride);
+            };
+            return finished(fir_direct(source, up, x.options(), blur->kernel, pad0, blur_pad1, finish));
+          }
         }
         return {upfir2d(sums->output(), blur->kernel, 1, pad0, blur_pad1), demod};
       }
