@@ -40,17 +40,42 @@ void release_freed_memory() {
 #endif
 }
 
-void set_threads(int threads) {
-  at::set_num_threads(threads);
+namespace {
+// OpenBLAS's thread count where LibTorch uses OpenBLAS and the user has not chosen one (OPENBLAS_NUM_THREADS).
+void set_openblas_threads(int threads) {
   using SetThreads = void (*)(int);
   static const auto openblas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (openblas) openblas(threads);
+  static const bool user_chose = std::getenv("OPENBLAS_NUM_THREADS") != nullptr;
+  if (openblas && !user_chose) openblas(threads);
+}
+} // namespace
+
+void set_threads(int threads) {
+  at::set_num_threads(threads);
+  set_openblas_threads(1);
+}
+
+namespace {
+thread_local int matrix_product_scopes = 0; // open on this thread: only the outermost one switches
+} // namespace
+
+MatrixProductThreads::MatrixProductThreads() : threads_(at::get_num_threads()) {
+  if (matrix_product_scopes++ > 0) return;
+  at::set_num_threads(1);
+  set_openblas_threads(threads_);
+}
+
+MatrixProductThreads::~MatrixProductThreads() {
+  if (--matrix_product_scopes > 0) return;
+  at::set_num_threads(threads_);
+  set_openblas_threads(1);
 }
 
 int init_runtime() {
   keep_freed_memory();
   const char* env = std::getenv("OMP_NUM_THREADS");
-  if (!env || !*env) set_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  set_threads(env && *env ? at::get_num_threads()
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   return at::get_num_threads();
 }
 

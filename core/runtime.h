@@ -4,13 +4,30 @@
 namespace gs {
 
 // Applies keep_freed_memory() and uses every core for intra-op parallelism unless OMP_NUM_THREADS says otherwise
-// (Debian's LibTorch otherwise starts with a single OpenMP thread on some machines). Returns the thread count in
-// effect.
+// (Debian's LibTorch otherwise starts with a single OpenMP thread on some machines), through set_threads(). Returns
+// the thread count in effect.
 int init_runtime();
 
-// Sets LibTorch's intra-op threads and those of OpenBLAS (Debian's BLAS, loaded by LibTorch), which LibTorch does not
-// pass its count on to: without this, a "one-thread" run still multiplies matrices on every core.
+// Sets LibTorch's intra-op threads, and OpenBLAS (Debian's BLAS, loaded by LibTorch, which does not pass its count on)
+// to one thread unless OPENBLAS_NUM_THREADS chose otherwise. OpenBLAS's own pool of waiting threads beside LibTorch's
+// OpenMP threads oversubscribed the cores: on 2 cores it made fine-tuning the demos 1.4–1.8× slower and diversity
+// scoring 3.5× slower, most of the time spent yielding (docs/benchmarks.md, "Threads"). Large matrix products (the
+// metrics) take every thread through MatrixProductThreads instead.
 void set_threads(int threads);
+
+// For the scope of code whose time is in large matrix products (FID's scatter, KID's kernels, PRDC's distances), the
+// other way round: OpenBLAS takes the threads LibTorch had, and LibTorch one, until the outermost such scope on this
+// thread ends. With one OpenBLAS thread these were 1.5–1.9× slower; with both pools at two threads, KID 1.2×.
+class MatrixProductThreads {
+public:
+  MatrixProductThreads();
+  ~MatrixProductThreads();
+  MatrixProductThreads(const MatrixProductThreads&) = delete;
+  MatrixProductThreads& operator=(const MatrixProductThreads&) = delete;
+
+private:
+  int threads_;
+};
 
 // LibTorch allocates every CPU tensor with the C library's allocator. glibc hands blocks above its mmap threshold
 // (dynamic, at most 32 MiB) straight to the kernel and unmaps them on free, so every large activation of every

@@ -1,6 +1,7 @@
 #include "core/metrics/feature_stats.h"
 
 #include "core/metrics/gram.h"
+#include "core/runtime.h"
 
 #include <torch/torch.h>
 
@@ -50,6 +51,7 @@ at::Tensor checked_features(const at::Tensor& features, const char* what) {
 }
 
 void FeatureStats::add(const at::Tensor& features) {
+  const MatrixProductThreads threads;
   check_shape(features, "features");
   if (n_ > 0 && features.size(1) != shift_.size(0))
     throw std::invalid_argument("feature dimension changed from " + std::to_string(shift_.size(0)) + " to " +

@@ -1,6 +1,7 @@
 #include "core/metrics/fid.h"
 
 #include "core/metrics/gram.h"
+#include "core/runtime.h"
 
 #include <torch/torch.h>
 
@@ -10,6 +11,7 @@ namespace gs::metrics {
 
 double frechet_distance(const at::Tensor& mu1, const at::Tensor& sigma1, const at::Tensor& mu2,
                         const at::Tensor& sigma2) {
+  const MatrixProductThreads threads;
   const int64_t d = mu1.size(0);
   if (mu2.size(0) != d || sigma1.size(0) != d || sigma2.size(0) != d)
     throw std::invalid_argument("feature dimensions differ: " + std::to_string(d) + " vs " +

@@ -2,6 +2,7 @@
 
 #include "core/metrics/feature_stats.h"
 #include "core/metrics/gram.h"
+#include "core/runtime.h"
 
 #include <torch/torch.h>
 
@@ -11,6 +12,7 @@
 namespace gs::metrics {
 
 KidResult kernel_inception_distance(const at::Tensor& real_in, const at::Tensor& fake_in, const KidOptions& opt) {
+  const MatrixProductThreads threads;
   // Checked whole but kept as given: only each subset's rows are converted to double, not 2 x n x d values up front.
   check_features(real_in, "real features");
   check_features(fake_in, "fake features");

@@ -1,6 +1,7 @@
 #include "core/metrics/prdc.h"
 
 #include "core/metrics/feature_stats.h"
+#include "core/runtime.h"
 
 #include <torch/torch.h>
 
@@ -20,6 +21,7 @@ at::Tensor distances(const at::Tensor& a, const at::Tensor& b, const at::Tensor&
 // Calls `visit(first_row, block_of_distances)` for blocks of rows of `a` against all of `b`.
 void for_each_block(const at::Tensor& a, const at::Tensor& b, size_t memory_bytes,
                     const std::function<void(int64_t, const at::Tensor&)>& visit) {
+  const MatrixProductThreads threads;
   const at::Tensor b_sq = b.pow(2).sum(1);
   // Three live [rows, n_b] double blocks at the peak of distances().
   const int64_t rows =

@@ -34,15 +34,28 @@ private Q_SLOTS:
     QVERIFY(mallinfo2().arena + kBlock / 2 <= heap_after_free);
   }
 
-  void set_threads_reaches_openblas() {
+  void openblas_takes_threads_only_for_matrix_products() {
     using GetThreads = int (*)();
     const auto openblas = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
     if (!openblas) QSKIP("LibTorch is not using OpenBLAS here");
+    if (std::getenv("OPENBLAS_NUM_THREADS")) QSKIP("OPENBLAS_NUM_THREADS is set: the user's count wins");
     // OpenBLAS caps its count at the cores it found.
     for (const int n : {1, std::min(2, static_cast<int>(std::thread::hardware_concurrency()))}) {
       gs::set_threads(n);
       QCOMPARE(at::get_num_threads(), n);
-      QCOMPARE(openblas(), n);
+      QCOMPARE(openblas(), 1); // its pool beside LibTorch's would oversubscribe the cores
+      {
+        const gs::MatrixProductThreads products;
+        QCOMPARE(openblas(), n);
+        QCOMPARE(at::get_num_threads(), 1);
+        {
+          const gs::MatrixProductThreads nested; // leaves the outer scope's settings as they are
+          QCOMPARE(openblas(), n);
+        }
+        QCOMPARE(openblas(), n);
+      }
+      QCOMPARE(openblas(), 1);
+      QCOMPARE(at::get_num_threads(), n);
     }
   }
 };
