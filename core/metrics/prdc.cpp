@@ -14,16 +14,20 @@ namespace {
 
 // Euclidean distances between the rows of a and b, via ‖a‖² + ‖b‖² − 2a·b (clamped at 0 against round-off).
 at::Tensor distances(const at::Tensor& a, const at::Tensor& b, const at::Tensor& b_sq) {
-  at::Tensor d2 = a.pow(2).sum(1, true) + b_sq.unsqueeze(0) - 2 * a.mm(b.t());
-  return d2.clamp_min_(0).sqrt_();
+  at::Tensor ab;
+  {
+    const MatrixProductThreads threads; // the product only: the comparisons after it run on LibTorch's threads
+    ab = a.mm(b.t());
+  }
+  // In place on the product: no second [rows, n_b] block.
+  return ab.mul_(-2).add_(a.pow(2).sum(1, true)).add_(b_sq.unsqueeze(0)).clamp_min_(0).sqrt_();
 }
 
 // Calls `visit(first_row, block_of_distances)` for blocks of rows of `a` against all of `b`.
 void for_each_block(const at::Tensor& a, const at::Tensor& b, size_t memory_bytes,
                     const std::function<void(int64_t, const at::Tensor&)>& visit) {
-  const MatrixProductThreads threads;
   const at::Tensor b_sq = b.pow(2).sum(1);
-  // Three live [rows, n_b] double blocks at the peak of distances().
+  // Room for three [rows, n_b] double blocks: the distances and the visitor's comparisons (bool blocks).
   const int64_t rows =
       std::max<int64_t>(1, static_cast<int64_t>(memory_bytes / (3 * 8 * std::max<int64_t>(1, b.size(0)))));
   for (int64_t start = 0; start < a.size(0); start += rows) {
