@@ -41,10 +41,7 @@ std::vector<Shape> shapes() {
 
 int main(int argc, char** argv) {
   int repeats = 50, rounds = 3, batch = 16;
-  if (!bench::repeat_options(argc, argv, repeats, rounds, batch)) {
-    std::fprintf(stderr, "usage: bench_blur [--repeats N] [--rounds N] [--batch B]\n");
-    return 2;
-  }
+  if (!bench::repeat_options(argc, argv, repeats, rounds, batch)) return 2;
   init_runtime();
   set_threads(1);
   if (!models::direct::lanes()) {

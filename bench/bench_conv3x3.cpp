@@ -42,10 +42,7 @@ std::vector<Shape> shapes() {
 
 int main(int argc, char** argv) {
   int repeats = 20, rounds = 3, batch = 16;
-  if (!bench::repeat_options(argc, argv, repeats, rounds, batch)) {
-    std::fprintf(stderr, "usage: bench_conv3x3 [--repeats N] [--rounds N] [--batch B]\n");
-    return 2;
-  }
+  if (!bench::repeat_options(argc, argv, repeats, rounds, batch)) return 2;
   init_runtime();
   set_threads(1);
   torch::manual_seed(0);

@@ -32,10 +32,7 @@ template <typename F> double block_ms(int repeats, F step) {
 
 int main(int argc, char** argv) {
   int repeats = 10, rounds = 3, batch = 16;
-  if (!bench::repeat_options(argc, argv, repeats, rounds, batch)) {
-    std::fprintf(stderr, "usage: bench_threads [--repeats N] [--rounds N] [--batch B]\n");
-    return 2;
-  }
+  if (!bench::repeat_options(argc, argv, repeats, rounds, batch)) return 2;
   const int threads = init_runtime();
   const auto openblas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
   if (!openblas) {

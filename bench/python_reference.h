@@ -60,13 +60,15 @@ inline bool int_option(int argc, char** argv, int& i, const char* name, int& val
   return true;
 }
 
-// The options of a bench that times two forms side by side: [--repeats N] [--rounds N] [--batch B]. False on any
-// other argument (the caller prints its usage).
+// The options of a bench that times two forms side by side: [--repeats N] [--rounds N] [--batch B]. On any other
+// argument, false after printing the usage of the program (argv[0]).
 inline bool repeat_options(int argc, char** argv, int& repeats, int& rounds, int& batch) {
   for (int i = 1; i < argc; ++i)
     if (!int_option(argc, argv, i, "--repeats", repeats) && !int_option(argc, argv, i, "--rounds", rounds) &&
-        !int_option(argc, argv, i, "--batch", batch))
+        !int_option(argc, argv, i, "--batch", batch)) {
+      std::fprintf(stderr, "usage: %s [--repeats N] [--rounds N] [--batch B]\n", argv[0]);
       return false;
+    }
   return true;
 }
 
