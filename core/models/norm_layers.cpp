@@ -37,12 +37,15 @@ std::vector<direct::ReadAs> channel_reads(const torch::nn::BatchNorm2dImpl* norm
   const at::Tensor mean = norm->running_mean.contiguous(), var = norm->running_var.contiguous();
   const at::Tensor weight = norm->weight.defined() ? norm->weight.contiguous() : at::Tensor();
   const at::Tensor bias = norm->bias.defined() ? norm->bias.contiguous() : at::Tensor();
+  // The pointers once per layer (data_ptr checks the tensor on every call).
+  const float *m = mean.data_ptr<float>(), *v = var.data_ptr<float>();
+  const float* w = weight.defined() ? weight.data_ptr<float>() : nullptr;
+  const float* b = bias.defined() ? bias.data_ptr<float>() : nullptr;
+  const double eps = norm->options.eps();
   for (int64_t c = 0; c < channels; ++c) {
-    const double scale = (weight.defined() ? weight.data_ptr<float>()[c] : 1.0) /
-                         std::sqrt(var.data_ptr<float>()[c] + norm->options.eps());
+    const double scale = (w ? w[c] : 1.0) / std::sqrt(v[c] + eps);
     reads[c].scale = static_cast<float>(scale);
-    reads[c].shift =
-        static_cast<float>((bias.defined() ? bias.data_ptr<float>()[c] : 0.0) - mean.data_ptr<float>()[c] * scale);
+    reads[c].shift = static_cast<float>((b ? b[c] : 0.0) - m[c] * scale);
   }
   return reads;
 }
