@@ -182,21 +182,28 @@ BlurKernel blur_kernel() {
   return blur_generic;
 }
 
+// The blur's taps (fir_taps_of) where phase_blur applies, undefined where it does not: one cached lookup for the check
+// and the sums.
+at::Tensor taps_where_applies(at::IntArrayRef sizes, const at::Tensor& kernel, int64_t pad0, int64_t pad1) {
+  if (!fir_direct_applies(sizes, kernel, 1, pad0, pad1) || sizes[2] % 2 != 0 || sizes[3] % 2 != 0) return {};
+  const int64_t k = kernel.size(0), ow = sizes[3] + pad0 + pad1 - k + 1;
+  // A pad1 below k keeps every read within k floats of a phase row's columns (kPhaseGuard: 32).
+  if ((k != 3 && k != 4) || pad0 != 1 || pad1 >= k || ow % 2 != 0 || ow / 2 % 4 != 0) return {};
+  at::Tensor taps = fir_taps_of(kernel);
+  return taps.numel() > k * k ? taps : at::Tensor(); // separable
+}
+
 } // namespace
 
 bool phase_blur_applies(at::IntArrayRef sizes, const at::Tensor& kernel, int64_t pad0, int64_t pad1) {
-  if (!fir_direct_applies(sizes, kernel, 1, pad0, pad1) || sizes[2] % 2 != 0 || sizes[3] % 2 != 0) return false;
-  const int64_t k = kernel.size(0), ow = sizes[3] + pad0 + pad1 - k + 1;
-  // A pad1 below k keeps every read within k floats of a phase row's columns (kPhaseGuard: 32).
-  if ((k != 3 && k != 4) || pad0 != 1 || pad1 >= k || ow % 2 != 0 || ow / 2 % 4 != 0) return false;
-  return fir_taps_of(kernel).numel() > k * k; // separable
+  return taps_where_applies(sizes, kernel, pad0, pad1).defined();
 }
 
 at::Tensor phase_blur(const PhaseSource& source, at::IntArrayRef sizes, const at::TensorOptions& options,
                       const at::Tensor& kernel, int64_t pad0, int64_t pad1, const direct::PlaneFinish& finish) {
-  if (!phase_blur_applies(sizes, kernel, pad0, pad1))
+  const at::Tensor taps = taps_where_applies(sizes, kernel, pad0, pad1);
+  if (!taps.defined())
     throw std::invalid_argument("phase_blur: no separable blur of whole vectors for this image, kernel and padding");
-  const at::Tensor taps = fir_taps_of(kernel);
   const Blur s = blur_of(sizes, kernel.size(0), taps.data_ptr<float>(), pad0, pad1);
   at::Tensor out = at::empty({sizes[0], sizes[1], s.oh, 2 * s.half}, options);
   float* dst = out.data_ptr<float>();
