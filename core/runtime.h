@@ -10,9 +10,9 @@ int init_runtime();
 
 // Sets LibTorch's intra-op threads, and OpenBLAS (Debian's BLAS, loaded by LibTorch, which does not pass its count on)
 // to one thread unless OPENBLAS_NUM_THREADS chose otherwise. OpenBLAS's own pool of waiting threads beside LibTorch's
-// OpenMP threads oversubscribed the cores: on 2 cores it made fine-tuning the demos 1.4–1.8× slower and diversity
-// scoring 3.5× slower, most of the time spent yielding (docs/benchmarks.md, "Threads"). Large matrix products (the
-// metrics) take every thread through MatrixProductThreads instead.
+// OpenMP threads oversubscribed the cores: on 2 cores it made the demos' training steps 1.05–1.6× slower and diversity
+// scoring 2.4–3.5× slower, most of the time spent yielding (docs/benchmarks.md, "Threads"). Large matrix products
+// (the metrics) take every thread through MatrixProductThreads instead.
 void set_threads(int threads);
 
 // For the scope of code whose time is in large matrix products (FID's scatter, KID's kernels, PRDC's distances), the
