@@ -16,7 +16,8 @@ namespace {
 // row between samples (a sample's bottom padding and the next one's top), which one extra row closes. Output (i, j)
 // of sample s is then the sum over taps (a, b) of weight × plane[s·sample + i·cols + j + a·cols + b], one run of flat
 // positions where those in the gaps are computed and dropped: (h + 1)(w + 1) per sample, where a zero border of its
-// own around each would take (h + 2)(w + 2), 23% more at 8 × 8.
+// own around each would take (h + 2)(w + 2), 23% more at 8 × 8. Where rows are whole vectors the kernel skips the
+// gaps' positions (27% more sums than outputs at 8 × 8, 6% at 32 × 32).
 struct Layout {
   direct::Shape k;
   int64_t n = 0, h = 0, w = 0, sample = 0;
@@ -31,6 +32,7 @@ Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
   l.k.positions = (l.n * l.sample + lanes - 1) / lanes * lanes;
   l.k.plane = l.k.positions + 2 * l.k.cols + 2 + lanes; // the last window's bottom row and a vector beyond
   l.k.y_stride = l.k.positions;
+  if (l.w % lanes == 0) l.k.width = l.w, l.k.height = l.h, l.k.period = l.h + 1; // the gaps are not summed
   for (int a = 0; a < 3; ++a)
     for (int b = 0; b < 3; ++b) l.disp[a * 3 + b] = a * l.k.cols + b;
   return l;

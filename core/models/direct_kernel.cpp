@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 namespace gs::models::direct {
 namespace {
@@ -21,31 +22,32 @@ struct Task {
   const Shape* s;
   const Phase* phases;
   const float* bias;
-  int64_t first = 0, last = 0; // the input planes summed: [first, last)
-  bool add = false;            // add to the outputs y holds (a later group of planes) instead of starting from bias
+  int64_t first = 0, last = 0;     // the input planes summed: [first, last)
+  bool add = false;                // add to the outputs y holds (a later group of planes) instead of starting from bias
+  const int64_t* wanted = nullptr; // where Shape::width is set: the position of every vector of outputs wanted
 };
 
-// O output channels × B vectors of positions of one phase, starting at flat position f: O·B accumulators in
+// O output channels × B vectors of positions of one phase, vector b at flat position f[b]: O·B accumulators in
 // registers, summed over every input plane and tap. The phase's weight is the block's own, [in][T][O]
 // (block_weights), every weight at a fixed offset from one pointer. Compiled into each instruction set's caller below.
-template <typename V, int O, int B, int T> inline __attribute__((always_inline)) void block(const Task& t, int64_t f) {
-  constexpr int L = sizeof(V) / sizeof(float);
+template <typename V, int O, int B, int T>
+inline __attribute__((always_inline)) void block(const Task& t, const int64_t (&f)[B]) {
   const Shape& s = *t.s;
   const Phase& ph = t.phases[0];
   V acc[O][B];
   for (int o = 0; o < O; ++o)
     for (int b = 0; b < B; ++b)
       if (t.add)
-        load(acc[o][b], ph.y + o * s.y_stride + f + b * L);
+        load(acc[o][b], ph.y + o * s.y_stride + f[b]);
       else
         acc[o][b] = V{} + (t.bias ? t.bias[o] : 0.0f);
   for (int64_t c = t.first; c < t.last; ++c) {
-    const float* base = t.planes + c * s.plane + f;
+    const float* base = t.planes + c * s.plane;
     const float* wc = ph.weight + c * T * O;
 #pragma GCC unroll 9
     for (int k = 0; k < T; ++k) {
       V x[B];
-      for (int b = 0; b < B; ++b) load(x[b], base + ph.disp[k] + b * L);
+      for (int b = 0; b < B; ++b) load(x[b], base + f[b] + ph.disp[k]);
       for (int o = 0; o < O; ++o) {
         const float wt = wc[k * O + o];
         for (int b = 0; b < B; ++b) acc[o][b] += wt * x[b];
@@ -53,7 +55,7 @@ template <typename V, int O, int B, int T> inline __attribute__((always_inline))
     }
   }
   for (int o = 0; o < O; ++o)
-    for (int b = 0; b < B; ++b) store(ph.y + o * s.y_stride + f + b * L, acc[o][b]);
+    for (int b = 0; b < B; ++b) store(ph.y + o * s.y_stride + f[b], acc[o][b]);
 }
 
 // O output channels (at most 3), the four phases together: phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of
@@ -102,12 +104,25 @@ constexpr int blocks_for(int o, int phases, int registers, int most) {
   return std::max(1, std::min(most, registers / (o * phases)));
 }
 
+// The blocks over positions [begin, end), or over wanted vectors [begin, end) where the task lists them.
 template <typename V, int O, int Registers, int T>
 inline __attribute__((always_inline)) void run(const Task& t, int64_t begin, int64_t end) {
   constexpr int L = sizeof(V) / sizeof(float), B = blocks_for(O, 1, Registers, 8);
-  int64_t f = begin;
-  for (; f + B * L <= end; f += B * L) block<V, O, B, T>(t, f);
-  for (; f < end; f += L) block<V, O, 1, T>(t, f);
+  int64_t f[B];
+  int64_t i = begin;
+  if (t.wanted) {
+    for (; i + B <= end; i += B) {
+      for (int b = 0; b < B; ++b) f[b] = t.wanted[i + b];
+      block<V, O, B, T>(t, f);
+    }
+    for (; i < end; ++i) block<V, O, 1, T>(t, {t.wanted[i]});
+    return;
+  }
+  for (; i + B * L <= end; i += B * L) {
+    for (int b = 0; b < B; ++b) f[b] = i + b * L;
+    block<V, O, B, T>(t, f);
+  }
+  for (; i < end; i += L) block<V, O, 1, T>(t, {i});
 }
 
 template <typename V, int O, int Registers>
@@ -123,6 +138,18 @@ inline __attribute__((always_inline)) void run_joint(const Task& t, int64_t begi
 int64_t chunk_size(int64_t in) {
   constexpr int64_t kMultiple = 384;
   return std::max<int64_t>(1, (int64_t{1} << 16) / in / kMultiple) * kMultiple;
+}
+
+// The position of every vector of outputs shape.width marks (empty where it is not set).
+std::vector<int64_t> wanted_vectors(const Shape& s, int64_t lanes) {
+  std::vector<int64_t> wanted;
+  if (!s.width) return wanted;
+  if (s.width % lanes || s.height > s.period || s.width > s.cols)
+    throw std::logic_error("direct::sum: wanted rows that are no whole vectors or overlap");
+  for (int64_t row = 0; row * s.cols + s.width <= s.positions; ++row)
+    if (row % s.period < s.height)
+      for (int64_t j = 0; j < s.width; j += lanes) wanted.push_back(row * s.cols + j);
+  return wanted;
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -222,14 +249,19 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
   const int64_t size = block_size(shape.out, lanes), blocks = (shape.out + size - 1) / size, per_chunk = count * blocks;
   for (int p = 0; p < count; ++p)
     if (!supports_taps(phases[p].taps)) throw std::logic_error("direct::sum: no kernel for phases of this many taps");
-  at::parallel_for(0, chunks * per_chunk, 1, [&](int64_t begin, int64_t end) {
+  // Where only some positions are wanted, the chunks count their vectors instead of positions.
+  const std::vector<int64_t> wanted = wanted_vectors(shape, lanes);
+  const int64_t span = wanted.empty() ? shape.positions : static_cast<int64_t>(wanted.size());
+  const int64_t step = wanted.empty() ? chunk : chunk / lanes, steps = (span + step - 1) / step;
+  at::parallel_for(0, steps * per_chunk, 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
-      const int64_t f = item / per_chunk * chunk, p = item % per_chunk / blocks;
+      const int64_t f = item / per_chunk * step, p = item % per_chunk / blocks;
       const int64_t o0 = item % blocks * size, o = std::min(size, shape.out - o0);
       const Phase phase{phases[p].disp, phases[p].weight + o0 * shape.in * phases[p].taps,
                         phases[p].y + o0 * shape.y_stride, phases[p].taps};
-      grouped(kernels(phase.taps, wide)[o - 1], Task{planes, &shape, &phase, bias ? bias + o0 : nullptr}, f,
-              std::min(f + chunk, shape.positions));
+      Task task{planes, &shape, &phase, bias ? bias + o0 : nullptr};
+      task.wanted = wanted.empty() ? nullptr : wanted.data();
+      grouped(kernels(phase.taps, wide)[o - 1], task, f, std::min(f + step, span));
     }
   });
 #else

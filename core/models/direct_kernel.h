@@ -67,6 +67,9 @@ struct Shape {
   int64_t positions = 0; // outputs per output plane, a multiple of the vector width
   int64_t cols = 0;      // a row's floats in a plane (the window's second row is `cols` on)
   int64_t y_stride = 0;  // floats from one output channel's rows to the next's
+  // Where a layout's gaps need no sums (0: every position is summed): the positions are rows of `cols`, and only the
+  // first `width` of each row in the first `height` of every `period` rows are outputs. A multiple of the vector width.
+  int64_t width = 0, height = 0, period = 0;
 };
 
 // One group of outputs that share displacements ("phase"): disp[taps], its kernel [in][taps][out] in block_weights'
@@ -97,9 +100,10 @@ void block_weights(const float* weight, int64_t rows, int64_t out, int64_t lanes
 // has no vector kernels): then the routes do not apply.
 int64_t lanes(VectorWidth width = VectorWidth::Widest);
 
-// Sums every phase's outputs over positions [0, shape.positions), bias (per output channel, or null) included, with
-// `lanes` vector lanes, in chunks of positions that keep the input in the cache and groups of up to 64 input planes
-// that keep a block's reads in the first-level cache, spread over LibTorch's threads.
+// Sums every phase's outputs over positions [0, shape.positions) (those shape.width marks, where it is set), bias (per
+// output channel, or null) included, with `lanes` vector lanes, in chunks of positions that keep the input in the
+// cache and groups of up to 64 input planes that keep a block's reads in the first-level cache, spread over LibTorch's
+// threads.
 // With `joint`, the four phases of a 4×4 kernel with padding 1 (a stride-2 transposed convolution's, at most 3 output
 // channels): phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of one 3 × 3 window, and 9 loads feed 16 taps.
 void sum(const Shape& shape, const float* planes, const Phase* phases, int count, const float* bias, int64_t lanes,
