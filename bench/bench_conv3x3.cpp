@@ -23,14 +23,16 @@ struct Shape {
 };
 
 // The 3×3 layers (conv1, convs.1, convs.3, convs.5 at 4, 8, 16, 32 px) of the StyleGAN2 demo, its uniform 50% and
-// 70% students and its 70% local-density student (docs/compression.md), and two other odd channel counts.
+// 70% students and its 70% local-density and coronet students (docs/compression.md), and two other odd channel
+// counts.
 std::vector<Shape> shapes() {
   std::vector<Shape> s;
   const std::vector<std::pair<std::string, std::vector<std::pair<int64_t, int64_t>>>> demo{
       {"StyleGAN2 demo", {{64, 64}, {64, 64}, {32, 32}, {32, 32}}},
       {"StyleGAN2 demo 50%", {{32, 32}, {32, 32}, {16, 16}, {16, 16}}},
       {"StyleGAN2 demo 70%", {{20, 20}, {20, 20}, {10, 10}, {10, 10}}},
-      {"density student 70%", {{64, 64}, {38, 20}, {9, 4}, {2, 3}}}};
+      {"density student 70%", {{64, 64}, {38, 20}, {9, 4}, {2, 3}}},
+      {"coronet student 70%", {{64, 46}, {14, 30}, {8, 13}, {5, 13}}}};
   for (const auto& [label, layers] : demo)
     for (size_t i = 0; i < layers.size(); ++i) s.push_back({label, layers[i].first, layers[i].second, int64_t{4} << i});
   s.push_back({"odd widths", 47, 15, 16});

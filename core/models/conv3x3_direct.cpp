@@ -18,15 +18,18 @@ namespace {
 // positions where those in the gaps are computed and dropped: (h + 1)(w + 1) per sample, where a zero border of its
 // own around each would take (h + 2)(w + 2), 23% more at 8 × 8. Where rows are whole vectors the kernel skips the
 // gaps' positions (27% more sums than outputs at 8 × 8, 6% at 32 × 32).
+// Floats of planes, sums and outputs per slice of samples: about 256 KiB.
+constexpr int64_t kSliceFloats = int64_t{1} << 16;
+
 struct Layout {
   direct::Shape k;
   int64_t n = 0, h = 0, w = 0, sample = 0;
   int64_t disp[direct::kWideTaps] = {};
 };
 
-Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
+Layout layout(int64_t n, const at::Tensor& x, int64_t out, int64_t lanes) {
   Layout l;
-  l.n = x.size(0), l.k.in = x.size(1), l.h = x.size(2), l.w = x.size(3), l.k.out = out;
+  l.n = n, l.k.in = x.size(1), l.h = x.size(2), l.w = x.size(3), l.k.out = out;
   l.k.cols = l.w + 1;
   l.sample = (l.h + 1) * l.k.cols;
   l.k.positions = (l.n * l.sample + lanes - 1) / lanes * lanes;
@@ -77,26 +80,40 @@ at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, con
   const int64_t lanes = direct::lanes(width);
   if (!lanes) throw std::logic_error("conv3x3_direct: no vector kernel for this CPU or build");
   const at::Tensor x = input.contiguous();
-  const int64_t out = weight.size(0);
-  const Layout l = layout(x, out, lanes);
+  const int64_t n = x.size(0), in = x.size(1), out = weight.size(0), plane = x.size(2) * x.size(3);
   // [out, in, a, b] → [in, a, b, out]: plane, tap, output channel, in blocks of output channels.
   const at::Tensor w = derived_weight(weight, {3, 3, direct::kWideTaps, lanes}, [&] {
     return blocked_weight(weight.permute({1, 2, 3, 0}), lanes);
   });
   const at::Tensor b = bias.defined() ? bias.contiguous() : at::Tensor();
   const at::Tensor sc = scale.defined() ? scale.contiguous() : at::Tensor();
-  at::Tensor planes = at::empty({l.k.in * l.k.plane}, x.options());
-  at::Tensor y = at::empty({out * l.k.y_stride}, x.options());
-  const float* src = x.data_ptr<float>();
-  float* dst = planes.data_ptr<float>();
+  // Samples in slices whose planes, sums and outputs fit in the second-level cache together, so that the sums read
+  // the planes just laid out and the finish reads the sums just written from there.
+  const int64_t per_sample = (in + out) * (x.size(2) + 1) * (x.size(3) + 1) + out * plane;
+  const int64_t slice = std::clamp<int64_t>(kSliceFloats / per_sample, 1, n);
+  const Layout full = layout(slice, x, out, lanes);
+  at::Tensor planes = at::empty({full.k.in * full.k.plane}, x.options());
+  at::Tensor y = at::empty({out * full.k.y_stride}, x.options());
+  at::Tensor result = at::empty({n, out, x.size(2), x.size(3)}, x.options());
   const float* factors = sc.defined() ? sc.data_ptr<float>() : nullptr;
-  at::parallel_for(0, l.k.in, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c) pack_channel(src, l, c, factors, dst + c * l.k.plane);
-  });
-  const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>(), direct::kWideTaps};
-  direct::sum(l.k, planes.data_ptr<float>(), &phase, 1, b.defined() ? b.data_ptr<float>() : nullptr, lanes, false);
-  at::Tensor result = at::empty({l.n, out, l.h, l.w}, x.options());
-  direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h, l.w, result.data_ptr<float>(), finish);
+  for (int64_t first = 0; first < n; first += slice) {
+    const Layout l = layout(std::min(slice, n - first), x, out, lanes);
+    const float* src = x.data_ptr<float>() + first * in * plane;
+    const float* slice_factors = factors ? factors + first * in : nullptr;
+    float* dst = planes.data_ptr<float>();
+    at::parallel_for(0, l.k.in, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t c = begin; c < end; ++c) pack_channel(src, l, c, slice_factors, dst + c * l.k.plane);
+    });
+    const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>(), direct::kWideTaps};
+    direct::sum(l.k, dst, &phase, 1, b.defined() ? b.data_ptr<float>() : nullptr, lanes, false);
+    direct::PlaneFinish shifted;
+    if (finish)
+      shifted = [&](int64_t item, const float* from, int64_t stride, float* to, int64_t rows, int64_t width) {
+        finish(item + first * out, from, stride, to, rows, width);
+      };
+    direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h, l.w, result.data_ptr<float>() + first * out * plane,
+                    shifted);
+  }
   return result;
 }
 

@@ -304,6 +304,24 @@ private Q_SLOTS:
              models::direct::lanes() == 8); // AVX2 only: from 16 px
   }
 
+  // Large planes go through in slices of samples: every sample's outputs arrive, and the finish sees each plane's
+  // item (sample · channels + channel) of the whole batch, not of its slice.
+  void conv3x3_direct_finishes_every_plane_of_every_slice() {
+    if (!cpu_has_avx2_fma()) QSKIP("no direct kernel on this CPU");
+    torch::manual_seed(0);
+    const int64_t n = 5, in = 8, out = 6, side = 40;
+    const at::Tensor x = torch::randn({n, in, side, side}), weight = torch::randn({out, in, 3, 3});
+    torch::NoGradGuard no_grad;
+    const models::direct::PlaneFinish add_item = [](int64_t item, const float* src, int64_t stride, float* dst,
+                                                    int64_t rows, int64_t width) {
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < width; ++j) dst[i * width + j] = src[i * stride + j] + static_cast<float>(item);
+    };
+    const at::Tensor items = torch::arange(n * out, torch::kFloat).view({n, out, 1, 1});
+    const at::Tensor want = torch::conv2d(x, weight, {}, 1, 1) + items;
+    verify_close(models::conv3x3_direct(x, weight, {}, {}, VectorWidth::Widest, add_item), want, 1e-5);
+  }
+
   // Inference (no gradients) takes the direct routes: up-sampling convolutions on the direct transposed route with
   // an even-sized output, narrow 3 × 3 ones on conv3x3_direct, the blur, ToRGB and activations by stylegan2_kernels.h;
   // with gradients every layer is LibTorch's. Same images, for both blur kernels (bare64's [1, 2, 1] leaves a crop that
