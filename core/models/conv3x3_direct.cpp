@@ -71,7 +71,7 @@ bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight) {
   const bool avx2 = direct::lanes() == 8;
   const int64_t in = x.size(1), out = weight.size(0), side = std::min(x.size(2), x.size(3));
   const bool narrow_large = in <= 16 && out <= 16 && side >= (avx2 ? 16 : 32);
-  const bool small_planes = avx2 && in <= 32 && out <= 32 && side <= 8;
+  const bool small_planes = avx2 && ((in <= 32 && out <= 32 && side <= 8) || (x.size(3) % 8 == 0 && side <= 16));
   return in % 16 != 0 || out % 16 != 0 || narrow_large || small_planes;
 }
 
