@@ -32,6 +32,8 @@ Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
   l.k.positions = (l.n * l.sample + lanes - 1) / lanes * lanes;
   l.k.plane = l.k.positions + l.k.cols + 1 + lanes; // the last window's second row and a vector beyond
   l.k.y_stride = l.k.positions;
+  if (l.w / 2 % lanes == 0) // rows of whole vectors: the kernel skips each row's gap column and each sample's gap row
+    l.k.width = l.w / 2, l.k.height = l.h / 2, l.k.period = l.rows;
   const int64_t disp[direct::kTaps] = {0, 1, l.k.cols, l.k.cols + 1};
   std::copy(disp, disp + direct::kTaps, l.disp);
   return l;
