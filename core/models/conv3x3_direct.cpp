@@ -11,6 +11,9 @@
 namespace gs::models {
 namespace {
 
+// Floats of planes, sums and outputs per slice of samples: about 256 KiB.
+constexpr int64_t kSliceFloats = int64_t{1} << 16;
+
 // Sample s's pixel (i, j) of a channel sits at s·sample + (i + 1)·cols + j + 1 of its plane, with cols = w + 1 and
 // sample = (h + 1)·cols: one zero column between rows (a row's right padding and the next one's left) and one zero
 // row between samples (a sample's bottom padding and the next one's top), which one extra row closes. Output (i, j)
@@ -18,9 +21,6 @@ namespace {
 // positions where those in the gaps are computed and dropped: (h + 1)(w + 1) per sample, where a zero border of its
 // own around each would take (h + 2)(w + 2), 23% more at 8 × 8. Where rows are whole vectors the kernel skips the
 // gaps' positions (27% more sums than outputs at 8 × 8, 6% at 32 × 32).
-// Floats of planes, sums and outputs per slice of samples: about 256 KiB.
-constexpr int64_t kSliceFloats = int64_t{1} << 16;
-
 struct Layout {
   direct::Shape k;
   int64_t n = 0, h = 0, w = 0, sample = 0;
