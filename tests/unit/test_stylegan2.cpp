@@ -268,8 +268,9 @@ private Q_SLOTS:
   }
 
   // The 3 × 3 direct route against LibTorch's convolution of the modulated input: narrow and odd channel counts, odd
-  // and one-pixel planes, rows of whole vectors (whose gaps the kernel skips; an odd count of them), with and without
-  // bias and scale, both vector widths; not where gradients are wanted.
+  // and one-pixel planes, rows of whole vectors (whose gaps the kernel skips; an odd count of them), planes narrower
+  // than a vector (laid out with the samples innermost), with and without bias and scale, both vector widths; not
+  // where gradients are wanted.
   void conv3x3_direct_matches_the_convolution() {
     if (!cpu_has_avx2_fma()) QSKIP("no direct kernel on this CPU");
     torch::manual_seed(0);
@@ -279,7 +280,8 @@ private Q_SLOTS:
     };
     for (const Case& c :
          {Case{2, 10, 10, 16, 16, false, true}, Case{3, 3, 17, 5, 9, true, false}, Case{1, 70, 4, 1, 1, true, true},
-          Case{2, 20, 9, 4, 4, false, false}, Case{3, 6, 7, 7, 8, true, true}, Case{2, 5, 12, 3, 32, true, false}}) {
+          Case{2, 20, 9, 4, 4, false, false}, Case{3, 6, 7, 7, 8, true, true}, Case{2, 5, 12, 3, 32, true, false},
+          Case{6, 9, 11, 3, 4, true, true}, Case{4, 3, 5, 2, 2, false, true}}) {
       const at::Tensor x = torch::randn({c.n, c.in, c.h, c.w}), weight = torch::randn({c.out, c.in, 3, 3});
       const at::Tensor bias = c.bias ? torch::randn({c.out}) : at::Tensor();
       const at::Tensor scale = c.scale ? torch::rand({c.n, c.in}) : at::Tensor();
