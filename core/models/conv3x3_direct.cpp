@@ -94,17 +94,16 @@ GANSTUDIO_VECTOR_CLONES void pack_interleaved(const float* x, const Layout& l, i
   }
 }
 
-// Output plane `item` (sample · out + channel) of an interleaved layout's sums into out, then `finish` on it (item +
-// `offset`: the whole batch's) in place.
-void extract_interleaved(const Layout& l, const float* y, float* out, const direct::PlaneFinish& finish,
-                         int64_t offset) {
+// Output plane `item` (sample · out + channel) of an interleaved layout's sums into out, then `finish` on it in place:
+// direct::extract's work for this layout.
+void extract_interleaved(const Layout& l, const float* y, float* out, const direct::PlaneFinish& finish) {
   at::parallel_for(0, l.n * l.k.out, 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       const float* src = y + item % l.k.out * l.k.y_stride + item / l.k.out;
       float* dst = out + item * l.h * l.w;
       for (int64_t i = 0; i < l.h; ++i)
         for (int64_t j = 0; j < l.w; ++j) dst[i * l.w + j] = src[i * l.k.cols + j * l.n];
-      direct::finish_in_place(finish, item + offset, dst, l.h * l.w);
+      direct::finish_in_place(finish, item, dst, l.h * l.w);
     }
   });
 }
@@ -141,14 +140,15 @@ at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, con
   // the planes just laid out and the finish reads the sums just written from there.
   const int64_t per_sample = (in + out) * (x.size(2) + 1) * (x.size(3) + 1) + out * plane;
   const int64_t slice = std::clamp<int64_t>(kSliceFloats / per_sample, 1, n);
-  // The last slice may be laid out otherwise than the others (interleaved or not): room for either.
+  // Every slice but a shorter last one has the layout `full`; the last may be laid out otherwise (interleaved or not):
+  // room for either.
   const Layout full = layout(slice, x, out, lanes), last = layout(n - (n - 1) / slice * slice, x, out, lanes);
   at::Tensor planes = at::empty({in * std::max(full.k.plane, last.k.plane)}, x.options());
   at::Tensor y = at::empty({out * std::max(full.k.y_stride, last.k.y_stride)}, x.options());
   at::Tensor result = at::empty({n, out, x.size(2), x.size(3)}, x.options());
   const float* factors = sc.defined() ? sc.data_ptr<float>() : nullptr;
   for (int64_t first = 0; first < n; first += slice) {
-    const Layout l = layout(std::min(slice, n - first), x, out, lanes);
+    const Layout& l = n - first >= slice ? full : last;
     const float* src = x.data_ptr<float>() + first * in * plane;
     const float* slice_factors = factors ? factors + first * in : nullptr;
     float* dst = planes.data_ptr<float>();
@@ -158,17 +158,17 @@ at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, con
     });
     const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>(), direct::kWideTaps};
     direct::sum(l.k, dst, &phase, 1, b.defined() ? b.data_ptr<float>() : nullptr, lanes, false);
-    if (l.interleaved) {
-      extract_interleaved(l, y.data_ptr<float>(), result.data_ptr<float>() + first * out * plane, finish, first * out);
-      continue;
-    }
+    // The finish sees the whole batch's items, not the slice's.
     direct::PlaneFinish shifted;
     if (finish)
       shifted = [&](int64_t item, const float* from, int64_t stride, float* to, int64_t rows, int64_t width) {
         finish(item + first * out, from, stride, to, rows, width);
       };
-    direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h, l.w, result.data_ptr<float>() + first * out * plane,
-                    shifted);
+    float* outputs = result.data_ptr<float>() + first * out * plane;
+    if (l.interleaved)
+      extract_interleaved(l, y.data_ptr<float>(), outputs, shifted);
+    else
+      direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h, l.w, outputs, shifted);
   }
   return result;
 }

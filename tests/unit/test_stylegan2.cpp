@@ -310,22 +310,25 @@ private Q_SLOTS:
              models::direct::lanes() == 8); // AVX2 only: from 16 px
   }
 
-  // Large planes go through in slices of samples: every sample's outputs arrive, and the finish sees each plane's
-  // item (sample · channels + channel) of the whole batch, not of its slice.
+  // Large batches go through in slices of samples: every sample's outputs arrive, and the finish sees each plane's
+  // item (sample · channels + channel) of the whole batch, not of its slice. 40 × 40 planes take one sample per slice;
+  // 150 samples of 4 × 4 take two slices laid out interleaved, the second shorter.
   void conv3x3_direct_finishes_every_plane_of_every_slice() {
     if (!cpu_has_avx2_fma()) QSKIP("no direct kernel on this CPU");
     torch::manual_seed(0);
-    const int64_t n = 5, in = 8, out = 6, side = 40;
-    const at::Tensor x = torch::randn({n, in, side, side}), weight = torch::randn({out, in, 3, 3});
-    torch::NoGradGuard no_grad;
+    const int64_t in = 8, out = 6;
     const models::direct::PlaneFinish add_item = [](int64_t item, const float* src, int64_t stride, float* dst,
                                                     int64_t rows, int64_t width) {
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < width; ++j) dst[i * width + j] = src[i * stride + j] + static_cast<float>(item);
     };
-    const at::Tensor items = torch::arange(n * out, torch::kFloat).view({n, out, 1, 1});
-    const at::Tensor want = torch::conv2d(x, weight, {}, 1, 1) + items;
-    verify_close(models::conv3x3_direct(x, weight, {}, {}, VectorWidth::Widest, add_item), want, 1e-5);
+    torch::NoGradGuard no_grad;
+    for (const auto& [n, side] : {std::pair<int64_t, int64_t>{5, 40}, {150, 4}}) {
+      const at::Tensor x = torch::randn({n, in, side, side}), weight = torch::randn({out, in, 3, 3});
+      const at::Tensor items = torch::arange(n * out, torch::kFloat).view({n, out, 1, 1});
+      const at::Tensor want = torch::conv2d(x, weight, {}, 1, 1) + items;
+      verify_close(models::conv3x3_direct(x, weight, {}, {}, VectorWidth::Widest, add_item), want, 1e-5);
+    }
   }
 
   // Inference (no gradients) takes the direct routes: up-sampling convolutions on the direct transposed route with
