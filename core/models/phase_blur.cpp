@@ -105,19 +105,32 @@ inline __attribute__((always_inline)) void along_rows(const Blur& s, const Phase
   }
 }
 
-// Output columns 2p and 2p + 1 from their parities' vectors.
-inline __attribute__((always_inline)) void store_interleaved(float* dst, V8 even, V8 odd) {
-  direct::store(dst, V8(__builtin_shufflevector(even, odd, 0, 8, 1, 9, 2, 10, 3, 11)));
-  direct::store(dst + 8, V8(__builtin_shufflevector(even, odd, 4, 12, 5, 13, 6, 14, 7, 15)));
+// How output vectors are stored: as they are, or through the plane's activation (a copy the compiler keeps in
+// registers: read through a pointer, its values were loaded again after every store, which may alias them).
+struct Plain {};
+inline __attribute__((always_inline)) void store_output(float* out, int64_t at, V8 v, Plain) {
+  direct::store(out + at, v);
 }
-inline __attribute__((always_inline)) void store_interleaved(float* dst, V4 even, V4 odd) {
-  direct::store(dst, V8(__builtin_shufflevector(even, odd, 0, 4, 1, 5, 2, 6, 3, 7)));
+inline __attribute__((always_inline)) void store_output(float* out, int64_t at, V8 v, PlaneActivation act) {
+  activate_scaled(v, act, act.noise + at);
+  direct::store(out + at, v);
+}
+
+// Output columns 2p and 2p + 1 from their parities' vectors, at `at` of the plane.
+template <typename A>
+inline __attribute__((always_inline)) void store_interleaved(float* out, int64_t at, V8 even, V8 odd, A act) {
+  store_output(out, at, V8(__builtin_shufflevector(even, odd, 0, 8, 1, 9, 2, 10, 3, 11)), act);
+  store_output(out, at + 8, V8(__builtin_shufflevector(even, odd, 4, 12, 5, 13, 6, 14, 7, 15)), act);
+}
+template <typename A>
+inline __attribute__((always_inline)) void store_interleaved(float* out, int64_t at, V4 even, V4 odd, A act) {
+  store_output(out, at, V8(__builtin_shufflevector(even, odd, 0, 4, 1, 5, 2, 6, 3, 7)), act);
 }
 
 // G output rows from y, columns 2p0 .. 2p0 + 2L − 1, down h's columns: 2G sums in flight.
-template <typename V, int K, int G>
-inline __attribute__((always_inline)) void down_block(const Blur& s, const float* h, int64_t y, int64_t p0,
-                                                      float* out) {
+template <typename V, int K, int G, typename A>
+inline __attribute__((always_inline)) void down_block(const Blur& s, const float* h, int64_t y, int64_t p0, float* out,
+                                                      A act) {
   const int64_t width = 2 * s.half;
   V acc[G][2] = {};
 #pragma GCC unroll 8
@@ -128,50 +141,70 @@ inline __attribute__((always_inline)) void down_block(const Blur& s, const float
         direct::load(x, h + (y + g + i) * width + e * s.half + p0);
         acc[g][e] += s.col[i] * x;
       }
-  for (int g = 0; g < G; ++g) store_interleaved(out + (y + g) * width + 2 * p0, acc[g][0], acc[g][1]);
+  for (int g = 0; g < G; ++g) store_interleaved(out, (y + g) * width + 2 * p0, acc[g][0], acc[g][1], act);
 }
 
-template <typename V, int K>
-inline __attribute__((always_inline)) void down_columns(const Blur& s, const float* h, float* out) {
+template <typename V, int K, typename A>
+inline __attribute__((always_inline)) void down_rows(const Blur& s, const float* h, float* out, A act) {
   constexpr int L = sizeof(V) / sizeof(float), G = 4;
   int64_t y = 0;
   for (; y + G <= s.oh; y += G)
-    for (int64_t p0 = 0; p0 < s.half; p0 += L) down_block<V, K, G>(s, h, y, p0, out);
+    for (int64_t p0 = 0; p0 < s.half; p0 += L) down_block<V, K, G>(s, h, y, p0, out, act);
   for (; y < s.oh; ++y)
-    for (int64_t p0 = 0; p0 < s.half; p0 += L) down_block<V, K, 1>(s, h, y, p0, out);
+    for (int64_t p0 = 0; p0 < s.half; p0 += L) down_block<V, K, 1>(s, h, y, p0, out, act);
+}
+template <typename V, int K>
+inline __attribute__((always_inline)) void down_columns(const Blur& s, const float* h, float* out,
+                                                        const PlaneActivation* act) {
+  if (act)
+    down_rows<V, K>(s, h, out, *act);
+  else
+    down_rows<V, K>(s, h, out, Plain{});
 }
 
 template <typename V, int K, int P0>
-inline __attribute__((always_inline)) void blur_taps(const Blur& s, const PhasePlanes& p, float* h, float* out) {
+inline __attribute__((always_inline)) void blur_taps(const Blur& s, const PhasePlanes& p, float* h, float* out,
+                                                     const PlaneActivation* act) {
   along_rows<V, K, P0>(s, p, h);
-  down_columns<V, K>(s, h, out);
+  down_columns<V, K>(s, h, out, act);
 }
 
 // One plane, on 8-float vectors where each parity's columns fill them, 4-float ones otherwise, for the blurs
-// phase_blur_applies to: 4 taps (upstream's [1, 3, 3, 1]) or 3, one column of padding before.
+// phase_blur_applies to: 4 taps (upstream's [1, 3, 3, 1]) or 3, one column of padding before; the activation (or
+// null) on every output vector as it is stored.
 template <typename V>
-inline __attribute__((always_inline)) void blur_on(const Blur& s, const PhasePlanes& p, float* h, float* out) {
+inline __attribute__((always_inline)) void blur_on(const Blur& s, const PhasePlanes& p, float* h, float* out,
+                                                   const PlaneActivation* act) {
   if (s.k == 4)
-    blur_taps<V, 4, 1>(s, p, h, out);
+    blur_taps<V, 4, 1>(s, p, h, out, act);
   else
-    blur_taps<V, 3, 1>(s, p, h, out);
+    blur_taps<V, 3, 1>(s, p, h, out, act);
 }
-inline __attribute__((always_inline)) void blur_any(const Blur& s, const PhasePlanes& p, float* h, float* out) {
+inline __attribute__((always_inline)) void blur_any(const Blur& s, const PhasePlanes& p, float* h, float* out,
+                                                    const PlaneActivation* act) {
+  // The blur is linear: the activation's scale goes into its row taps (at most 4).
+  float row[4];
+  Blur scaled = s;
+  if (act) {
+    for (int64_t j = 0; j < s.k; ++j) row[j] = s.row[j] * act->scale;
+    scaled.row = row;
+  }
   if (s.half % 8 == 0)
-    blur_on<V8>(s, p, h, out);
+    blur_on<V8>(scaled, p, h, out, act);
   else
-    blur_on<V4>(s, p, h, out);
+    blur_on<V4>(scaled, p, h, out, act);
 }
 
-using BlurKernel = void (*)(const Blur&, const PhasePlanes&, float*, float*);
-void blur_generic(const Blur& s, const PhasePlanes& p, float* h, float* out) {
-  blur_any(s, p, h, out);
+using BlurKernel = void (*)(const Blur&, const PhasePlanes&, float*, float*, const PlaneActivation*);
+void blur_generic(const Blur& s, const PhasePlanes& p, float* h, float* out, const PlaneActivation* act) {
+  blur_any(s, p, h, out, act);
 }
 #if defined(__x86_64__) && defined(__GNUC__)
 // The 8- and 4-float vectors' multiply-adds need FMA, which GCC's avx512f target does not imply: AVX-512 CPUs (all of
 // which have AVX2 and FMA) take this one too.
-__attribute__((target("avx2,fma"))) void blur_avx2(const Blur& s, const PhasePlanes& p, float* h, float* out) {
-  blur_any(s, p, h, out);
+__attribute__((target("avx2,fma"))) void blur_avx2(const Blur& s, const PhasePlanes& p, float* h, float* out,
+                                                   const PlaneActivation* act) {
+  blur_any(s, p, h, out, act);
 }
 #endif
 
@@ -200,7 +233,7 @@ bool phase_blur_applies(at::IntArrayRef sizes, const at::Tensor& kernel, int64_t
 }
 
 at::Tensor phase_blur(const PhaseSource& source, at::IntArrayRef sizes, const at::TensorOptions& options,
-                      const at::Tensor& kernel, int64_t pad0, int64_t pad1, const direct::PlaneFinish& finish) {
+                      const at::Tensor& kernel, int64_t pad0, int64_t pad1, const StyledActivation* activation) {
   const at::Tensor taps = taps_where_applies(sizes, kernel, pad0, pad1);
   if (!taps.defined())
     throw std::invalid_argument("phase_blur: no separable blur of whole vectors for this image, kernel and padding");
@@ -208,6 +241,8 @@ at::Tensor phase_blur(const PhaseSource& source, at::IntArrayRef sizes, const at
   at::Tensor out = at::empty({sizes[0], sizes[1], s.oh, 2 * s.half}, options);
   float* dst = out.data_ptr<float>();
   const int64_t plane = s.oh * 2 * s.half;
+  if (activation && activation->positions() != plane)
+    throw std::logic_error("phase_blur: an activation for planes of another size than the blurred output's");
   at::parallel_for(0, sizes[0] * sizes[1], 1, [&](int64_t begin, int64_t end) {
     std::vector<float> h(s.lines * 2 * s.half, 0.0f); // the pads' rows are never written: they stay zero
     const BlurKernel kernel = blur_kernel();
@@ -215,8 +250,8 @@ at::Tensor phase_blur(const PhaseSource& source, at::IntArrayRef sizes, const at
       const PhasePlanes p = source(item);
       if (p.rows != s.rows || p.cols != s.cols)
         throw std::logic_error("phase_blur: a source's phases do not match the image's size");
-      kernel(s, p, h.data(), dst + item * plane);
-      direct::finish_in_place(finish, item, dst + item * plane, plane);
+      const PlaneActivation act = activation ? activation->plane(item) : PlaneActivation{};
+      kernel(s, p, h.data(), dst + item * plane, activation ? &act : nullptr);
     }
   });
   return out;

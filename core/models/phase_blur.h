@@ -11,6 +11,8 @@
 
 namespace gs::models {
 
+class StyledActivation;
+
 // One plane of an image up-sampled as two by two phases: pixel (2m + a, 2q + b) at data[a · 2 + b][m · stride + q],
 // m < rows, q < cols. Reads up to kPhaseGuard floats before a phase row's first column or after its last stay inside
 // memory the planes' owner holds (what they read there is not used).
@@ -27,10 +29,12 @@ using PhaseSource = std::function<PhasePlanes(int64_t item)>;
 // 4-float vectors.
 bool phase_blur_applies(at::IntArrayRef sizes, const at::Tensor& kernel, int64_t pad0, int64_t pad1);
 
-// fir_direct(image, kernel, 1, pad0, pad1, finish) of the image whose plane `item` (sample · channels + channel)
-// source(item) gives as phases. The blur runs along each row of the phases into an output row's even and odd columns,
-// then down the columns, where the two are interleaved as the output is written.
+// fir_direct(image, kernel, 1, pad0, pad1) of the image whose plane `item` (sample · channels + channel) source(item)
+// gives as phases, then StyleGAN2's styled activation where there is one (stylegan2_kernels.h; for the blurred
+// output's sizes). The blur runs along each row of the phases into an output row's even and odd columns, then down the
+// columns, where the two are interleaved, activated and written.
 at::Tensor phase_blur(const PhaseSource& source, at::IntArrayRef sizes, const at::TensorOptions& options,
-                      const at::Tensor& kernel, int64_t pad0, int64_t pad1, const direct::PlaneFinish& finish = {});
+                      const at::Tensor& kernel, int64_t pad0, int64_t pad1,
+                      const StyledActivation* activation = nullptr);
 
 } // namespace gs::models

@@ -175,11 +175,12 @@ struct ModulatedConvImpl : torch::nn::Module {
     const at::Tensor s = modulation->forward(style); // [b, in]
     const at::Tensor w = derived(Derived::Scaled);   // [out, in, k, k]
     const at::Tensor demod = demodulate ? demodulation_of(s) : at::Tensor();
-    direct::PlaneFinish finish;
     const std::vector<int64_t> sizes{b, out_ch, output_size(x.size(2)), output_size(x.size(3))};
+    std::optional<StyledActivation> styled;
     if (activation &&
         styled_activation_applies(sizes, demod, activation->noise, activation->noise_weight, activation->bias))
-      finish = styled_activation_finish(sizes, demod, activation->noise, activation->noise_weight, activation->bias);
+      styled.emplace(sizes, demod, activation->noise, activation->noise_weight, activation->bias);
+    const direct::PlaneFinish finish = styled ? styled->finish() : direct::PlaneFinish();
     const bool direct = inference(x) && !wants_grad(s);
     // A direct route's output, the activation applied as it was written where there is one.
     const auto finished = [&](at::Tensor out) { return Output{std::move(out), demod, static_cast<bool>(finish)}; };
@@ -195,7 +196,8 @@ struct ModulatedConvImpl : torch::nn::Module {
           // input was laid out).
           if (phase_blur_applies(up, blur->kernel, pad0, blur_pad1)) {
             const PhaseSource source = [&](int64_t item) { return sums->phase_planes(item); };
-            return finished(phase_blur(source, up, x.options(), blur->kernel, pad0, blur_pad1, finish));
+            return finished(
+                phase_blur(source, up, x.options(), blur->kernel, pad0, blur_pad1, styled ? &*styled : nullptr));
           }
           if (fir_direct_applies(up, blur->kernel, 1, pad0, blur_pad1)) {
             const PlaneSource source = [&](int64_t item, float* dst, int64_t stride) {

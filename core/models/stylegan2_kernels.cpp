@@ -545,29 +545,41 @@ bool styled_activation_applies(const at::Tensor& x, const at::Tensor& demod, con
          styled_activation_applies(x.sizes(), demod, noise, noise_weight, bias);
 }
 
+StyledActivation::StyledActivation(at::IntArrayRef sizes, const at::Tensor& demod, const at::Tensor& noise,
+                                   const at::Tensor& noise_weight, const at::Tensor& bias)
+    : demod_(demod.defined() ? demod.contiguous() : at::Tensor()), noise_(noise.contiguous()), bias_(bias.contiguous()),
+      channels_(sizes[1]), positions_(sizes[2] * sizes[3]), shared_noise_(noise.size(0) == 1),
+      weight_(*noise_weight.data_ptr<float>()) { // one value (item(): two ops)
+  scales_ = demod_.defined() ? demod_.data_ptr<float>() : nullptr;
+  noises_ = noise_.data_ptr<float>(), shifts_ = bias_.data_ptr<float>();
+}
+
+PlaneActivation StyledActivation::plane(int64_t item) const {
+  const int64_t sample = item / channels_, channel = item % channels_;
+  PlaneActivation a;
+  a.noise = noises_ + (shared_noise_ ? 0 : sample) * positions_;
+  a.scale = scales_ ? scales_[item] : 1.0f;
+  a.weight = weight_;
+  a.shift = shifts_[channel];
+  return a;
+}
+
+direct::PlaneFinish StyledActivation::finish() const {
+  // The activation travels with the function (which may outlive it) and holds the tensors its pointers read.
+  return [activation = *this](int64_t item, const float* src, int64_t stride, float* dst, int64_t rows, int64_t width) {
+    if (rows * width != activation.positions())
+      throw std::logic_error("styled_activation: a plane of another size than the noise's");
+    const PlaneActivation a = activation.plane(item);
+    if (src == dst)
+      activate_plane(dst, a.noise, rows * width, a.scale, a.weight, a.shift);
+    else
+      activate_rows(src, stride, dst, rows, width, a.noise, a.scale, a.weight, a.shift);
+  };
+}
+
 direct::PlaneFinish styled_activation_finish(at::IntArrayRef sizes, const at::Tensor& demod, const at::Tensor& noise,
                                              const at::Tensor& noise_weight, const at::Tensor& bias) {
-  const at::Tensor d = demod.defined() ? demod.contiguous() : at::Tensor();
-  const at::Tensor n = noise.contiguous(), shift = bias.contiguous();
-  const int64_t channels = sizes[1], positions = sizes[2] * sizes[3];
-  const bool shared_noise = n.size(0) == 1;
-  const float weight = *noise_weight.data_ptr<float>(); // one value (item() is two operations)
-  const float* scales = d.defined() ? d.data_ptr<float>() : nullptr;
-  const float* noises = n.data_ptr<float>();
-  const float* shifts = shift.data_ptr<float>();
-  // The tensors travel with the function (which may outlive the caller's copies) to keep the pointers valid.
-  return [d, n, shift, scales, noises, shifts, channels, positions, shared_noise,
-          weight](int64_t item, const float* src, int64_t stride, float* dst, int64_t rows, int64_t width) {
-    if (rows * width != positions)
-      throw std::logic_error("styled_activation: a plane of another size than the noise's");
-    const int64_t sample = item / channels, channel = item % channels;
-    const float* noise = noises + (shared_noise ? 0 : sample) * positions;
-    const float scale = scales ? scales[item] : 1.0f;
-    if (src == dst)
-      activate_plane(dst, noise, positions, scale, weight, shifts[channel]);
-    else
-      activate_rows(src, stride, dst, rows, width, noise, scale, weight, shifts[channel]);
-  };
+  return StyledActivation(sizes, demod, noise, noise_weight, bias).finish();
 }
 
 at::Tensor styled_activation(at::Tensor x, const at::Tensor& demod, const at::Tensor& noise,

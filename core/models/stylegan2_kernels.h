@@ -86,4 +86,43 @@ at::Tensor styled_activation(at::Tensor x, const at::Tensor& demod, const at::Te
 direct::PlaneFinish styled_activation_finish(at::IntArrayRef sizes, const at::Tensor& demod, const at::Tensor& noise,
                                              const at::Tensor& noise_weight, const at::Tensor& bias);
 
+// styled_activation's values for one output plane: y = leaky_relu(y · scale + weight · noise + shift, 0.2) · √2, with
+// the plane's noise laid out as the plane.
+struct PlaneActivation {
+  const float* noise = nullptr;
+  float scale = 1.0f, weight = 0.0f, shift = 0.0f;
+};
+
+// styled_activation of an output of `sizes` (where styled_activation_applies), for a route that applies it to the
+// vectors it is about to store (phase_blur) instead of in a pass over each written plane. Holds the tensors it reads.
+class StyledActivation {
+public:
+  StyledActivation(at::IntArrayRef sizes, const at::Tensor& demod, const at::Tensor& noise,
+                   const at::Tensor& noise_weight, const at::Tensor& bias);
+  // Plane `item` (sample · channels + channel)'s values.
+  PlaneActivation plane(int64_t item) const;
+  int64_t positions() const { return positions_; }
+  // The same as a finish (styled_activation_finish).
+  direct::PlaneFinish finish() const;
+
+private:
+  at::Tensor demod_, noise_, bias_;
+  const float *scales_ = nullptr, *noises_ = nullptr, *shifts_ = nullptr; // their data (scales_: null without demod)
+  int64_t channels_ = 0, positions_ = 0;
+  bool shared_noise_ = true;
+  float weight_ = 0.0f;
+};
+
+// The activation on vector v of a plane already multiplied by its scale, whose noise at v's positions is at `noise`
+// (built for the caller's vector width: an inline function in the caller's target).
+template <typename V>
+inline __attribute__((always_inline)) void activate_scaled(V& v, const PlaneActivation& a, const float* noise) {
+  constexpr float kSqrt2 = 1.41421356237309515f, kSlope = 0.2f * kSqrt2;
+  V n;
+  direct::load(n, noise);
+  v += a.weight * n + a.shift;
+  const V rising = v * kSqrt2, falling = v * kSlope;
+  v = rising > falling ? rising : falling; // leaky_relu(v, 0.2) · √2, vectorised without a branch
+}
+
 } // namespace gs::models

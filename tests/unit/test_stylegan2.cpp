@@ -227,7 +227,8 @@ private Q_SLOTS:
 
   // phase_blur reads an image as its four phases (as a stride-2 transposed convolution's direct route leaves them),
   // each row between guards of NaN it must ignore: StyleGAN2's up-sampling blur (4 taps, pads 1 and 0) on 8-float and
-  // 4-float vectors, a 3-tap one with pads 1 and 1, separable kernels with negative entries.
+  // 4-float vectors, a 3-tap one with pads 1 and 1, separable kernels with negative entries; with the styled
+  // activation (noise shared by the samples and each sample's own) as after the blur.
   void blur_of_phases_matches_the_interleaved_image() {
     struct Case {
       int64_t rows, cols, k, pad0, pad1;
@@ -256,8 +257,16 @@ private Q_SLOTS:
         return p;
       };
       QVERIFY(models::phase_blur_applies(image.sizes(), kernel, t.pad0, t.pad1));
-      verify_close(models::phase_blur(source, image.sizes(), image.options(), kernel, t.pad0, t.pad1),
-                   reference_upfir2d(image, kernel, 1, t.pad0, t.pad1), 1e-5);
+      const at::Tensor blurred = models::phase_blur(source, image.sizes(), image.options(), kernel, t.pad0, t.pad1);
+      verify_close(blurred, reference_upfir2d(image, kernel, 1, t.pad0, t.pad1), 1e-5);
+      // With StyleGAN2's activation applied as the output is stored: the same as after it.
+      const at::Tensor demod = torch::rand({2, 3}) + 0.5, bias = torch::randn({3}), weight = torch::tensor({0.7f});
+      for (const at::Tensor& noise : {torch::randn({1, 1, blurred.size(2), blurred.size(3)}),
+                                      torch::randn({2, 1, blurred.size(2), blurred.size(3)})}) {
+        const models::StyledActivation activation(blurred.sizes(), demod, noise, weight, bias);
+        verify_close(models::phase_blur(source, image.sizes(), image.options(), kernel, t.pad0, t.pad1, &activation),
+                     models::styled_activation(blurred.clone(), demod, noise, weight, bias), 1e-5);
+      }
     }
     // Not: a kernel that is not separable, odd columns per parity, an odd image, pads as wide as the kernel.
     const at::Tensor blur = torch::outer(torch::rand({4}), torch::rand({4}));
