@@ -277,7 +277,8 @@ GANSTUDIO_VECTOR_CLONES void pointwise_sample(const float* x, const float* w, co
 // (core/CMakeLists.txt): without it the AVX2 build was scalar and branching, a fifth of a pruned student's time.
 inline __attribute__((always_inline)) float leaky_gain(float v) {
   constexpr float kSqrt2 = 1.41421356237309515f, kSlope = 0.2f * kSqrt2;
-  return v > 0.0f ? v * kSqrt2 : v * kSlope;
+  const float rising = v * kSqrt2, falling = v * kSlope;
+  return rising > falling ? rising : falling; // one vmaxps where a select on v's sign took a compare and a blend
 }
 
 // One (sample, channel) plane in place: y = leaky_gain(y · scale + weight · noise + shift).
