@@ -30,10 +30,13 @@ struct Task {
 // O output channels × B vectors of positions of one phase, vector b at flat position f[b]: O·B accumulators in
 // registers, summed over every input plane and tap. The phase's weight is the block's own, [in][T][O]
 // (block_weights), every weight at a fixed offset from one pointer. Compiled into each instruction set's caller below.
-template <typename V, int O, int B, int T>
+// With Grid, the taps are a 3 × 3 window of rows `cols` apart (tap k at (k / 3)·cols + k % 3, what disp holds): offsets
+// from one register and constants, where nine offsets read from disp took nine registers and spilled them.
+template <typename V, int O, int B, int T, bool Grid = false>
 inline __attribute__((always_inline)) void block(const Task& t, const int64_t (&f)[B]) {
   const Shape& s = *t.s;
   const Phase& ph = t.phases[0];
+  const int64_t cols = s.cols;
   V acc[O][B];
   for (int o = 0; o < O; ++o)
     for (int b = 0; b < B; ++b)
@@ -47,7 +50,8 @@ inline __attribute__((always_inline)) void block(const Task& t, const int64_t (&
 #pragma GCC unroll 9
     for (int k = 0; k < T; ++k) {
       V x[B];
-      for (int b = 0; b < B; ++b) load(x[b], base + f[b] + ph.disp[k]);
+      const int64_t at = Grid ? k / 3 * cols + k % 3 : ph.disp[k];
+      for (int b = 0; b < B; ++b) load(x[b], base + f[b] + at);
       for (int o = 0; o < O; ++o) {
         const float wt = wc[k * O + o];
         for (int b = 0; b < B; ++b) acc[o][b] += wt * x[b];
@@ -105,7 +109,7 @@ constexpr int blocks_for(int o, int phases, int registers, int most) {
 }
 
 // The blocks over positions [begin, end), or over wanted vectors [begin, end) where the task lists them.
-template <typename V, int O, int Registers, int T>
+template <typename V, int O, int Registers, int T, bool Grid>
 inline __attribute__((always_inline)) void run(const Task& t, int64_t begin, int64_t end) {
   // Each vector of positions also takes a register for its input while the O weights are multiplied into it, and one
   // holds the weight: O·B + B + 1 of the vector registers (16 with 8 lanes, 32 with 16).
@@ -116,16 +120,16 @@ inline __attribute__((always_inline)) void run(const Task& t, int64_t begin, int
   if (t.wanted) {
     for (; i + B <= end; i += B) {
       for (int b = 0; b < B; ++b) f[b] = t.wanted[i + b];
-      block<V, O, B, T>(t, f);
+      block<V, O, B, T, Grid>(t, f);
     }
-    for (; i < end; ++i) block<V, O, 1, T>(t, {t.wanted[i]});
+    for (; i < end; ++i) block<V, O, 1, T, Grid>(t, {t.wanted[i]});
     return;
   }
   for (; i + B * L <= end; i += B * L) {
     for (int b = 0; b < B; ++b) f[b] = i + b * L;
-    block<V, O, B, T>(t, f);
+    block<V, O, B, T, Grid>(t, f);
   }
-  for (; i < end; i += L) block<V, O, 1, T>(t, {i});
+  for (; i < end; i += L) block<V, O, 1, T, Grid>(t, {i});
 }
 
 template <typename V, int O, int Registers>
@@ -158,11 +162,13 @@ std::vector<int64_t> wanted_vectors(const Shape& s, int64_t lanes) {
 #if defined(__x86_64__) && defined(__GNUC__)
 #define GANSTUDIO_DIRECT_KERNELS 1
 
-template <int O, int T> __attribute__((target("avx512f"))) void run_avx512(const Task& t, int64_t begin, int64_t end) {
-  run<V16, O, 24, T>(t, begin, end);
+template <int O, int T, bool Grid>
+__attribute__((target("avx512f"))) void run_avx512(const Task& t, int64_t begin, int64_t end) {
+  run<V16, O, 24, T, Grid>(t, begin, end);
 }
-template <int O, int T> __attribute__((target("avx2,fma"))) void run_avx2(const Task& t, int64_t begin, int64_t end) {
-  run<V8, O, 12, T>(t, begin, end);
+template <int O, int T, bool Grid>
+__attribute__((target("avx2,fma"))) void run_avx2(const Task& t, int64_t begin, int64_t end) {
+  run<V8, O, 12, T, Grid>(t, begin, end);
 }
 template <int O> __attribute__((target("avx512f"))) void joint_avx512(const Task& t, int64_t begin, int64_t end) {
   run_joint<V16, O, 24>(t, begin, end);
@@ -174,16 +180,17 @@ template <int O> __attribute__((target("avx2,fma"))) void joint_avx2(const Task&
 using Kernel = void (*)(const Task&, int64_t, int64_t);
 // Output channels per block: up to 8 with 32 vector registers, 6 with 16 (2 vectors of positions each; 6 rather than
 // 4 gave 5–10% on an AVX2-only Zen 3, each load feeding more outputs); 1–3 for the joint kernel.
-template <int T>
-constexpr Kernel kAvx512[] = {run_avx512<1, T>, run_avx512<2, T>, run_avx512<3, T>, run_avx512<4, T>,
-                              run_avx512<5, T>, run_avx512<6, T>, run_avx512<7, T>, run_avx512<8, T>};
-template <int T>
-constexpr Kernel kAvx2[] = {run_avx2<1, T>, run_avx2<2, T>, run_avx2<3, T>,
-                            run_avx2<4, T>, run_avx2<5, T>, run_avx2<6, T>};
+template <int T, bool Grid = false>
+constexpr Kernel kAvx512[] = {run_avx512<1, T, Grid>, run_avx512<2, T, Grid>, run_avx512<3, T, Grid>,
+                              run_avx512<4, T, Grid>, run_avx512<5, T, Grid>, run_avx512<6, T, Grid>,
+                              run_avx512<7, T, Grid>, run_avx512<8, T, Grid>};
+template <int T, bool Grid = false>
+constexpr Kernel kAvx2[] = {run_avx2<1, T, Grid>, run_avx2<2, T, Grid>, run_avx2<3, T, Grid>,
+                            run_avx2<4, T, Grid>, run_avx2<5, T, Grid>, run_avx2<6, T, Grid>};
 
-// The kernels, by output channels, for phases of `taps` taps (supports_taps()).
-const Kernel* kernels(int taps, bool wide) {
-  switch (taps) {
+// The kernels, by output channels, for a phase (supports_taps()) of `cols`-float rows.
+const Kernel* kernels(const Phase& phase, int64_t cols, bool wide) {
+  switch (phase.taps) {
   case 1:
     return wide ? kAvx512<1> : kAvx2<1>;
   case 2:
@@ -191,7 +198,9 @@ const Kernel* kernels(int taps, bool wide) {
   case kTaps:
     return wide ? kAvx512<kTaps> : kAvx2<kTaps>;
   default:
-    return wide ? kAvx512<kWideTaps> : kAvx2<kWideTaps>;
+    for (int k = 0; k < kWideTaps; ++k)
+      if (phase.disp[k] != k / 3 * cols + k % 3) return wide ? kAvx512<kWideTaps> : kAvx2<kWideTaps>;
+    return wide ? kAvx512<kWideTaps, true> : kAvx2<kWideTaps, true>;
   }
 }
 constexpr Kernel kJointAvx512[] = {joint_avx512<1>, joint_avx512<2>, joint_avx512<3>};
@@ -264,7 +273,7 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
                         phases[p].y + o0 * shape.y_stride, phases[p].taps};
       Task task{planes, &shape, &phase, bias ? bias + o0 : nullptr};
       task.wanted = wanted.empty() ? nullptr : wanted.data();
-      grouped(kernels(phase.taps, wide)[o - 1], task, f, std::min(f + step, span));
+      grouped(kernels(phase, shape.cols, wide)[o - 1], task, f, std::min(f + step, span));
     }
   });
 #else
