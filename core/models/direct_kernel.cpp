@@ -27,11 +27,16 @@ struct Task {
   const int64_t* wanted = nullptr; // where Shape::width is set: the position of every vector of outputs wanted
 };
 
+// Tap k's offset in a 3 × 3 window of rows `cols` apart: what a phase's disp holds where the Grid kernels apply.
+constexpr int64_t grid_offset(int k, int64_t cols) {
+  return k / 3 * cols + k % 3;
+}
+
 // O output channels × B vectors of positions of one phase, vector b at flat position f[b]: O·B accumulators in
 // registers, summed over every input plane and tap. The phase's weight is the block's own, [in][T][O]
 // (block_weights), every weight at a fixed offset from one pointer. Compiled into each instruction set's caller below.
-// With Grid, the taps are a 3 × 3 window of rows `cols` apart (tap k at (k / 3)·cols + k % 3, what disp holds): offsets
-// from one register and constants, where nine offsets read from disp took nine registers and spilled them.
+// With Grid, the taps are a 3 × 3 window of rows `cols` apart (grid_offset): offsets from one register and constants,
+// where nine offsets read from disp took nine registers and spilled them.
 template <typename V, int O, int B, int T, bool Grid = false>
 inline __attribute__((always_inline)) void block(const Task& t, const int64_t (&f)[B]) {
   const Shape& s = *t.s;
@@ -50,7 +55,7 @@ inline __attribute__((always_inline)) void block(const Task& t, const int64_t (&
 #pragma GCC unroll 9
     for (int k = 0; k < T; ++k) {
       V x[B];
-      const int64_t at = Grid ? k / 3 * cols + k % 3 : ph.disp[k];
+      const int64_t at = Grid ? grid_offset(k, cols) : ph.disp[k];
       for (int b = 0; b < B; ++b) load(x[b], base + f[b] + at);
       for (int o = 0; o < O; ++o) {
         const float wt = wc[k * O + o];
@@ -200,7 +205,7 @@ const Kernel* kernels(const Phase& phase, int64_t cols, bool wide) {
     return wide ? kAvx512<kTaps> : kAvx2<kTaps>;
   default:
     for (int k = 0; k < kWideTaps; ++k)
-      if (phase.disp[k] != k / 3 * cols + k % 3) return wide ? kAvx512<kWideTaps> : kAvx2<kWideTaps>;
+      if (phase.disp[k] != grid_offset(k, cols)) return wide ? kAvx512<kWideTaps> : kAvx2<kWideTaps>;
     return wide ? kAvx512<kWideTaps, true> : kAvx2<kWideTaps, true>;
   }
 }

@@ -273,18 +273,16 @@ GANSTUDIO_VECTOR_CLONES void pointwise_sample(const float* x, const float* w, co
     }
 }
 
-// StyleGAN2's fused activation: leaky_relu(v, 0.2) · √2. Its select vectorises only with -fno-trapping-math
-// (core/CMakeLists.txt): without it the AVX2 build was scalar and branching, a fifth of a pruned student's time.
-inline __attribute__((always_inline)) float leaky_gain(float v) {
-  constexpr float kSqrt2 = 1.41421356237309515f, kSlope = 0.2f * kSqrt2;
-  const float rising = v * kSqrt2, falling = v * kSlope;
-  return rising > falling ? rising : falling; // one vmaxps where a select on v's sign took a compare and a blend
+// leaky_gain on a float, returned.
+inline __attribute__((always_inline)) float leaky_gained(float v) {
+  leaky_gain(v);
+  return v;
 }
 
 // One (sample, channel) plane in place: y = leaky_gain(y · scale + weight · noise + shift).
 GANSTUDIO_VECTOR_CLONES void activate_plane(float* __restrict y, const float* __restrict noise, int64_t positions,
                                             float scale, float weight, float shift) {
-  for (int64_t p = 0; p < positions; ++p) y[p] = leaky_gain(y[p] * scale + weight * noise[p] + shift);
+  for (int64_t p = 0; p < positions; ++p) y[p] = leaky_gained(y[p] * scale + weight * noise[p] + shift);
 }
 
 // The same moving the plane out of `rows` rows of `width` floats, `stride` apart in src, into dst, whole.
@@ -293,7 +291,7 @@ GANSTUDIO_VECTOR_CLONES void activate_rows(const float* __restrict src, int64_t 
                                            float weight, float shift) {
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t p = 0; p < width; ++p)
-      dst[r * width + p] = leaky_gain(src[r * stride + p] * scale + weight * noise[r * width + p] + shift);
+      dst[r * width + p] = leaky_gained(src[r * stride + p] * scale + weight * noise[r * width + p] + shift);
 }
 
 // R rows × B vectors of outputs from o0 of y = x · wt + bias (wt: the weight transposed, rows of `out`), then
@@ -319,8 +317,7 @@ inline __attribute__((always_inline)) void linear_block(const float* x, const fl
   }
   for (int r = 0; r < R; ++r)
     for (int b = 0; b < B; ++b) {
-      if (activate)
-        for (int l = 0; l < L; ++l) acc[r][b][l] = leaky_gain(acc[r][b][l]);
+      if (activate) leaky_gain(acc[r][b]);
       direct::store(y + r * out + o0 + L * b, acc[r][b]);
     }
 }
@@ -337,7 +334,7 @@ inline __attribute__((always_inline)) void linear_rows(const float* x, const flo
     for (int r = 0; r < R; ++r) {
       float acc = bias[o0];
       for (int64_t i = 0; i < in; ++i) acc += x[r * in + i] * wt[i * out + o0];
-      y[r * out + o0] = activate ? leaky_gain(acc) : acc;
+      y[r * out + o0] = activate ? leaky_gained(acc) : acc;
     }
 }
 
