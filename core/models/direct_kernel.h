@@ -36,6 +36,16 @@ template <typename V> inline __attribute__((always_inline)) void store(float* p,
   *reinterpret_cast<Unaligned*>(p) = v;
 }
 
+// A row's even and odd columns, a vector of each, interleaved into its columns: `lo` the first 8, `hi` the next 8;
+// from two 4-float vectors, `both`. (Out-parameters, as in load.)
+inline __attribute__((always_inline)) void interleave(V8 even, V8 odd, V8& lo, V8& hi) {
+  lo = __builtin_shufflevector(even, odd, 0, 8, 1, 9, 2, 10, 3, 11);
+  hi = __builtin_shufflevector(even, odd, 4, 12, 5, 13, 6, 14, 7, 15);
+}
+inline __attribute__((always_inline)) void interleave(V4 even, V4 odd, V8& both) {
+  both = __builtin_shufflevector(even, odd, 0, 4, 1, 5, 2, 6, 3, 7);
+}
+
 // How a route reads one channel of its input while laying it out: as it is, or with `active` v' = v · scale + shift
 // through a leaky ReLU of `slope`, max(v', slope · v') for slopes in [0, 1] (0: a ReLU; an eval-mode batch norm as
 // scale and shift). norm_layers.h's channel_reads() makes them.

@@ -119,12 +119,16 @@ inline __attribute__((always_inline)) void store_output(float* out, int64_t at, 
 // Output columns 2p and 2p + 1 from their parities' vectors, at `at` of the plane.
 template <typename A>
 inline __attribute__((always_inline)) void store_interleaved(float* out, int64_t at, V8 even, V8 odd, A act) {
-  store_output(out, at, V8(__builtin_shufflevector(even, odd, 0, 8, 1, 9, 2, 10, 3, 11)), act);
-  store_output(out, at + 8, V8(__builtin_shufflevector(even, odd, 4, 12, 5, 13, 6, 14, 7, 15)), act);
+  V8 lo, hi;
+  direct::interleave(even, odd, lo, hi);
+  store_output(out, at, lo, act);
+  store_output(out, at + 8, hi, act);
 }
 template <typename A>
 inline __attribute__((always_inline)) void store_interleaved(float* out, int64_t at, V4 even, V4 odd, A act) {
-  store_output(out, at, V8(__builtin_shufflevector(even, odd, 0, 4, 1, 5, 2, 6, 3, 7)), act);
+  V8 both;
+  direct::interleave(even, odd, both);
+  store_output(out, at, both, act);
 }
 
 // G output rows from y, columns 2p0 .. 2p0 + 2L − 1, down h's columns: 2G sums in flight.

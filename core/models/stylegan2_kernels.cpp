@@ -1,6 +1,7 @@
 #include "core/models/stylegan2_kernels.h"
 #include "core/models/derived_weight.h"
 #include "core/models/direct_kernel.h"
+#include "core/models/fir_up2.h"
 #include "core/models/tensor_checks.h"
 
 #include <torch/torch.h>
@@ -396,11 +397,40 @@ at::Tensor fir_planes(at::IntArrayRef sizes, const at::TensorOptions& options, c
   return out;
 }
 
+// fir_direct with up = 2 by fir_up2_plane, where it applies (a separable kernel, fir_up2_geometry's sizes); undefined
+// elsewhere.
+at::Tensor fir_up2(const at::Tensor& x, const at::Tensor& kernel, int64_t pad0, int64_t pad1,
+                   const direct::PlaneFinish& finish) {
+  const int64_t k = kernel.size(0);
+  Up2Blur b = fir_up2_geometry(x.size(2), x.size(3), k, pad0, pad1);
+  if (!b.k) return {};
+  const at::Tensor taps = fir_taps_of(kernel);
+  if (taps.numel() == k * k) return {}; // not separable
+  b.row = taps.data_ptr<float>() + k * k, b.col = b.row + k;
+  at::Tensor out = at::empty({x.size(0), x.size(1), b.oh, b.ow}, x.options());
+  const float* src = x.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  at::parallel_for(0, x.size(0) * x.size(1), 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> scratch(fir_up2_scratch(b), 0.0f);
+    fir_up2_stage(b, src + begin * b.h * b.w, scratch.data(), 0);
+    for (int64_t item = begin; item < end; ++item) {
+      const int slot = (item - begin) % 2;
+      if (item + 1 < end) fir_up2_stage(b, src + (item + 1) * b.h * b.w, scratch.data(), 1 - slot);
+      float* written = dst + item * b.oh * b.ow;
+      fir_up2_plane(b, scratch.data(), slot, written);
+      direct::finish_in_place(finish, item, written, b.oh * b.ow);
+    }
+  });
+  return out;
+}
+
 } // namespace
 
 at::Tensor fir_direct(const at::Tensor& input, const at::Tensor& kernel, int64_t up, int64_t pad0, int64_t pad1,
                       const direct::PlaneFinish& finish) {
   const at::Tensor x = input.contiguous();
+  if (up == 2)
+    if (at::Tensor out = fir_up2(x, kernel, pad0, pad1, finish); out.defined()) return out;
   const float* src = x.data_ptr<float>();
   const int64_t plane = x.size(2) * x.size(3);
   return fir_planes(x.sizes(), x.options(), kernel, up, pad0, pad1, finish,

@@ -138,8 +138,12 @@ private Q_SLOTS:
     struct Case {
       int64_t n, c, h, w, k, up, pad0, pad1;
     };
+    // Up-sampling with a separable kernel and output rows of whole 4-float vectors per parity goes by fir_up2.h
+    // (ToRGB's skip at 8, 16 and 32 px; other taps and pads): 4 and 8 floats per parity, rows of several vectors.
     for (const Case& t : {Case{2, 3, 8, 8, 4, 2, 2, 1}, Case{2, 5, 17, 17, 4, 1, 1, 1}, Case{1, 4, 9, 9, 3, 1, 1, 1},
-                          Case{3, 2, 5, 7, 3, 2, 1, 0}, Case{1, 1, 4, 6, 5, 2, 0, 3}}) {
+                          Case{3, 2, 5, 7, 3, 2, 1, 0}, Case{1, 1, 4, 6, 5, 2, 0, 3}, Case{2, 3, 4, 4, 4, 2, 2, 1},
+                          Case{1, 2, 16, 16, 4, 2, 2, 1}, Case{2, 2, 6, 8, 3, 2, 1, 1}, Case{1, 2, 4, 8, 4, 2, 1, 2},
+                          Case{1, 1, 3, 12, 3, 2, 2, 0}}) {
       const at::Tensor x = torch::randn({t.n, t.c, t.h, t.w});
       // A kernel of k² taps, and a separable one (summed in two passes of k), asymmetric with negative entries.
       for (const at::Tensor& kernel :
