@@ -8,7 +8,7 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QLabel>
-#include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "the demo model is not installed\n");
     return 1;
   }
-  QStandardPaths::setTestModeEnabled(true);
+  // The fine-tuning run it starts goes into a folder removed at the end, not the user's data.
+  QTemporaryDir data;
+  qputenv("XDG_DATA_HOME", data.path().toUtf8());
   gs::gui::CompressPage page;
   page.resize(1200, 800);
   page.show();

@@ -83,7 +83,7 @@ double median(std::vector<double> v) {
 
 } // namespace
 
-std::pair<double, double> measure_latency_ms(models::Generator& a, models::Generator& b, int64_t batch, int repeats) {
+Latency measure_latency_ms(models::Generator& a, models::Generator& b, int64_t batch, int repeats) {
   torch::NoGradGuard no_grad;
   const bool a_training = a.module().is_training(), b_training = b.module().is_training();
   a.module().eval();
@@ -102,7 +102,7 @@ std::pair<double, double> measure_latency_ms(models::Generator& a, models::Gener
     }
   a.module().train(a_training);
   b.module().train(b_training);
-  return {median(ta), median(tb)};
+  return {median(ta), median(tb), *std::min_element(ta.begin(), ta.end()), *std::min_element(tb.begin(), tb.end())};
 }
 
 void write_report(RunDirectory& run, const CompressConfig& c, models::Model& teacher, models::Model& student,
@@ -121,16 +121,28 @@ void write_report(RunDirectory& run, const CompressConfig& c, models::Model& tea
   const std::string device = cpu ? "cpu, 1 thread" : params.front().device().str();
   const int threads = at::get_num_threads();
   if (cpu) set_threads(1);
-  const auto [t1, s1] = measure_latency_ms(t, s, 1, 30);
-  const auto [t16, s16] = measure_latency_ms(t, s, 16, repeats_for(16 * (t1 + s1)));
+  const Latency l1 = measure_latency_ms(t, s, 1, 30);
+  const Latency l16 = measure_latency_ms(t, s, 16, repeats_for(16 * (l1.a + l1.b)));
   // Batch 64 for throughput. Whether a student's speed-up per MAC cut grows with the batch tells per-operator costs
   // (StyleGAN2's many small operations: it does) from work proportional to the width (DCGAN, pix2pix: it does not).
   // Its 15 passes per side take about 64 batch-16 passes; skipped where that would hold up the end of a job for long
   // (large models on one thread).
-  const double b64_estimate_s = 64 * (t16 + s16) / 1000;
+  const double b64_estimate_s = 64 * (l16.a + l16.b) / 1000;
   const bool b64 = b64_estimate_s <= kBatch64BudgetSeconds;
-  const auto [t64, s64] = b64 ? measure_latency_ms(t, s, 64, 9) : std::pair<double, double>{0, 0};
+  const Latency l64 = b64 ? measure_latency_ms(t, s, 64, 9) : Latency{};
   set_threads(threads);
+  // Rows of medians, then of fastest passes ("fastest pass, batch N": bench/compress_table.py reads the medians by
+  // "latency batch N").
+  std::vector<std::pair<int, Latency>> latencies{{1, l1}, {16, l16}};
+  if (b64) latencies.emplace_back(64, l64);
+  std::string latency_rows;
+  for (const bool fastest : {false, true})
+    for (const auto& [batch, l] : latencies) {
+      const double a = fastest ? l.a_fastest : l.a, b = fastest ? l.b_fastest : l.b;
+      latency_rows += (fastest ? "| fastest pass, batch " : "| latency batch ") + std::to_string(batch) + ", " +
+                      device + (fastest ? " (ms) | " : " (ms, median) | ") + fixed(a) + " | " + fixed(b) + " | " +
+                      fixed(a / b, 2) + "x |\n";
+    }
 
   std::ostringstream md;
   md << "# Compression report\n\n"
@@ -144,13 +156,11 @@ void write_report(RunDirectory& run, const CompressConfig& c, models::Model& tea
      << models::human_count(sc.macs) << " | " << fixed(static_cast<double>(tc.macs) / sc.macs, 2) << "x |\n"
      << "| MACs (transposed convs by input: the multiplications performed) | " << models::human_count(t_in) << " | "
      << models::human_count(s_in) << " | " << fixed(static_cast<double>(t_in) / s_in, 2) << "x |\n"
-     << "| latency batch 1, " << device << " (ms, median) | " << fixed(t1) << " | " << fixed(s1) << " | "
-     << fixed(t1 / s1, 2) << "x |\n"
-     << "| latency batch 16, " << device << " (ms, median) | " << fixed(t16) << " | " << fixed(s16) << " | "
-     << fixed(t16 / s16, 2) << "x |\n"
-     << (b64 ? "| latency batch 64, " + device + " (ms, median) | " + fixed(t64) + " | " + fixed(s64) + " | " +
-                   fixed(t64 / s64, 2) + "x |\n\n"
-             : "\nLatency at batch 64 not measured: it would have taken about " + fixed(b64_estimate_s, 0) + " s.\n\n");
+     << latency_rows << "\n"
+     << (b64 ? ""
+             : "Latency at batch 64 not measured: it would have taken about " + fixed(b64_estimate_s, 0) + " s.\n\n")
+     << "Teacher and student run in alternate blocks of passes. The median is the typical pass; the fastest pass is "
+        "the machine's speed when nothing else competes for its core (on a shared machine the two differ most).\n\n";
 
   const auto evals = last_evals(events);
   if (!evals.empty()) {

@@ -22,7 +22,6 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <torch/torch.h>
@@ -68,7 +67,9 @@ private Q_SLOTS:
   void init() { QSettings().clear(); } // pages save their settings when they close
 
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true); // runs go under the test location, not the user's data
+    // Runs go under the test's own folder, removed when it ends (Qt's test mode kept them in ~/.qttest, one more
+    // directory every time the suite ran).
+    qputenv("XDG_DATA_HOME", dir_.filePath(QStringLiteral("data")).toUtf8());
     qputenv("XDG_CONFIG_HOME", dir_.filePath(QStringLiteral("config")).toUtf8());
     QCoreApplication::setOrganizationName(QStringLiteral("GanStudioTest"));
     QSettings().clear();

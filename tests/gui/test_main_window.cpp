@@ -23,7 +23,6 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
-#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -88,6 +87,7 @@ private Q_SLOTS:
     // Settings and logs of the test stay in a folder of their own, never in the user's.
     qputenv("XDG_CONFIG_HOME", home_.filePath(QStringLiteral("config")).toUtf8());
     qputenv("XDG_STATE_HOME", home_.filePath(QStringLiteral("state")).toUtf8());
+    qputenv("XDG_DATA_HOME", home_.filePath(QStringLiteral("data")).toUtf8()); // the tour's runs
     QCoreApplication::setOrganizationName(QStringLiteral("GanStudioTest"));
     QCoreApplication::setApplicationName(QStringLiteral("test_main_window"));
 
@@ -399,7 +399,6 @@ private Q_SLOTS:
 
   // Teaching mode drives the real application: load the demo, score, prune, start fine-tuning, compare.
   void guided_tour_walks_through_the_steps() {
-    QStandardPaths::setTestModeEnabled(true);
     MainWindow window;
     window.show();
     auto* tour = window.findChild<QAction*>(QStringLiteral("actionGuidedTour"));
