@@ -12,8 +12,9 @@ int run_report(const std::vector<std::string>& argv) {
   Args args("report",
             "Rewrites report.md of a finished compress run from its config.json, events.jsonl, scores.json, the\n"
             "teacher the config names and student.pt, measuring teacher and student latency again on this machine\n"
-            "(alternately, median of 20 runs at batch 1, 10 at batch 16 and 5 at batch 64, one thread on the CPU):\n"
-            "for a run measured while the machine was busy, or copied to the machine it will run on.",
+            "(alternately, in blocks of passes: 30 each at batch 1, 9-30 at batch 16 and 9 at batch 64, one thread on\n"
+            "the CPU; the median and the fastest pass): for a run measured while the machine was busy, or copied to\n"
+            "the machine it will run on.",
             {}, {{"--run", "DIR", "the run directory"}});
   if (!args.parse(argv)) return 0;
   const std::string dir = args.required("--run");
