@@ -21,9 +21,11 @@ bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight);
 // multiples of 16 0.5–1.0× (bench/bench_conv3x3, AVX-512). On an AVX2-only Zen 3, 16 → 16 at 16 px was 1.29× faster
 // direct (0.369 against 0.287 ms at batch 16), and since the kernel reads its weights in blocks (direct::block_weights)
 // so were layers of at most 32 channels on planes of at most 8 × 8: 32 → 32 at 4 and 8 px 1.28–1.43×, 32 → 16 at 8 px
-// 1.46–1.73×. Since the kernel skips the gaps of rows that are whole vectors, so is every layer on 8 and 16 px planes
-// there (64 → 64 at 8 px 1.16–1.23× at batch 16 and 64, 128 → 128 1.32×, 32 → 32 and 64 → 64 at 16 px 1.09–1.13× at
-// 16, 0.93–1.14× at 64); at 32 px they are level (32 → 32 0.95–1.03×, 64 → 64 1.01×, 128 → 128 0.99×).
+// 1.46–1.73×; since a batch of 4 × 4 planes is cut into slices that keep the interleaved layout, those of 64 too
+// (64 → 64 at 4 px 1.65×, 2.64×, 1.36–1.45× and 1.09–1.21× at batch 1, 2, 16 and 64). Since the kernel skips the gaps
+// of rows that are whole vectors, so is every layer on 8 and 16 px planes there (64 → 64 at 8 px 1.16–1.23× at batch 16
+// and 64, 128 → 128 1.32×, 32 → 32 and 64 → 64 at 16 px 1.09–1.13× at 16, 0.93–1.14× at 64); at 32 px they are level
+// (32 → 32 0.95–1.03×, 64 → 64 1.01×, 128 → 128 0.99×).
 bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight);
 
 // conv2d(x · scale, weight, bias, stride 1, padding 1), where scale [n, in] multiplies each sample's input channels

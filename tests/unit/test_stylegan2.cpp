@@ -311,13 +311,15 @@ private Q_SLOTS:
     QVERIFY(!models::conv3x3_direct_applies(torch::randn({1, 3, 8, 8}), torch::randn({4, 3, 5, 5})));
     QVERIFY(models::conv3x3_direct_pays(torch::randn({1, 10, 8, 8}), torch::randn({10, 10, 3, 3})));
     QCOMPARE(models::conv3x3_direct_pays(torch::randn({1, 32, 8, 8}), torch::randn({16, 32, 3, 3})),
-             models::direct::lanes() == 8); // AVX2 only: at most 32 channels up to 8 px
+             models::direct::lanes() == 8); // AVX2 only: at most 64 channels up to 8 px
     QCOMPARE(models::conv3x3_direct_pays(torch::randn({1, 64, 8, 8}), torch::randn({64, 64, 3, 3})),
              models::direct::lanes() == 8); // AVX2 only: rows of whole vectors up to 16 px
     QCOMPARE(models::conv3x3_direct_pays(torch::randn({1, 32, 16, 16}), torch::randn({32, 32, 3, 3})),
              models::direct::lanes() == 8);
     QVERIFY(!models::conv3x3_direct_pays(torch::randn({1, 32, 32, 32}), torch::randn({32, 32, 3, 3})));
-    QVERIFY(!models::conv3x3_direct_pays(torch::randn({1, 64, 4, 4}), torch::randn({64, 64, 3, 3})));
+    QCOMPARE(models::conv3x3_direct_pays(torch::randn({1, 64, 4, 4}), torch::randn({64, 64, 3, 3})),
+             models::direct::lanes() == 8);
+    QVERIFY(!models::conv3x3_direct_pays(torch::randn({1, 128, 4, 4}), torch::randn({128, 128, 3, 3})));
     QVERIFY(models::conv3x3_direct_pays(torch::randn({1, 16, 32, 32}), torch::randn({16, 16, 3, 3})));
     QCOMPARE(models::conv3x3_direct_pays(torch::randn({1, 16, 16, 16}), torch::randn({16, 16, 3, 3})),
              models::direct::lanes() == 8); // AVX2 only: from 16 px
@@ -325,18 +327,22 @@ private Q_SLOTS:
 
   // Large batches go through in slices of samples: every sample's outputs arrive, and the finish sees each plane's
   // item (sample · channels + channel) of the whole batch, not of its slice. 40 × 40 planes take one sample per slice;
-  // 150 samples of 4 × 4 take two slices laid out interleaved, the second shorter.
+  // 150 samples of 4 × 4 take two slices laid out interleaved, the second shorter; 16 samples of 64 → 64 at 4 × 4 two
+  // slices of 8, interleaved (not 15 and 1); 7 such samples slices of 6 and 1, the second not interleaved.
   void conv3x3_direct_finishes_every_plane_of_every_slice() {
     if (!cpu_has_avx2_fma()) QSKIP("no direct kernel on this CPU");
     torch::manual_seed(0);
-    const int64_t in = 8, out = 6;
     const models::direct::PlaneFinish add_item = [](int64_t item, const float* src, int64_t stride, float* dst,
                                                     int64_t rows, int64_t width) {
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < width; ++j) dst[i * width + j] = src[i * stride + j] + static_cast<float>(item);
     };
     torch::NoGradGuard no_grad;
-    for (const auto& [n, side] : {std::pair<int64_t, int64_t>{5, 40}, {150, 4}}) {
+    struct Case {
+      int64_t n, side, in, out;
+    };
+    for (const auto& [n, side, in, out] :
+         {Case{5, 40, 8, 6}, Case{150, 4, 8, 6}, Case{16, 4, 64, 64}, Case{7, 4, 64, 64}}) {
       const at::Tensor x = torch::randn({n, in, side, side}), weight = torch::randn({out, in, 3, 3});
       const at::Tensor items = torch::arange(n * out, torch::kFloat).view({n, out, 1, 1});
       const at::Tensor want = torch::conv2d(x, weight, {}, 1, 1) + items;
