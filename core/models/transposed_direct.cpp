@@ -175,11 +175,12 @@ inline __attribute__((always_inline)) void interleave_rows(const float* y, const
       const float *l = left + m * g.k.cols, *r = right + m * g.k.cols;
       int64_t q = 0;
       for (; q + 8 <= w; q += 8) {
-        V8 lv, rv;
+        V8 lv, rv, lo, hi;
         direct::load(lv, l + q);
         direct::load(rv, r + q);
-        direct::store(row + 2 * q, V8(__builtin_shufflevector(lv, rv, 0, 8, 1, 9, 2, 10, 3, 11)));
-        direct::store(row + 2 * q + 8, V8(__builtin_shufflevector(lv, rv, 4, 12, 5, 13, 6, 14, 7, 15)));
+        direct::interleave(lv, rv, lo, hi);
+        direct::store(row + 2 * q, lo);
+        direct::store(row + 2 * q + 8, hi);
       }
       for (; q < w; ++q) {
         row[2 * q] = l[q];
