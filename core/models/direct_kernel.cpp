@@ -265,8 +265,12 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
     return;
   }
   const int64_t size = block_size(shape.out, lanes), blocks = (shape.out + size - 1) / size, per_chunk = count * blocks;
-  for (int p = 0; p < count; ++p)
+  // Each phase's kernels, chosen once (a 3 × 3 phase compares its nine offsets with the grid's).
+  std::vector<const Kernel*> tables(count);
+  for (int p = 0; p < count; ++p) {
     if (!supports_taps(phases[p].taps)) throw std::logic_error("direct::sum: no kernel for phases of this many taps");
+    tables[p] = kernels(phases[p], shape.cols, wide);
+  }
   // Where only some positions are wanted, the chunks count their vectors instead of positions.
   const std::vector<int64_t> wanted = wanted_vectors(shape, lanes);
   const int64_t span = wanted.empty() ? shape.positions : static_cast<int64_t>(wanted.size());
@@ -279,7 +283,7 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
                         phases[p].y + o0 * shape.y_stride, phases[p].taps};
       Task task{planes, &shape, &phase, bias ? bias + o0 : nullptr};
       task.wanted = wanted.empty() ? nullptr : wanted.data();
-      grouped(kernels(phase, shape.cols, wide)[o - 1], task, f, std::min(f + step, span));
+      grouped(tables[p][o - 1], task, f, std::min(f + step, span));
     }
   });
 #else

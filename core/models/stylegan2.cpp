@@ -180,12 +180,13 @@ struct ModulatedConvImpl : torch::nn::Module {
     if (activation &&
         styled_activation_applies(sizes, demod, activation->noise, activation->noise_weight, activation->bias))
       styled.emplace(sizes, demod, activation->noise, activation->noise_weight, activation->bias);
-    const direct::PlaneFinish finish = styled ? styled->finish() : direct::PlaneFinish();
+    // The activation as a finish, for the routes that take one (built where used: phase_blur takes `styled` itself).
+    const auto finish = [&] { return styled ? styled->finish() : direct::PlaneFinish(); };
     const bool direct = inference(x) && !wants_grad(s);
     // A direct route's output, the activation applied as it was written where there is one.
-    const auto finished = [&](at::Tensor out) { return Output{std::move(out), demod, static_cast<bool>(finish)}; };
+    const auto finished = [&](at::Tensor out) { return Output{std::move(out), demod, styled.has_value()}; };
     if (direct && k == 3 && !upsample && conv3x3_direct_applies(x, w) && conv3x3_direct_pays(x, w))
-      return finished(conv3x3_direct(x, w, {}, s, VectorWidth::Widest, finish));
+      return finished(conv3x3_direct(x, w, {}, s, VectorWidth::Widest, finish()));
     if (upsample && direct) {
       if (std::optional<DirectSums> sums = up_direct(x, s)) {
         const int64_t blur_pad1 = pad1 - k % 2, taps = blur->kernel.size(0);
@@ -203,7 +204,7 @@ struct ModulatedConvImpl : torch::nn::Module {
             const PlaneSource source = [&](int64_t item, float* dst, int64_t stride) {
               sums->write_plane(item, dst, stride);
             };
-            return finished(fir_direct(source, up, x.options(), blur->kernel, pad0, blur_pad1, finish));
+            return finished(fir_direct(source, up, x.options(), blur->kernel, pad0, blur_pad1, finish()));
           }
         }
         return {upfir2d(sums->output(), blur->kernel, 1, pad0, blur_pad1), demod};
