@@ -46,6 +46,24 @@ inline __attribute__((always_inline)) void interleave(V4 even, V4 odd, V8& both)
   both = __builtin_shufflevector(even, odd, 0, 4, 1, 5, 2, 6, 3, 7);
 }
 
+// An 8 × 8 block transposed in registers: afterwards r[i][j] holds what r[j][i] held. (In-out parameter, as in load.)
+inline __attribute__((always_inline)) void transpose(V8 (&r)[8]) {
+  V8 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  for (int i = 0; i < 8; i += 4)
+    for (int h = 0; h < 2; ++h) {
+      u[i + 2 * h] = __builtin_shufflevector(t[i + h], t[i + h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+      u[i + 2 * h + 1] = __builtin_shufflevector(t[i + h], t[i + h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[i + 4] = __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+
 // How a route reads one channel of its input while laying it out: as it is, or with `active` v' = v · scale + shift
 // through a leaky ReLU of `slope`, max(v', slope · v') for slopes in [0, 1] (0: a ReLU; an eval-mode batch norm as
 // scale and shift). norm_layers.h's channel_reads() makes them.

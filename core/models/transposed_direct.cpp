@@ -160,6 +160,91 @@ void pack(const std::vector<ChannelSource>& sources, const Geometry& g, float* p
   });
 }
 
+// The batch's planes with the samples innermost ("interleaved"), for planes narrower than a vector: input pixel (i, j)
+// of sample s at (lead + i·cols + j)·n + s, a Geometry's position of sample 0 times n, and phase output (m, q) of
+// sample s at (m·cols + q)·n + s. Every tap's displacement is then n times its own, and a phase row's out_cols·n
+// outputs are whole vectors: the kernel sums no position of the gap columns, where the layout of one sample after
+// another sums rows of cols positions for out_cols outputs (36 a phase for 25 per sample from 4 × 4 inputs, 44% more).
+struct Interleaved {
+  direct::Shape k;
+  int64_t disp[kPhases][direct::kTaps] = {};
+};
+
+// Whether the interleaved layout applies to g: planes narrower than a vector, a batch of whole vectors, and in every
+// sample's rows past its phase outputs room for what the 8-float stores of deinterleave() write beyond a row's end.
+bool interleaves(const Geometry& g, int64_t lanes, bool joint) {
+  if (joint || g.w >= lanes || g.n % lanes != 0 || lanes != 8) return false;
+  const int64_t spill = (g.out_cols - 1) / 8 * 8 + 8 - g.k.cols;
+  return (g.sample / g.k.cols - g.out_rows) * g.k.cols >= spill;
+}
+
+Interleaved interleaved(const Geometry& g, int64_t lanes) {
+  Interleaved l;
+  l.k = g.k;
+  l.k.cols = g.k.cols * g.n;
+  l.k.positions = g.out_rows * l.k.cols;
+  l.k.plane = (g.lead + g.sample + g.k.plane - g.k.positions) * g.n + lanes;
+  l.k.y_stride = kPhases * l.k.positions;
+  l.k.width = g.out_cols * g.n, l.k.height = g.out_rows, l.k.period = g.out_rows;
+  for (int p = 0; p < kPhases; ++p)
+    for (int t = 0; t < g.taps[p]; ++t) l.disp[p][t] = g.disp[p][t] * g.n;
+  return l;
+}
+
+// Channel c's interleaved plane: zero, then 8 samples' values of 8 pixels at a time, read as src_c says and transposed
+// so that each pixel's 8 samples are one vector.
+GANSTUDIO_VECTOR_CLONES void pack_interleaved(const ChannelSource& src_c, const Geometry& g, const Interleaved& l,
+                                              float* plane) {
+  std::fill(plane, plane + l.k.plane, 0.0f);
+  const int64_t pixels = g.h * g.w;
+  const auto at = [&](int64_t p) { return (g.lead + p / g.w * g.k.cols + p % g.w) * g.n; };
+  for (int64_t s0 = 0; s0 < g.n; s0 += 8) {
+    direct::ReadAs reads[8];
+    for (int s = 0; s < 8; ++s) reads[s] = src_c.read_of(s0 + s);
+    int64_t p0 = 0;
+    for (; p0 + 8 <= pixels; p0 += 8) {
+      V8 r[8];
+      for (int s = 0; s < 8; ++s) {
+        direct::load(r[s], src_c.data + (s0 + s) * src_c.sample + p0);
+        direct::read(r[s], reads[s]);
+      }
+      direct::transpose(r);
+      for (int p = 0; p < 8; ++p) direct::store(plane + at(p0 + p) + s0, r[p]);
+    }
+    for (; p0 < pixels; ++p0)
+      for (int s = 0; s < 8; ++s)
+        plane[at(p0) + s0 + s] = direct::read(src_c.data[(s0 + s) * src_c.sample + p0], reads[s]);
+  }
+}
+
+// Output channel and phase `item` (o · 4 + phase) of the interleaved sums yi back into g's layout at y, every position
+// of it written (zero where no output is): 8 samples' values of 8 columns of a row at a time, transposed into each
+// sample's row. The 8-float stores may run past a row's end into the sample's later rows (or the next sample's first
+// ones), which are written after them (interleaves()).
+GANSTUDIO_VECTOR_CLONES void deinterleave(const Geometry& g, const Interleaved& l, const float* yi, float* y,
+                                          int64_t item) {
+  const float* src = yi + item * l.k.positions;
+  float* dst = y + item * g.k.positions;
+  for (int64_t s0 = 0; s0 < g.n; s0 += 8) {
+    // The rows past the outputs first: their spill into the next sample's first rows is written over below.
+    for (int s = 0; s < 8; ++s)
+      for (int64_t at = (s0 + s) * g.sample + g.out_rows * g.k.cols; at < (s0 + s + 1) * g.sample; at += 8)
+        direct::store(dst + at, V8{});
+    for (int64_t m = 0; m < g.out_rows; ++m)
+      for (int64_t q0 = 0; q0 < g.out_cols; q0 += 8) {
+        V8 r[8];
+        for (int q = 0; q < 8; ++q)
+          if (q0 + q < g.out_cols)
+            direct::load(r[q], src + m * l.k.cols + (q0 + q) * g.n + s0);
+          else
+            r[q] = V8{};
+        direct::transpose(r);
+        for (int s = 0; s < 8; ++s) direct::store(dst + (s0 + s) * g.sample + m * g.k.cols + q0, r[s]);
+      }
+  }
+  std::fill(dst + g.n * g.sample, dst + g.k.positions, 0.0f);
+}
+
 // Output plane item = (n, o) into dst, rows `stride` floats apart: dst[(2m + a)·stride + 2q + b] =
 // y[o][phase (a, b)][n·sample + m·cols + q], an output row at a time (both its phases); phases W columns wide (0:
 // g.out_cols, as for pack_rows).
@@ -289,22 +374,40 @@ DirectSums transposed_direct_sums(torch::nn::ConvTranspose2dImpl& m, const std::
   const at::Tensor w = phase_kernel(m.weight, r, c, KernelLayout::ByTap, lanes);
   const at::Tensor bias = m.bias.defined() ? m.bias.contiguous() : at::Tensor();
   const at::TensorOptions options = held.x[0].options();
-  at::Tensor planes = at::empty({g.k.in * g.k.plane}, options);
   // The sums between guards that phase_blur may read (zeroed: never uninitialised memory, whatever it ignores).
   at::Tensor y = at::empty({g.k.out * g.k.y_stride + 2 * kPhaseGuard}, options);
   float* sums = y.data_ptr<float>() + kPhaseGuard;
   std::fill_n(y.data_ptr<float>(), kPhaseGuard, 0.0f);
   std::fill_n(sums + g.k.out * g.k.y_stride, kPhaseGuard, 0.0f);
-  pack(channel_sources(parts, held), g, planes.data_ptr<float>());
-  direct::Phase phases[kPhases];
-  for (int i = 0, offset = 0; i < kPhases; offset += g.taps[i++])
-    phases[i] = {g.disp[i], w.data_ptr<float>() + offset * g.k.in * g.k.out, sums + i * g.k.positions, g.taps[i]};
   // At most 3 output channels of a 4×4 kernel with padding 1 (an image's output layer): the phases together.
   const std::vector<int64_t> steps{0, 1};
   const bool four_taps = std::all_of(g.taps, g.taps + kPhases, [](int t) { return t == direct::kTaps; });
   const bool joint = g.k.out <= 3 && four_taps && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1;
-  direct::sum(g.k, planes.data_ptr<float>(), phases, kPhases, bias.defined() ? bias.data_ptr<float>() : nullptr, lanes,
-              joint);
+  const float* b = bias.defined() ? bias.data_ptr<float>() : nullptr;
+  const std::vector<ChannelSource> sources = channel_sources(parts, held);
+  // Summed interleaved where that applies, then moved into g's layout (what phase_planes and write_plane read).
+  const bool interleave = interleaves(g, lanes, joint);
+  const Interleaved l = interleave ? interleaved(g, lanes) : Interleaved{};
+  const direct::Shape& k = interleave ? l.k : g.k;
+  at::Tensor planes = at::empty({g.k.in * k.plane}, options);
+  float* laid = planes.data_ptr<float>();
+  at::Tensor interleaved_sums = interleave ? at::empty({g.k.out * k.y_stride}, options) : at::Tensor();
+  float* into = interleave ? interleaved_sums.data_ptr<float>() : sums;
+  if (interleave)
+    at::parallel_for(0, g.k.in, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t c = begin; c < end; ++c) pack_interleaved(sources[c], g, l, laid + c * l.k.plane);
+    });
+  else
+    pack(sources, g, laid);
+  direct::Phase phases[kPhases];
+  for (int i = 0, offset = 0; i < kPhases; offset += g.taps[i++])
+    phases[i] = {interleave ? l.disp[i] : g.disp[i], w.data_ptr<float>() + offset * g.k.in * g.k.out,
+                 into + i * k.positions, g.taps[i]};
+  direct::sum(k, laid, phases, kPhases, b, lanes, joint);
+  if (interleave)
+    at::parallel_for(0, g.k.out * kPhases, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t item = begin; item < end; ++item) deinterleave(g, l, into, sums, item);
+    });
   return DirectSums(std::make_shared<const DirectSums::Data>(DirectSums::Data{y, g}));
 }
 

@@ -265,6 +265,32 @@ private Q_SLOTS:
                              models::concatenated_shape({{skip}, {torch::randn({2, 5, 6, 10})}}));
   }
 
+  // Batches of whole vectors of planes narrower than a vector are summed with the samples innermost and moved back
+  // (transposed 8 × 8 at a time): every sample, row, column and phase back in its place, for both kernels' geometries
+  // (StyleGAN2's 3 × 3 with output padding, DCGAN's 4 × 4 with padding 1), parts read through a norm, a ReLU and a
+  // scale per sample.
+  void narrow_planes_of_whole_batches_match_the_library() {
+    if (!cpu_has_avx2_fma()) QSKIP("the direct route needs AVX2 and FMA");
+    torch::manual_seed(3);
+    torch::NoGradGuard no_grad;
+    torch::nn::BatchNorm2d norm(5);
+    norm->eval();
+    norm->running_mean.normal_();
+    norm->weight.normal_();
+    for (const int64_t k : {3, 4}) {
+      auto options = torch::nn::ConvTranspose2dOptions(7 + 5, 6, k).stride(2).bias(true);
+      torch::nn::ConvTranspose2d up(k == 3 ? options.output_padding(1) : options.padding(1));
+      for (const int64_t n : {8, 16, 24})
+        for (const int64_t side : {1, 2, 4, 5, 7}) {
+          const at::Tensor skip = torch::randn({n, 7, side, side}), x = torch::randn({n, 5, side, side});
+          const at::Tensor scale = torch::randn({n, 5});
+          const at::Tensor read = torch::relu(norm->forward(x * scale.view({n, 5, 1, 1})));
+          const at::Tensor want = up->forward(torch::cat({skip, read}, 1));
+          verify_close(models::transposed_direct(*up, {{skip}, {x, norm.get(), true, scale}}, VectorWidth::Avx2), want);
+        }
+    }
+  }
+
   // The encoder's layers reading norm(x) through a leaky ReLU, applied as the direct route lays out its input.
   void strided_route_applies_the_norm_and_activation() {
     torch::manual_seed(2);
