@@ -160,6 +160,14 @@ void pack(const std::vector<ChannelSource>& sources, const Geometry& g, float* p
   });
 }
 
+// Whether the four phases are summed together (direct::sum's `joint`): at most 3 output channels of a 4×4 kernel with
+// padding 1 (an image's output layer).
+bool joint_phases(const Geometry& g, const PhaseAxis& r, const PhaseAxis& c) {
+  const std::vector<int64_t> steps{0, 1};
+  const bool four_taps = std::all_of(g.taps, g.taps + kPhases, [](int t) { return t == direct::kTaps; });
+  return g.k.out <= 3 && four_taps && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1;
+}
+
 // The batch's planes with the samples innermost ("interleaved"), for planes narrower than a vector: input pixel (i, j)
 // of sample s at (lead + i·cols + j)·n + s, a Geometry's position of sample 0 times n, and phase output (m, q) of
 // sample s at (m·cols + q)·n + s. Every tap's displacement is then n times its own, and a phase row's out_cols·n
@@ -311,6 +319,15 @@ bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x
   return r.width == 2 && c.width == 2;
 }
 
+bool direct_interleaves(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x) {
+  if (!direct_applies(m, x)) return false;
+  const int64_t lanes = direct::lanes();
+  const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
+  const PhaseAxis r = phase_axis(m.weight.size(2), 2, p[0]), c = phase_axis(m.weight.size(3), 2, p[1]);
+  const Geometry g = geometry(m, x, r, c, lanes);
+  return interleaves(g, lanes, joint_phases(g, r, c));
+}
+
 at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& input,
                              torch::nn::BatchNorm2dImpl* norm_relu, VectorWidth width) {
   return transposed_direct(m, {{input, norm_relu, norm_relu != nullptr}}, width);
@@ -379,10 +396,7 @@ DirectSums transposed_direct_sums(torch::nn::ConvTranspose2dImpl& m, const std::
   float* sums = y.data_ptr<float>() + kPhaseGuard;
   std::fill_n(y.data_ptr<float>(), kPhaseGuard, 0.0f);
   std::fill_n(sums + g.k.out * g.k.y_stride, kPhaseGuard, 0.0f);
-  // At most 3 output channels of a 4×4 kernel with padding 1 (an image's output layer): the phases together.
-  const std::vector<int64_t> steps{0, 1};
-  const bool four_taps = std::all_of(g.taps, g.taps + kPhases, [](int t) { return t == direct::kTaps; });
-  const bool joint = g.k.out <= 3 && four_taps && r.shift == steps && c.shift == steps && r.span == 1 && c.span == 1;
+  const bool joint = joint_phases(g, r, c);
   const float* b = bias.defined() ? bias.data_ptr<float>() : nullptr;
   const std::vector<ChannelSource> sources = channel_sources(parts, held);
   // Summed interleaved where that applies, then moved into g's layout (what phase_planes and write_plane read).

@@ -20,6 +20,10 @@ namespace gs::models {
 // 2 × 2 taps, no gradients wanted, and a CPU with AVX2 and FMA (cpu_has_avx2_fma() in core/runtime.h).
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
+// Whether the direct route sums m->forward(x) with the samples innermost: planes narrower than a vector, a batch of
+// whole vectors (AVX2), and not an image's output layer of 1–3 channels.
+bool direct_interleaves(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
+
 // One part of a layer's input along channels: x, each sample's channels first multiplied by `scale` [n, channels]
 // where that is defined (StyleGAN2's modulation), then read as relu(norm(x)) with a batch norm in eval mode, as
 // relu(x) with `relu` and no norm, as it is otherwise. The parts share batch, height, width, type and device.
