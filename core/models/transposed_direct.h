@@ -21,7 +21,7 @@ namespace gs::models {
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // Whether the direct route sums m->forward(x) with the samples innermost: planes narrower than a vector, a batch of
-// whole vectors (AVX2), and not an image's output layer of 1–3 channels.
+// whole vectors (AVX2), and not an image's output layer summed four phases together (1–2 channels).
 bool direct_interleaves(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // One part of a layer's input along channels: x, each sample's channels first multiplied by `scale` [n, channels]

@@ -135,11 +135,11 @@ private Q_SLOTS:
   // bias) and, with gradients, at 4×4, and the U-Net's innermost 1×1 and 2×2 layers. Phases: DCGAN's and pix2pix's 4×4
   // stride 2 from more than 40 channels, CycleGAN's up-sampling, a 5×5 kernel, stride 3, three outputs with gradients;
   // many input channels on few pixels only without gradients. Direct, without gradients, from at most 40 channels,
-  // into at most 8, at batch 1 or from 1×1 inputs with padding (4×4 kernels with padding 1 and 0, 1–3 outputs whose
-  // phases it computes together, CycleGAN's 3×3 with output padding, StyleGAN2's (no padding: phases of 4, 2, 2 and 1
-  // taps, summed apart however few the outputs), a pruned DCGAN student's 19 → 10 and 10 → 1, the
-  // U-Net's innermost layer, 70 and 130 channels summed in groups of 64), with both vector widths the CPU runs. Narrow
-  // outputs with gradients, and an output size that is no multiple of the stride, stay with LibTorch.
+  // into at most 8, at batch 1 or from 1×1 inputs with padding (4×4 kernels with padding 1 and 0, 1–3 outputs, those of
+  // 1–2 (AVX2) or 1–3 (AVX-512) with their phases together, CycleGAN's 3×3 with output padding, StyleGAN2's (no
+  // padding: phases of 4, 2, 2 and 1 taps, summed apart however few the outputs), a pruned DCGAN student's 19 → 10 and
+  // 10 → 1, the U-Net's innermost layer, 70 and 130 channels summed in groups of 64), with both vector widths the CPU
+  // runs. Narrow outputs with gradients, and an output size that is no multiple of the stride, stay with LibTorch.
   void faster_transposed_routes_match_the_convolution() {
     torch::manual_seed(0);
     using R = models::TransposedRoute;
