@@ -83,15 +83,27 @@ GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Layout& l, int64
   std::fill(plane + l.n * l.sample, plane + l.k.plane, 0.0f);
 }
 
-// The same interleaved: the border zero, sample s's pixel (i, j) at ((i + 1)·(w + 2) + j + 1)·n + s.
+// The same interleaved: the border zero, sample s's pixel (i, j) at ((i + 1)·(w + 2) + j + 1)·n + s; 8 samples at a
+// time transposed in registers (samples_innermost), the rest one by one.
 GANSTUDIO_VECTOR_CLONES void pack_interleaved(const float* x, const Layout& l, int64_t c, const float* scale,
                                               float* plane) {
   std::fill(plane, plane + l.k.plane, 0.0f);
-  for (int64_t s = 0; s < l.n; ++s) {
-    const float factor = scale ? scale[s * l.k.in + c] : 1.0f;
-    const float* src = x + (s * l.k.in + c) * l.h * l.w;
-    for (int64_t i = 0; i < l.h; ++i)
-      for (int64_t j = 0; j < l.w; ++j) plane[((i + 1) * (l.w + 2) + j + 1) * l.n + s] = src[i * l.w + j] * factor;
+  const int64_t pixels = l.h * l.w, stride = l.k.in * pixels;
+  const auto at = [&](int64_t p) __attribute__((always_inline)) {
+    return ((p / l.w + 1) * (l.w + 2) + p % l.w + 1) * l.n;
+  };
+  int64_t s0 = 0;
+  for (; s0 + 8 <= l.n; s0 += 8) {
+    float factors[8];
+    for (int s = 0; s < 8; ++s) factors[s] = scale ? scale[(s0 + s) * l.k.in + c] : 1.0f;
+    const auto read = [&](auto& v, int s) __attribute__((always_inline)) {
+      v = v * factors[s];
+    };
+    direct::samples_innermost(x + s0 * stride + c * pixels, stride, pixels, at, read, plane + s0);
+  }
+  for (; s0 < l.n; ++s0) {
+    const float factor = scale ? scale[s0 * l.k.in + c] : 1.0f;
+    for (int64_t p = 0; p < pixels; ++p) plane[at(p) + s0] = x[s0 * stride + c * pixels + p] * factor;
   }
 }
 
@@ -112,18 +124,23 @@ int64_t slice_size(int64_t n, int64_t most, int64_t w, int64_t lanes) {
   return slice;
 }
 
-// Output plane `item` (sample · out + channel) of an interleaved layout's sums into out, then `finish` on it in place:
-// direct::extract's work for this layout.
-void extract_interleaved(const Layout& l, const float* y, float* out, const direct::PlaneFinish& finish) {
-  at::parallel_for(0, l.n * l.k.out, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) {
-      const float* src = y + item % l.k.out * l.k.y_stride + item / l.k.out;
-      float* dst = out + item * l.h * l.w;
-      for (int64_t i = 0; i < l.h; ++i)
-        for (int64_t j = 0; j < l.w; ++j) dst[i * l.w + j] = src[i * l.k.cols + j * l.n];
-      direct::finish_in_place(finish, item, dst, l.h * l.w);
-    }
-  });
+// Output channel o of samples s0 .. s0 + count − 1 of an interleaved layout's sums into their planes of out (sample
+// s's at (s · channels + o) · h · w), then `finish` on each: direct::extract's work for this layout, 8 samples at a
+// time transposed in registers (samples_outermost).
+GANSTUDIO_VECTOR_CLONES void extract_interleaved(const Layout& l, const float* y, int64_t o, int64_t s0, int64_t count,
+                                                 float* out, const direct::PlaneFinish& finish) {
+  const int64_t plane = l.h * l.w, stride = l.k.out * plane;
+  const float* src = y + o * l.k.y_stride + s0;
+  float* dst = out + (s0 * l.k.out + o) * plane;
+  const auto at = [&](int64_t p) __attribute__((always_inline)) {
+    return p / l.w * l.k.cols + p % l.w * l.n;
+  };
+  if (count == 8)
+    direct::samples_outermost(src, at, plane, dst, stride);
+  else
+    for (int64_t s = 0; s < count; ++s)
+      for (int64_t p = 0; p < plane; ++p) dst[s * stride + p] = src[at(p) + s];
+  for (int64_t s = 0; s < count; ++s) direct::finish_in_place(finish, (s0 + s) * l.k.out + o, dst + s * stride, plane);
 }
 
 } // namespace
@@ -183,9 +200,15 @@ at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, con
         finish(item + first * out, from, stride, to, rows, width);
       };
     float* outputs = result.data_ptr<float>() + first * out * plane;
-    if (l.interleaved)
-      extract_interleaved(l, y.data_ptr<float>(), outputs, shifted);
-    else
+    if (l.interleaved) {
+      const int64_t blocks = (l.n + 7) / 8;
+      at::parallel_for(0, out * blocks, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          const int64_t s0 = i % blocks * 8;
+          extract_interleaved(l, y.data_ptr<float>(), i / blocks, s0, std::min<int64_t>(8, l.n - s0), outputs, shifted);
+        }
+      });
+    } else
       direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h, l.w, outputs, shifted);
   }
   return result;

@@ -64,6 +64,45 @@ inline __attribute__((always_inline)) void transpose(V8 (&r)[8]) {
   }
 }
 
+// 8 samples' planes with the samples innermost: sample s's value p (p < count) from src[s · stride + p], into
+// dst[at(p) + s]; 8 values at a time transposed in registers, the rest one by one. `read(v, s)` is applied to sample
+// s's values as they are loaded (v a vector or a float).
+template <typename At, typename Read>
+inline __attribute__((always_inline)) void samples_innermost(const float* src, int64_t stride, int64_t count,
+                                                             const At& at, const Read& read, float* dst) {
+  int64_t p0 = 0;
+  for (; p0 + 8 <= count; p0 += 8) {
+    V8 r[8];
+    for (int s = 0; s < 8; ++s) {
+      load(r[s], src + s * stride + p0);
+      read(r[s], s);
+    }
+    transpose(r);
+    for (int p = 0; p < 8; ++p) store(dst + at(p0 + p), r[p]);
+  }
+  for (; p0 < count; ++p0)
+    for (int s = 0; s < 8; ++s) {
+      float v = src[s * stride + p0];
+      read(v, s);
+      dst[at(p0) + s] = v;
+    }
+}
+
+// The reverse: position p's 8 samples from src + at(p) into dst[s · stride + p], p < count.
+template <typename At>
+inline __attribute__((always_inline)) void samples_outermost(const float* src, const At& at, int64_t count, float* dst,
+                                                             int64_t stride) {
+  int64_t p0 = 0;
+  for (; p0 + 8 <= count; p0 += 8) {
+    V8 r[8];
+    for (int p = 0; p < 8; ++p) load(r[p], src + at(p0 + p));
+    transpose(r);
+    for (int s = 0; s < 8; ++s) store(dst + s * stride + p0, r[s]);
+  }
+  for (; p0 < count; ++p0)
+    for (int s = 0; s < 8; ++s) dst[s * stride + p0] = src[at(p0) + s];
+}
+
 // How a route reads one channel of its input while laying it out: as it is, or with `active` v' = v · scale + shift
 // through a leaky ReLU of `slope`, max(v', slope · v') for slopes in [0, 1] (0: a ReLU; an eval-mode batch norm as
 // scale and shift). norm_layers.h's channel_reads() makes them.

@@ -203,29 +203,23 @@ Interleaved interleaved(const Geometry& g, int64_t lanes) {
   return l;
 }
 
-// Channel c's interleaved plane: zero, then 8 samples' values of 8 pixels at a time, read as src_c says and transposed
-// so that each pixel's 8 samples are one vector.
+// Channel c's interleaved plane: zero, then 8 samples at a time, read as src_c says.
 GANSTUDIO_VECTOR_CLONES void pack_interleaved(const ChannelSource& src_c, const Geometry& g, const Interleaved& l,
                                               float* plane) {
   std::fill(plane, plane + l.k.plane, 0.0f);
-  const int64_t pixels = g.h * g.w;
-  const auto at = [&](int64_t p) { return (g.lead + p / g.w * g.k.cols + p % g.w) * g.n; };
+  const auto at = [&](int64_t p) __attribute__((always_inline)) {
+    return (g.lead + p / g.w * g.k.cols + p % g.w) * g.n;
+  };
   for (int64_t s0 = 0; s0 < g.n; s0 += 8) {
     direct::ReadAs reads[8];
     for (int s = 0; s < 8; ++s) reads[s] = src_c.read_of(s0 + s);
-    int64_t p0 = 0;
-    for (; p0 + 8 <= pixels; p0 += 8) {
-      V8 r[8];
-      for (int s = 0; s < 8; ++s) {
-        direct::load(r[s], src_c.data + (s0 + s) * src_c.sample + p0);
-        direct::read(r[s], reads[s]);
-      }
-      direct::transpose(r);
-      for (int p = 0; p < 8; ++p) direct::store(plane + at(p0 + p) + s0, r[p]);
-    }
-    for (; p0 < pixels; ++p0)
-      for (int s = 0; s < 8; ++s)
-        plane[at(p0) + s0 + s] = direct::read(src_c.data[(s0 + s) * src_c.sample + p0], reads[s]);
+    const auto read = [&](auto& v, int s) __attribute__((always_inline)) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, float>)
+        v = direct::read(v, reads[s]);
+      else
+        direct::read(v, reads[s]);
+    };
+    direct::samples_innermost(src_c.data + s0 * src_c.sample, src_c.sample, g.h * g.w, at, read, plane + s0);
   }
 }
 
