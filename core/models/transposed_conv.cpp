@@ -71,8 +71,8 @@ TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const 
   const bool single = x.size(0) == 1 && (direct::lanes() == 16 || x.size(1) <= 64);
   if (!grad && !(wide && pixels <= 16) && (narrow || single || pixels == 1) && direct_applies(m, x))
     return TransposedRoute::Direct;
-  // Planes narrower than a vector, summed with the samples innermost: 1.7–2.2x the phase route on 4 × 4 inputs of
-  // 38–256 channels at batch 16, level with the matrix product on 512 → 256 (bench_transposed, AVX2-only Zen 3).
+  // Planes narrower than a vector, summed with the samples innermost: 1.6–2.3x the phase route on 4 × 4 inputs of
+  // 64–512 channels at batch 16, 1.2x the matrix product on 512 → 256 (bench_transposed, AVX2-only Zen 3).
   if (!grad && direct_interleaves(m, x)) return TransposedRoute::Direct;
   // Training: oneDNN's backward of the shared convolution is slow for many input channels on few pixels.
   if (m.weight.size(1) >= (grad ? 3 : 8) && (!grad || (work >= 256 && work >= 2 * x.size(1))) && phases_fit(m, x))

@@ -163,7 +163,7 @@ void pack(const std::vector<ChannelSource>& sources, const Geometry& g, float* p
 // Whether the four phases are summed together (direct::sum's `joint`): an image's output layer, a 4×4 kernel with
 // padding 1 and at most 3 output channels with AVX-512, 2 with AVX2. (With 16 registers, 3 outputs × 4 phases take
 // one vector of positions at a time, and each input load's 48 weights are loaded for 8 positions: phase by phase
-// summed 16 → 3, 32 → 3 and 64 → 3 at 32 × 32 in 0.36, 0.73 and 1.60–1.78 ms where joint took 0.45, 0.89 and 1.95–2.00,
+// summed 16 → 3, 32 → 3 and 64 → 3 at 32 × 32 in 0.36, 0.73 and 1.60–1.84 ms where joint took 0.45, 0.89 and 1.95–2.00,
 // batch 16, AVX2-only Zen 3. For 1 and 2 outputs joint was 0–20% faster.)
 bool joint_phases(const Geometry& g, const PhaseAxis& r, const PhaseAxis& c, int64_t lanes) {
   const std::vector<int64_t> steps{0, 1};
