@@ -355,14 +355,15 @@ private Q_SLOTS:
   // with gradients every layer is LibTorch's. Same images, for both blur kernels (bare64's [1, 2, 1] leaves a crop that
   // the direct blur does not take), at a batch of 3 and one of 8 (whose 4 px up-sampling sums the samples innermost).
   void inference_routes_match_the_training_forward() {
-    for (const char* file : {"checkpoint.pt", "bare64.pt"})
+    for (const char* file : {"checkpoint.pt", "bare64.pt"}) {
+      models::Model m = models::load_model(fixture(file));
       for (const int64_t n : {3, 8}) {
-        models::Model m = models::load_model(fixture(file));
         const at::Tensor z = torch::randn({n, m.generator->input_spec().shape[0]});
         const at::Tensor trained = m.generator->forward(z).detach();
         torch::NoGradGuard no_grad;
         verify_close(m.generator->forward(z), trained, 1e-5);
       }
+    }
     // Widths oneDNN pads: the 3 × 3 layers on conv3x3_direct.
     models::Model m = load_fixture();
     const auto pruned = m.generator->with_widths({{"conv1", 13}, {"convs.1", 11}, {"convs.3", 7}, {"convs.5", 5}});
