@@ -37,6 +37,10 @@ std::vector<Shape> shapes() {
     for (size_t i = 0; i < layers.size(); ++i) s.push_back({label, layers[i].first, layers[i].second, int64_t{4} << i});
   s.push_back({"odd widths", 47, 15, 16});
   s.push_back({"odd widths", 27, 19, 32});
+  // Multiples of 16 (which oneDNN does not pad) on small and large planes: where each route wins.
+  for (const auto& [in, size] : std::vector<std::pair<int64_t, int64_t>>{
+           {48, 8}, {64, 8}, {128, 8}, {64, 16}, {128, 16}, {64, 32}, {128, 32}, {32, 64}})
+    s.push_back({"multiples of 16", in, in, size});
   return s;
 }
 

@@ -31,7 +31,8 @@ std::vector<Shape> shapes() {
       {"density student", {3, 10, 27, 48, 82, 98, 63}},
       {"density student, budget by input", {3, 7, 18, 26, 64, 85, 49}},
       {"coronet student", {3, 13, 28, 17, 4, 5, 1}},
-      {"density student at 70%", {3, 11, 12, 16, 39, 59, 54}}};
+      {"density student at 70%", {3, 11, 12, 16, 39, 59, 54}},
+      {"pix2pix demo 70%", {3, 5, 10, 20, 39, 39, 39}}};
   for (const auto& [label, w] : demo)
     for (size_t i = 0; i + 1 < w.size(); ++i) s.push_back({label, 16, w[i], w[i + 1], 64 >> i});
   // pix2pix unet_128 (ngf 64) at batch 1: its first two layers; unet_256's innermost, at batch 1 and 16.

@@ -124,25 +124,6 @@ int64_t slice_size(int64_t n, int64_t most, int64_t w, int64_t lanes) {
   return slice;
 }
 
-// Output channel o of samples s0 .. s0 + count − 1 of an interleaved layout's sums into their planes of out (sample
-// s's at (s · channels + o) · h · w), then `finish` on each: direct::extract's work for this layout, 8 samples at a
-// time transposed in registers (samples_outermost).
-GANSTUDIO_VECTOR_CLONES void extract_interleaved(const Layout& l, const float* y, int64_t o, int64_t s0, int64_t count,
-                                                 float* out, const direct::PlaneFinish& finish) {
-  const int64_t plane = l.h * l.w, stride = l.k.out * plane;
-  const float* src = y + o * l.k.y_stride + s0;
-  float* dst = out + (s0 * l.k.out + o) * plane;
-  const auto at = [&](int64_t p) __attribute__((always_inline)) {
-    return p / l.w * l.k.cols + p % l.w * l.n;
-  };
-  if (count == 8)
-    direct::samples_outermost(src, at, plane, dst, stride);
-  else
-    for (int64_t s = 0; s < count; ++s)
-      for (int64_t p = 0; p < plane; ++p) dst[s * stride + p] = src[at(p) + s];
-  for (int64_t s = 0; s < count; ++s) direct::finish_in_place(finish, (s0 + s) * l.k.out + o, dst + s * stride, plane);
-}
-
 } // namespace
 
 bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight) {
@@ -152,11 +133,11 @@ bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight) {
 }
 
 bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight) {
-  const bool avx2 = direct::lanes() == 8;
-  const int64_t in = x.size(1), out = weight.size(0), side = std::min(x.size(2), x.size(3));
-  const bool narrow_large = in <= 16 && out <= 16 && side >= (avx2 ? 16 : 32);
-  const bool small_planes = avx2 && ((in <= 64 && out <= 64 && side <= 8) || (x.size(3) % 8 == 0 && side <= 16));
-  return in % 16 != 0 || out % 16 != 0 || narrow_large || small_planes;
+  const int64_t in = x.size(1), out = weight.size(0), side = std::min(x.size(2), x.size(3)), lanes = direct::lanes();
+  if (in % 16 != 0 || out % 16 != 0) return true;
+  if (lanes == 16) return side >= 16 || (in <= 64 && out <= 64 && side <= 4);
+  if (in <= 16 && out <= 16 && side >= (lanes == 8 ? 16 : 32)) return true;
+  return lanes == 8 && ((in <= 64 && out <= 64 && side <= 8) || (x.size(3) % 8 == 0 && side <= 16));
 }
 
 at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
@@ -200,15 +181,9 @@ at::Tensor conv3x3_direct(const at::Tensor& input, const at::Tensor& weight, con
         finish(item + first * out, from, stride, to, rows, width);
       };
     float* outputs = result.data_ptr<float>() + first * out * plane;
-    if (l.interleaved) {
-      const int64_t blocks = (l.n + 7) / 8;
-      at::parallel_for(0, out * blocks, 1, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) {
-          const int64_t s0 = i % blocks * 8;
-          extract_interleaved(l, y.data_ptr<float>(), i / blocks, s0, std::min<int64_t>(8, l.n - s0), outputs, shifted);
-        }
-      });
-    } else
+    if (l.interleaved)
+      direct::extract_interleaved(l.k, y.data_ptr<float>(), l.n, l.h, l.w, outputs, shifted);
+    else
       direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h, l.w, outputs, shifted);
   }
   return result;

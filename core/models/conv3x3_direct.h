@@ -15,17 +15,17 @@ namespace gs::models {
 // CPU the direct kernel runs on.
 bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight);
 
-// Whether the direct route is the faster one for this layer: channel counts oneDNN pads (no multiple of 16), and at
-// most 16 channels on planes of at least 32 × 32 (16 × 16 with AVX2 only). There it was 1.05–3.5× faster at batch 16
-// and 1.0–2.8× at 64 (StyleGAN2 students' layers, 47 → 15 level; 16 → 16 at 32 px 1.20× and 1.04×), and on the other
-// multiples of 16 0.5–1.0× (bench/bench_conv3x3, AVX-512). On an AVX2-only Zen 3, 16 → 16 at 16 px was 1.29× faster
-// direct (0.369 against 0.287 ms at batch 16), and since the kernel reads its weights in blocks (direct::block_weights)
-// so were layers of at most 32 channels on planes of at most 8 × 8: 32 → 32 at 4 and 8 px 1.28–1.43×, 32 → 16 at 8 px
-// 1.46–1.73×; since a batch of 4 × 4 planes is cut into slices that keep the interleaved layout, those of 64 too
-// (64 → 64 at 4 px 1.65×, 2.64×, 1.36–1.45× and 1.09–1.21× at batch 1, 2, 16 and 64). Since the kernel skips the gaps
-// of rows that are whole vectors, so is every layer on 8 and 16 px planes there (64 → 64 at 8 px 1.16–1.23× at batch 16
-// and 64, 128 → 128 1.32×, 32 → 32 and 64 → 64 at 16 px 1.09–1.13× at 16, 0.93–1.14× at 64); at 32 px they are level
-// (32 → 32 0.95–1.03×, 64 → 64 1.01×, 128 → 128 0.99×).
+// Whether the direct route is the faster one for this layer: channel counts oneDNN pads (no multiple of 16) always.
+// With AVX-512 (a Zen 5, bench/bench_conv3x3, 1 thread) also every layer on planes of at least 16 × 16 (32 → 32 at
+// 32 px 1.37–1.56× at batch 16 and 64, 64 → 64 1.16–1.20×, 128 → 128 1.07–1.23×, at 16 px 1.10–1.38×), and at 4 × 4
+// those of at most 64 channels (64 → 64 1.51× at batch 16, 0.98× at 64); at 8 × 8 oneDNN is faster from a batch that
+// lays the planes out interleaved (48 → 48 to 128 → 128 0.76–0.93× at batch 16 and 64; at batch 1 the direct route
+// took 1.8–2.7×). With AVX2 only (a Zen 3): at most 16 channels on planes of at least 16 × 16 (16 → 16 at 16 px 1.29×,
+// 0.369 against 0.287 ms at batch 16); layers of at most 64 channels on planes of at most 8 × 8 (32 → 32 at 4 and
+// 8 px 1.28–1.43×, 32 → 16 at 8 px 1.46–1.73×, 64 → 64 at 4 px 1.65×, 2.64×, 1.36–1.45× and 1.09–1.21× at batch 1, 2,
+// 16 and 64); and every layer on 8 and 16 px planes whose rows are whole vectors (64 → 64 at 8 px 1.16–1.23× at batch
+// 16 and 64, 128 → 128 1.32×, 32 → 32 and 64 → 64 at 16 px 1.09–1.13× at 16, 0.93–1.14× at 64); at 32 px they were
+// level there (32 → 32 0.95–1.03×, 64 → 64 1.01×, 128 → 128 0.99×).
 bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight);
 
 // conv2d(x · scale, weight, bias, stride 1, padding 1), where scale [n, in] multiplies each sample's input channels

@@ -165,6 +165,26 @@ std::vector<int64_t> wanted_vectors(const Shape& s, int64_t lanes) {
   return wanted;
 }
 
+// Output channel o of samples s0 .. s0 + count − 1 of interleaved sums (extract_interleaved) into their planes of out,
+// then `finish` on each. Built for each instruction set: vector code in a lambda inside at::parallel_for is built for
+// the baseline one.
+GANSTUDIO_VECTOR_CLONES void extract_samples(const Shape& s, const float* y, int64_t n, int64_t rows, int64_t width,
+                                             int64_t o, int64_t s0, int64_t count, float* out,
+                                             const PlaneFinish& finish) {
+  const int64_t plane = rows * width, stride = s.out * plane;
+  const float* src = y + o * s.y_stride + s0;
+  float* dst = out + (s0 * s.out + o) * plane;
+  const auto at = [&](int64_t p) __attribute__((always_inline)) {
+    return p / width * s.cols + p % width * n;
+  };
+  if (count == 8)
+    samples_outermost(src, at, plane, dst, stride);
+  else
+    for (int64_t k = 0; k < count; ++k)
+      for (int64_t p = 0; p < plane; ++p) dst[k * stride + p] = src[at(p) + k];
+  for (int64_t k = 0; k < count; ++k) finish_in_place(finish, (s0 + k) * s.out + o, dst + k * stride, plane);
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define GANSTUDIO_DIRECT_KERNELS 1
 
@@ -301,6 +321,17 @@ void extract(const Shape& shape, const float* y, int64_t n, int64_t sample, int6
         finish(item, src, shape.cols, dst, rows, width);
       else
         for (int64_t i = 0; i < rows; ++i) std::memcpy(dst + i * width, src + i * shape.cols, width * sizeof(float));
+    }
+  });
+}
+
+void extract_interleaved(const Shape& shape, const float* y, int64_t n, int64_t rows, int64_t width, float* out,
+                         const PlaneFinish& finish) {
+  const int64_t blocks = (n + 7) / 8;
+  at::parallel_for(0, shape.out * blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t s0 = i % blocks * 8;
+      extract_samples(shape, y, n, rows, width, i / blocks, s0, std::min<int64_t>(8, n - s0), out, finish);
     }
   });
 }

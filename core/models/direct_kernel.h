@@ -196,4 +196,10 @@ inline void finish_in_place(const PlaneFinish& finish, int64_t item, float* plan
 void extract(const Shape& shape, const float* y, int64_t n, int64_t sample, int64_t rows, int64_t width, float* out,
              const PlaneFinish& finish = {});
 
+// The same for sums laid out with the samples innermost ("interleaved"): output (i, j) of sample s and channel o at
+// y[o · y_stride + i · cols + j · n + s]. 8 samples at a time through a transpose in registers (samples_outermost),
+// spread over LibTorch's threads by output channel and block of 8 samples.
+void extract_interleaved(const Shape& shape, const float* y, int64_t n, int64_t rows, int64_t width, float* out,
+                         const PlaneFinish& finish = {});
+
 } // namespace gs::models::direct

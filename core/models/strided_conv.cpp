@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 namespace gs::models {
 namespace {
@@ -15,11 +16,37 @@ using direct::V8;
 
 // Plane (c, p, q) holds x[c, 2u + p − 1, 2v + q − 1] at n·sample + u·cols + v (zero outside the input), u ≤ H/2,
 // v ≤ W/2: output (i, j) reads it at taps (a, b) ∈ {0, 1}², kernel entry (2a + p, 2b + q).
+//
+// Outputs narrower than a vector have the samples go innermost instead ("interleaved"), where a row of all samples'
+// outputs fills whole vectors: the value of sample s at (u·(W/2 + 1) + v)·n + s, output (i, j) of sample s at
+// (i·(W/2 + 1) + j)·n + s. The kernel then sums no position of the gap column or row, where one sample after another
+// it sums (H/2 + 1)(W/2 + 1) positions for (H/2)(W/2) outputs (2.25× at 2 × 2, 1.56× at 4 × 4, 1.27× at 8 × 8), and
+// a 16-lane vector of 8 × 8 outputs holds parts of two rows.
 struct Layout {
   direct::Shape k;
   int64_t n = 0, channels = 0, h = 0, w = 0, rows = 0, sample = 0;
+  bool interleaved = false;
   int64_t disp[direct::kTaps] = {};
 };
+
+// Whether outputs `width` wide are laid out interleaved for a batch of n.
+bool interleaves(int64_t n, int64_t width, int64_t lanes) {
+  return width < lanes && n * width % lanes == 0;
+}
+
+Layout interleaved_layout(const Layout& plain, int64_t lanes) {
+  Layout l = plain;
+  const int64_t cols = l.w / 2 + 1, n = l.n;
+  l.interleaved = true;
+  l.k.cols = cols * n;
+  l.k.positions = (l.h / 2 * l.k.cols + lanes - 1) / lanes * lanes;
+  l.k.plane = l.rows * l.k.cols + lanes; // a vector beyond the last row, read by no output kept
+  l.k.y_stride = l.k.positions;
+  l.k.width = l.w / 2 * n, l.k.height = l.k.period = l.h / 2; // every row's gap column skipped
+  const int64_t disp[direct::kTaps] = {0, n, l.k.cols, l.k.cols + n};
+  std::copy(disp, disp + direct::kTaps, l.disp);
+  return l;
+}
 
 Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
   Layout l;
@@ -29,6 +56,7 @@ Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
   l.sample = l.rows * l.k.cols;
   l.k.in = 4 * l.channels;
   l.k.out = out;
+  if (interleaves(l.n, l.w / 2, lanes)) return interleaved_layout(l, lanes);
   l.k.positions = (l.n * l.sample + lanes - 1) / lanes * lanes;
   l.k.plane = l.k.positions + l.k.cols + 1 + lanes; // the last window's second row and a vector beyond
   l.k.y_stride = l.k.positions;
@@ -86,6 +114,31 @@ GANSTUDIO_VECTOR_CLONES void pack_channel(const float* x, const Layout& l, int64
   }
 }
 
+// The same interleaved: channel c's four planes zero, then input pixel (i, j) of sample s into plane
+// ((i + 1) % 2, (j + 1) % 2) at (u·cols + v)·n + s, u = (i + 1) / 2, v = (j + 1) / 2 (cols in positions of one
+// sample); 8 samples at a time transposed in registers (samples_innermost), the rest one by one.
+GANSTUDIO_VECTOR_CLONES void pack_interleaved(const float* x, const Layout& l, int64_t c, const direct::ReadAs& r,
+                                              float* planes) {
+  float* first = planes + c * 4 * l.k.plane;
+  std::fill(first, first + 4 * l.k.plane, 0.0f);
+  const int64_t pixels = l.h * l.w, stride = l.channels * pixels, cols = l.w / 2 + 1;
+  const auto at = [&](int64_t p) __attribute__((always_inline)) {
+    const int64_t i = p / l.w + 1, j = p % l.w + 1;
+    return (i % 2 * 2 + j % 2) * l.k.plane + (i / 2 * cols + j / 2) * l.n;
+  };
+  const auto read = [&](auto& v, int) __attribute__((always_inline)) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(v)>, float>)
+      v = direct::read(v, r);
+    else
+      direct::read(v, r);
+  };
+  int64_t s0 = 0;
+  for (; s0 + 8 <= l.n; s0 += 8)
+    direct::samples_innermost(x + s0 * stride + c * pixels, stride, pixels, at, read, first + s0);
+  for (; s0 < l.n; ++s0)
+    for (int64_t p = 0; p < pixels; ++p) first[at(p) + s0] = direct::read(x[s0 * stride + c * pixels + p], r);
+}
+
 // A float32 CPU layer with a 4×4 kernel, stride 2, zero padding 1, dilation 1 and groups 1.
 bool plain_layer(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
   const auto& o = m.options;
@@ -141,13 +194,16 @@ at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& input, con
   const float* src = x.data_ptr<float>();
   float* dst = planes.data_ptr<float>();
   at::parallel_for(0, l.channels, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c) pack_channel(src, l, c, reads[c], dst);
+    for (int64_t c = begin; c < end; ++c) (l.interleaved ? pack_interleaved : pack_channel)(src, l, c, reads[c], dst);
   });
   const direct::Phase phase{l.disp, w.data_ptr<float>(), y.data_ptr<float>(), direct::kTaps};
   direct::sum(l.k, planes.data_ptr<float>(), &phase, 1, bias.defined() ? bias.data_ptr<float>() : nullptr, lanes,
               false);
   at::Tensor result = at::empty({l.n, out, l.h / 2, l.w / 2}, x.options());
-  direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h / 2, l.w / 2, result.data_ptr<float>());
+  if (l.interleaved)
+    direct::extract_interleaved(l.k, y.data_ptr<float>(), l.n, l.h / 2, l.w / 2, result.data_ptr<float>());
+  else
+    direct::extract(l.k, y.data_ptr<float>(), l.n, l.sample, l.h / 2, l.w / 2, result.data_ptr<float>());
   return result;
 }
 
@@ -155,7 +211,7 @@ bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tens
   const int64_t in = m.weight.size(1), out = m.weight.size(0);
   const bool pads = out % 16 != 0 || (direct::lanes() == 8 && in % 16 != 0 && out <= 16);
   const bool padded = in <= 50 && pads && (out <= 8 || std::min(x.size(2), x.size(3)) >= 16);
-  return (in <= 4 || padded) && strided_direct_applies(m, x);
+  return (in <= 4 || padded || interleaves(x.size(0), x.size(3) / 2, direct::lanes())) && strided_direct_applies(m, x);
 }
 
 at::Tensor strided_conv_after_norm_leaky(torch::nn::Conv2dImpl& m, torch::nn::BatchNorm2dImpl* norm,

@@ -22,15 +22,18 @@ at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& x, VectorW
 at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& x, const torch::nn::BatchNorm2dImpl* norm,
                           double slope, VectorWidth width = VectorWidth::Widest);
 
-// Whether strided_conv takes the direct route, where it applies: from at most 4 input channels (an image's), and from
-// at most 50 into a number oneDNN pads (no multiple of 16) where the outputs are at least 8 × 8 or at most 8 channels.
+// Whether strided_conv takes the direct route, where it applies: from at most 4 input channels (an image's), from
+// at most 50 into a number oneDNN pads (no multiple of 16) where the outputs are at least 8 × 8 or at most 8 channels,
+// and for any widths where the outputs are narrower than a vector and the batch lays them out interleaved (8 × 8 and
+// smaller with AVX-512, 4 × 4 and smaller with AVX2; at batch 16 on a Zen 5 with AVX-512, against oneDNN: the pix2pix
+// demo's 64 → 128 from 8 × 8 1.7×, 128 → 128 from 4 × 4 2.4×, a 70% student's 20 → 39 and 39 → 39 3.0× and 3.5×).
 // oneDNN pads channels out to 16-lane blocks and was 1.3–2.1× slower there at batch 16 (7 → 18, 18 → 26, 28 → 17 of
 // pruned students, and the RGB input layer). Elsewhere it was as fast or faster: from wider inputs, into multiples of
 // 16, and on small outputs of many channels (up to 4× on 2 × 2 outputs, where the direct planes' gap row and column
-// cost more than the outputs). With AVX2 only, a padded input into 16 outputs counts too (batch 16, oneDNN against
-// direct: 12 → 16 at 16 px 180 against 124 µs, a pix2pix local-density student's; 8 → 16 at 32 px 312 against 279;
-// 14 → 16 at 32 px 805 against 663); into 32 or more oneDNN stayed as fast or faster (24 → 32 at 16 px 347 against
-// 456, 40 → 48 904 against 1145, 27 → 48 level).
+// cost more than the outputs, measured before the interleaved layout). With AVX2 only, a padded input into 16 outputs
+// counts too (batch 16, oneDNN against direct: 12 → 16 at 16 px 180 against 124 µs, a pix2pix local-density student's;
+// 8 → 16 at 32 px 312 against 279; 14 → 16 at 32 px 805 against 663); into 32 or more oneDNN stayed as fast or faster
+// (24 → 32 at 16 px 347 against 456, 40 → 48 904 against 1145, 27 → 48 level).
 bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tensor& x);
 
 // A 2 × 2 input (a U-Net's innermost down-sampling layer) gives one output pixel, which reads only the kernel's

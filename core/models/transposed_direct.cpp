@@ -182,10 +182,11 @@ struct Interleaved {
   int64_t disp[kPhases][direct::kTaps] = {};
 };
 
-// Whether the interleaved layout applies to g: planes narrower than a vector, a batch of whole vectors, and in every
-// sample's rows past its phase outputs room for what the 8-float stores of deinterleave() write beyond a row's end.
+// Whether the interleaved layout applies to g: planes narrower than a vector (8 floats with AVX2, 16 with AVX-512), a
+// batch of whole vectors, and in every sample's rows past its phase outputs room for what the 8-float stores of
+// deinterleave() write beyond a row's end.
 bool interleaves(const Geometry& g, int64_t lanes, bool joint) {
-  if (joint || g.w >= lanes || g.n % lanes != 0 || lanes != 8) return false;
+  if (joint || g.w >= lanes || g.n % lanes != 0) return false;
   const int64_t spill = (g.out_cols - 1) / 8 * 8 + 8 - g.k.cols;
   return (g.sample / g.k.cols - g.out_rows) * g.k.cols >= spill;
 }

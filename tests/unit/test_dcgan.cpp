@@ -208,11 +208,12 @@ private Q_SLOTS:
         for (size_t i = 0; i < a.size(); ++i) QVERIFY(test::relative_max_diff(a[i], b[i]) < 1e-5);
       }
     }
-    // 4 × 4 inputs in a batch of whole 8-float vectors go to the direct route where it sums them with the samples
-    // innermost (AVX2 without AVX-512), however wide; a batch of 15 does not interleave and stays with the phases.
+    // 4 × 4 inputs in a batch of whole vectors (8 floats with AVX2, 16 with AVX-512) go to the direct route where it
+    // sums them with the samples innermost (AVX2 or AVX-512), however wide; a batch of 15 does not interleave and stays
+    // with the phases.
     torch::nn::ConvTranspose2d wide(torch::nn::ConvTranspose2dOptions(256, 8, 4).stride(2).padding(1));
     torch::NoGradGuard no_grad;
-    const bool interleaves = gs::cpu_has_avx2_fma() && !gs::cpu_has_avx512f();
+    const bool interleaves = gs::cpu_has_avx2_fma();
     const at::Tensor sixteen = torch::randn({16, 256, 4, 4}), fifteen = torch::randn({15, 256, 4, 4});
     QCOMPARE(models::direct_interleaves(*wide, sixteen), interleaves);
     QVERIFY(!models::direct_interleaves(*wide, fifteen));

@@ -159,8 +159,9 @@ private Q_SLOTS:
     for (const Case& c :
          {Case{2, 3, 8, 16, 16, false, true}, Case{3, 3, 10, 12, 20, true, true}, Case{2, 5, 7, 6, 6, true, true},
           Case{1, 27, 19, 8, 4, false, false}, Case{2, 16, 3, 2, 2, true, true}, Case{2, 18, 26, 16, 16, true, true},
-          Case{2, 16, 32, 16, 16, false, false}, Case{1, 64, 20, 16, 16, false, false},
-          Case{2, 12, 16, 16, 16, false, models::direct::lanes() == 8}, // a padded input: direct with AVX2 only
+          Case{2, 16, 32, 16, 16, false, models::direct::lanes() == 16}, // 8 × 8 outputs interleaved with AVX-512
+          Case{1, 64, 20, 16, 16, false, false},
+          Case{2, 12, 16, 16, 16, false, true}, // a padded input with AVX2, interleaved with AVX-512
           Case{1, 24, 32, 16, 16, false, false}, Case{3, 3, 5, 10, 32, true, true}}) {
       torch::nn::Conv2d conv(torch::nn::Conv2dOptions(c.in, c.out, 4).stride(2).padding(1).bias(c.bias));
       const at::Tensor x = torch::randn({c.batch, c.in, c.h, c.w});
@@ -280,15 +281,41 @@ private Q_SLOTS:
     for (const int64_t k : {3, 4}) {
       auto options = torch::nn::ConvTranspose2dOptions(7 + 5, 6, k).stride(2).bias(true);
       torch::nn::ConvTranspose2d up(k == 3 ? options.output_padding(1) : options.padding(1));
-      for (const int64_t n : {8, 16, 24})
-        for (const int64_t side : {1, 2, 4, 5, 7}) {
+      for (const int64_t n : {8, 16, 24, 32})
+        for (const int64_t side : {1, 2, 4, 5, 7, 8, 12}) {
           const at::Tensor skip = torch::randn({n, 7, side, side}), x = torch::randn({n, 5, side, side});
           const at::Tensor scale = torch::randn({n, 5});
           const at::Tensor read = torch::relu(norm->forward(x * scale.view({n, 5, 1, 1})));
           const at::Tensor want = up->forward(torch::cat({skip, read}, 1));
-          verify_close(models::transposed_direct(*up, {{skip}, {x, norm.get(), true, scale}}, VectorWidth::Avx2), want);
+          for (const VectorWidth width : {VectorWidth::Avx2, VectorWidth::Widest})
+            verify_close(models::transposed_direct(*up, {{skip}, {x, norm.get(), true, scale}}, width), want);
         }
     }
+  }
+
+  // Outputs narrower than a vector, of batches whose rows of all samples fill whole vectors, are summed with the
+  // samples innermost: 8 at a time through a transpose, the rest one by one, read through the norm and leaky ReLU, both
+  // kernels; the route is then picked however wide the layer (a 64 → 128 layer from 8 × 8 at batch 16).
+  void strided_route_interleaves_narrow_outputs() {
+    if (!cpu_has_avx2_fma()) QSKIP("the direct route needs AVX2 and FMA");
+    torch::manual_seed(4);
+    torch::nn::Conv2d conv(torch::nn::Conv2dOptions(5, 7, 4).stride(2).padding(1).bias(true));
+    torch::nn::BatchNorm2d norm(5);
+    torch::NoGradGuard no_grad;
+    norm->eval();
+    norm->running_mean.normal_();
+    norm->running_var.uniform_(0.5, 2.0);
+    norm->weight.normal_();
+    for (const int64_t n : {2, 4, 6, 12, 16, 24, 32})
+      for (const auto& [h, w] : std::vector<std::pair<int64_t, int64_t>>{{2, 2}, {4, 4}, {8, 8}, {6, 16}, {16, 8}}) {
+        const at::Tensor x = torch::randn({n, 5, h, w});
+        const at::Tensor want = conv->forward(torch::leaky_relu(norm->forward(x), 0.2));
+        for (const VectorWidth width : {VectorWidth::Avx2, VectorWidth::Widest})
+          verify_close(models::strided_direct(*conv, x, norm.get(), 0.2, width), want);
+      }
+    torch::nn::Conv2d wide(torch::nn::Conv2dOptions(64, 128, 4).stride(2).padding(1));
+    QVERIFY(models::strided_conv_route_is_direct(*wide, torch::randn({16, 64, 8, 8})));
+    QVERIFY(!models::strided_conv_route_is_direct(*wide, torch::randn({1, 64, 8, 8})));
   }
 
   // The encoder's layers reading norm(x) through a leaky ReLU, applied as the direct route lays out its input.

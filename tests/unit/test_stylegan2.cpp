@@ -310,19 +310,20 @@ private Q_SLOTS:
     QVERIFY(models::conv3x3_direct_applies(torch::randn({1, 3, 8, 8}), weight));
     QVERIFY(!models::conv3x3_direct_applies(torch::randn({1, 3, 8, 8}), torch::randn({4, 3, 5, 5})));
     QVERIFY(models::conv3x3_direct_pays(torch::randn({1, 10, 8, 8}), torch::randn({10, 10, 3, 3})));
-    QCOMPARE(models::conv3x3_direct_pays(torch::randn({1, 32, 8, 8}), torch::randn({16, 32, 3, 3})),
-             models::direct::lanes() == 8); // AVX2 only: at most 64 channels up to 8 px
-    QCOMPARE(models::conv3x3_direct_pays(torch::randn({1, 64, 8, 8}), torch::randn({64, 64, 3, 3})),
-             models::direct::lanes() == 8); // AVX2 only: rows of whole vectors up to 16 px
-    QCOMPARE(models::conv3x3_direct_pays(torch::randn({1, 32, 16, 16}), torch::randn({32, 32, 3, 3})),
-             models::direct::lanes() == 8);
-    QVERIFY(!models::conv3x3_direct_pays(torch::randn({1, 32, 32, 32}), torch::randn({32, 32, 3, 3})));
-    QCOMPARE(models::conv3x3_direct_pays(torch::randn({1, 64, 4, 4}), torch::randn({64, 64, 3, 3})),
-             models::direct::lanes() == 8);
-    QVERIFY(!models::conv3x3_direct_pays(torch::randn({1, 128, 4, 4}), torch::randn({128, 128, 3, 3})));
-    QVERIFY(models::conv3x3_direct_pays(torch::randn({1, 16, 32, 32}), torch::randn({16, 16, 3, 3})));
-    QCOMPARE(models::conv3x3_direct_pays(torch::randn({1, 16, 16, 16}), torch::randn({16, 16, 3, 3})),
-             models::direct::lanes() == 8); // AVX2 only: from 16 px
+    // Multiples of 16 (lanes: 0 without the kernels, where nothing pays, 8 with AVX2, 16 with AVX-512).
+    const bool avx2 = models::direct::lanes() == 8, avx512 = models::direct::lanes() == 16;
+    const auto pays = [](int64_t in, int64_t out, int64_t side) {
+      return models::conv3x3_direct_pays(torch::randn({1, in, side, side}), torch::randn({out, in, 3, 3}));
+    };
+    QCOMPARE(pays(32, 16, 8), avx2); // AVX2: at most 64 channels up to 8 px; AVX-512: oneDNN at 8 px
+    QCOMPARE(pays(64, 64, 8), avx2); // AVX2: rows of whole vectors up to 16 px
+    QCOMPARE(pays(32, 32, 16), avx2 || avx512);
+    QCOMPARE(pays(32, 32, 32), avx512); // AVX-512: every layer from 16 px
+    QCOMPARE(pays(64, 64, 4), avx2 || avx512);
+    QVERIFY(!pays(128, 128, 4));
+    QCOMPARE(pays(128, 128, 32), avx512);
+    QVERIFY(pays(16, 16, 32));
+    QCOMPARE(pays(16, 16, 16), avx2 || avx512); // without the kernels: from 32 px
   }
 
   // Large batches go through in slices of samples: every sample's outputs arrive, and the finish sees each plane's
