@@ -55,7 +55,8 @@ std::vector<Shape> shapes() {
   const std::vector<std::pair<std::string, std::vector<std::array<int64_t, 3>>>> unet{
       {"pix2pix demo", {{128, 128, 1}, {256, 128, 2}, {256, 64, 4}, {128, 32, 8}, {64, 16, 16}, {32, 3, 32}}},
       {"pix2pix demo 50%", {{64, 64, 1}, {128, 64, 2}, {128, 32, 4}, {64, 16, 8}, {32, 8, 16}, {16, 3, 32}}},
-      {"pix2pix density", {{63, 36, 1}, {134, 61, 2}, {143, 18, 4}, {66, 14, 8}, {41, 6, 16}, {16, 3, 32}}}};
+      {"pix2pix density", {{63, 36, 1}, {134, 61, 2}, {143, 18, 4}, {66, 14, 8}, {41, 6, 16}, {16, 3, 32}}},
+      {"pix2pix density 70%", {{54, 13, 1}, {73, 42, 2}, {81, 14, 4}, {30, 10, 8}, {22, 3, 16}, {14, 3, 32}}}};
   for (const auto& [label, layers] : unet)
     for (const auto& [in, out, size] : layers) s.push_back({label, 16, in, out, 4, 2, 1, 0, size});
   // Pruned students' narrow output layers (DCGAN demo, DCGAN 64 px, pix2pix).

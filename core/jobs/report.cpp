@@ -23,12 +23,15 @@ constexpr double kBatch64BudgetSeconds = 60;
 // How long one batch size's latency row should take at most, where 9 timed passes per side fit.
 constexpr double kLatencyRowSeconds = 20;
 
-// Timed passes per side (9–30) for a teacher and student pass that take pair_ms together: each 3 timed passes cost 4,
-// plus 3 warm-up passes (measure_latency_ms). More passes where they are cheap: with 10, this machine's noise moved a
-// 70% DCGAN student's speed-up per MAC cut from 0.65 to 0.82 between two runs.
+// measure_latency_ms's blocks: kBlock timed passes of one model after kSettle untimed ones, then the other's.
+constexpr int kBlock = 10, kSettle = 3;
+
+// Timed passes per side (10–30) for a teacher and student pass that take pair_ms together: each block of kBlock timed
+// passes costs kBlock + kSettle, plus 3 warm-up passes. More passes where they are cheap: with 10, an AVX2 machine's
+// noise moved a 70% DCGAN student's speed-up per MAC cut from 0.65 to 0.82 between two runs.
 int repeats_for(double pair_ms) {
   const double passes = kLatencyRowSeconds * 1000 / std::max(pair_ms, 1e-3);
-  return std::clamp(static_cast<int>((passes - 3) * 3 / 4) / 3 * 3, 9, 30);
+  return std::clamp(static_cast<int>((passes - 3) * kBlock / (kBlock + kSettle)) / kBlock * kBlock, kBlock, 30);
 }
 
 std::string fixed(double v, int digits = 3) {
@@ -90,14 +93,16 @@ Latency measure_latency_ms(models::Generator& a, models::Generator& b, int64_t b
   b.module().eval();
   const at::Tensor xa = latency_inputs(a, batch), xb = latency_inputs(b, batch);
   for (int i = 0; i < 3; ++i) time_forward(a, xa), time_forward(b, xb);
-  // Blocks of kBlock timed passes per model, alternately, each after one untimed pass: the first pass after the other
-  // model's refills the caches it evicted (up to a fifth of a 70% DCGAN student's time in a trial), which no generator
-  // that runs on its own pays.
-  constexpr int kBlock = 3;
+  // Blocks of kBlock timed passes per model, alternately, each after kSettle untimed passes: the passes after the other
+  // model's run slower while the machine settles back (caches the other model evicted; up to a fifth of a 70% DCGAN
+  // student's time in a trial), which no generator that runs on its own pays. On a Zen 5 the first pass of a small
+  // student after the teacher's was 11–15% slower than its tenth and the second and third still 3–8% (StyleGAN2 coronet
+  // 70% and pix2pix density 70%, batch 16, the teacher's own passes level): blocks of 3 after one untimed pass had
+  // measured those.
   std::vector<double> ta, tb;
   for (int done = 0; done < repeats; done += kBlock)
     for (auto [g, x, t] : {std::tuple{&a, &xa, &ta}, std::tuple{&b, &xb, &tb}}) {
-      time_forward(*g, *x);
+      for (int i = 0; i < kSettle; ++i) time_forward(*g, *x);
       for (int i = 0; i < kBlock; ++i) t->push_back(time_forward(*g, *x));
     }
   a.module().train(a_training);
@@ -125,11 +130,11 @@ void write_report(RunDirectory& run, const CompressConfig& c, models::Model& tea
   const Latency l16 = measure_latency_ms(t, s, 16, repeats_for(16 * (l1.a + l1.b)));
   // Batch 64 for throughput. Whether a student's speed-up per MAC cut grows with the batch tells per-operator costs
   // (StyleGAN2's many small operations: it does) from work proportional to the width (DCGAN, pix2pix: it does not).
-  // Its 15 passes per side take about 64 batch-16 passes; skipped where that would hold up the end of a job for long
+  // Its 16 passes per side take about 64 batch-16 passes; skipped where that would hold up the end of a job for long
   // (large models on one thread).
   const double b64_estimate_s = 64 * (l16.a + l16.b) / 1000;
   const bool b64 = b64_estimate_s <= kBatch64BudgetSeconds;
-  const Latency l64 = b64 ? measure_latency_ms(t, s, 64, 9) : Latency{};
+  const Latency l64 = b64 ? measure_latency_ms(t, s, 64, kBlock) : Latency{};
   set_threads(threads);
   // Rows of medians, then of fastest passes ("fastest pass, batch N": bench/compress_table.py reads the medians by
   // "latency batch N").

@@ -139,6 +139,21 @@ GANSTUDIO_VECTOR_CLONES void pack_interleaved(const float* x, const Layout& l, i
     for (int64_t p = 0; p < pixels; ++p) first[at(p) + s0] = direct::read(x[s0 * stride + c * pixels + p], r);
 }
 
+// leaky_relu(norm(x), slope) of a float32 CPU tensor in one pass (norm: applies_as_affine), where LibTorch's batch norm
+// and activation took two: for the 2 × 2 input of a U-Net's innermost layer they cost as much as its matrix product
+// (pix2pix demo's 60 → 54 at batch 16: 0.056 and 0.051 ms).
+at::Tensor read_through(const at::Tensor& input, const torch::nn::BatchNorm2dImpl* norm, float slope) {
+  const at::Tensor x = input.contiguous();
+  const int64_t n = x.size(0), channels = x.size(1), plane = x.size(2) * x.size(3);
+  const std::vector<direct::ReadAs> reads = channel_reads(norm, channels, slope);
+  at::Tensor out = at::empty_like(x);
+  const float* src = x.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  for (int64_t i = 0; i < n * channels; ++i)
+    for (int64_t p = 0; p < plane; ++p) dst[i * plane + p] = direct::read(src[i * plane + p], reads[i % channels]);
+  return out;
+}
+
 // A float32 CPU layer with a 4×4 kernel, stride 2, zero padding 1, dilation 1 and groups 1.
 bool plain_layer(const torch::nn::Conv2dImpl& m, const at::Tensor& x) {
   const auto& o = m.options;
@@ -216,9 +231,10 @@ bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tens
 
 at::Tensor strided_conv_after_norm_leaky(torch::nn::Conv2dImpl& m, torch::nn::BatchNorm2dImpl* norm,
                                          const at::Tensor& x, double slope) {
-  if (!at::GradMode::is_enabled() && applies_as_affine(norm) && !single_pixel_applies(m, x) &&
-      strided_conv_route_is_direct(m, x))
-    return strided_direct(m, x, norm, slope);
+  if (!at::GradMode::is_enabled() && applies_as_affine(norm)) {
+    if (single_pixel_applies(m, x)) return single_pixel(m, read_through(x, norm, static_cast<float>(slope)));
+    if (strided_conv_route_is_direct(m, x)) return strided_direct(m, x, norm, slope);
+  }
   return strided_conv(m, at::leaky_relu(norm ? norm->forward(x) : x, slope));
 }
 

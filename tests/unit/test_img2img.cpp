@@ -211,6 +211,19 @@ private Q_SLOTS:
       const auto routed = grads(true), reference = grads(false);
       for (size_t i = 0; i < routed.size(); ++i) verify_close(routed[i], reference[i]);
     }
+    // Read through an eval-mode batch norm and a leaky ReLU (applied in one pass before the product), or neither.
+    torch::nn::Conv2d conv(torch::nn::Conv2dOptions(7, 9, 4).stride(2).padding(1));
+    torch::nn::BatchNorm2d norm(7);
+    torch::NoGradGuard no_grad;
+    norm->eval();
+    norm->running_mean.normal_();
+    norm->running_var.uniform_(0.5, 2.0);
+    norm->weight.normal_();
+    norm->bias.normal_();
+    const at::Tensor x = torch::randn({5, 7, 2, 2});
+    for (torch::nn::BatchNorm2dImpl* n : {norm.get(), static_cast<torch::nn::BatchNorm2dImpl*>(nullptr)})
+      verify_close(models::strided_conv_after_norm_leaky(*conv, n, x, 0.2),
+                   conv->forward(torch::leaky_relu(n ? n->forward(x) : x, 0.2)));
   }
 
   // A U-Net decoder's input, relu(cat(norm(skip), norm(x))), laid out by the direct route straight from its parts;
