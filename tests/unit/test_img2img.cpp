@@ -32,6 +32,18 @@ const nlohmann::json& expected() {
   return j;
 }
 
+// A batch norm in eval mode with random running statistics and affine parameters.
+torch::nn::BatchNorm2d eval_norm(int64_t channels) {
+  torch::nn::BatchNorm2d norm(channels);
+  torch::NoGradGuard no_grad;
+  norm->eval();
+  norm->running_mean.normal_();
+  norm->running_var.uniform_(0.5, 2.0);
+  norm->weight.normal_();
+  norm->bias.normal_();
+  return norm;
+}
+
 void verify_close(const at::Tensor& got, const at::Tensor& want) {
   QCOMPARE(got.sizes().vec(), want.sizes().vec());
   const double d = test::relative_max_diff(got, want);
@@ -213,13 +225,8 @@ private Q_SLOTS:
     }
     // Read through an eval-mode batch norm and a leaky ReLU (applied in one pass before the product), or neither.
     torch::nn::Conv2d conv(torch::nn::Conv2dOptions(7, 9, 4).stride(2).padding(1));
-    torch::nn::BatchNorm2d norm(7);
+    torch::nn::BatchNorm2d norm = eval_norm(7);
     torch::NoGradGuard no_grad;
-    norm->eval();
-    norm->running_mean.normal_();
-    norm->running_var.uniform_(0.5, 2.0);
-    norm->weight.normal_();
-    norm->bias.normal_();
     const at::Tensor x = torch::randn({5, 7, 2, 2});
     for (torch::nn::BatchNorm2dImpl* n : {norm.get(), static_cast<torch::nn::BatchNorm2dImpl*>(nullptr)})
       verify_close(models::strided_conv_after_norm_leaky(*conv, n, x, 0.2),
@@ -313,12 +320,8 @@ private Q_SLOTS:
     if (!cpu_has_avx2_fma()) QSKIP("the direct route needs AVX2 and FMA");
     torch::manual_seed(4);
     torch::nn::Conv2d conv(torch::nn::Conv2dOptions(5, 7, 4).stride(2).padding(1).bias(true));
-    torch::nn::BatchNorm2d norm(5);
+    torch::nn::BatchNorm2d norm = eval_norm(5);
     torch::NoGradGuard no_grad;
-    norm->eval();
-    norm->running_mean.normal_();
-    norm->running_var.uniform_(0.5, 2.0);
-    norm->weight.normal_();
     for (const int64_t n : {2, 4, 6, 12, 16, 24, 32})
       for (const auto& [h, w] : std::vector<std::pair<int64_t, int64_t>>{{2, 2}, {4, 4}, {8, 8}, {6, 16}, {16, 8}}) {
         const at::Tensor x = torch::randn({n, 5, h, w});
@@ -335,13 +338,8 @@ private Q_SLOTS:
   void strided_route_applies_the_norm_and_activation() {
     torch::manual_seed(2);
     torch::nn::Conv2d conv(torch::nn::Conv2dOptions(6, 9, 4).stride(2).padding(1).bias(true));
-    torch::nn::BatchNorm2d norm(6);
+    torch::nn::BatchNorm2d norm = eval_norm(6);
     torch::NoGradGuard no_grad;
-    norm->eval();
-    norm->running_mean.normal_();
-    norm->running_var.uniform_(0.5, 2.0);
-    norm->weight.normal_();
-    norm->bias.normal_();
     const at::Tensor x = torch::randn({2, 6, 20, 36}); // rows of 36: vectors and a remainder
     for (torch::nn::BatchNorm2dImpl* n : {norm.get(), static_cast<torch::nn::BatchNorm2dImpl*>(nullptr)}) {
       const at::Tensor want = conv->forward(torch::leaky_relu(n ? n->forward(x) : x, 0.2));
