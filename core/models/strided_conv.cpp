@@ -140,8 +140,8 @@ GANSTUDIO_VECTOR_CLONES void pack_interleaved(const float* x, const Layout& l, i
 }
 
 // leaky_relu(norm(x), slope) of a float32 CPU tensor in one pass (norm: applies_as_affine), where LibTorch's batch norm
-// and activation took two: for the 2 × 2 input of a U-Net's innermost layer they cost as much as its matrix product
-// (pix2pix demo's 60 → 54 at batch 16: 0.056 and 0.051 ms).
+// and activation took two: for the 2 × 2 input of a U-Net's innermost layer they took about as long as its matrix
+// product (a 60 → 54 layer at batch 16: 0.024 ms in all, 0.013 with this pass).
 at::Tensor read_through(const at::Tensor& input, const torch::nn::BatchNorm2dImpl* norm, float slope) {
   const at::Tensor x = input.contiguous();
   const int64_t n = x.size(0), channels = x.size(1), plane = x.size(2) * x.size(3);

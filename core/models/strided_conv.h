@@ -26,7 +26,9 @@ at::Tensor strided_direct(torch::nn::Conv2dImpl& m, const at::Tensor& x, const t
 // at most 50 into a number oneDNN pads (no multiple of 16) where the outputs are at least 8 × 8 or at most 8 channels,
 // and for any widths where the outputs are narrower than a vector and the batch lays them out interleaved (8 × 8 and
 // smaller with AVX-512, 4 × 4 and smaller with AVX2; at batch 16 on a Zen 5 with AVX-512, against oneDNN: the pix2pix
-// demo's 64 → 128 from 8 × 8 1.7×, 128 → 128 from 4 × 4 2.4×, a 70% student's 20 → 39 and 39 → 39 3.0× and 3.5×).
+// demo's 64 → 128 from 8 × 8 1.7×, 128 → 128 from 4 × 4 2.4×, a 70% student's 20 → 39 and 39 → 39 3.0× and 3.5×;
+// with the AVX2 kernel forced there in a local build and oneDNN limited to AVX2 by DNNL_MAX_CPU_ISA: 1.14×, 1.28×, 1.9×
+// and 2.0×).
 // oneDNN pads channels out to 16-lane blocks and was 1.3–2.1× slower there at batch 16 (7 → 18, 18 → 26, 28 → 17 of
 // pruned students, and the RGB input layer). Elsewhere it was as fast or faster: from wider inputs, into multiples of
 // 16, and on small outputs of many channels (up to 4× on 2 × 2 outputs, where the direct planes' gap row and column
