@@ -35,15 +35,10 @@ struct Layout {
   int64_t disp[direct::kWideTaps] = {};
 };
 
-// Widest planes laid out interleaved: rows of fewer floats than a vector.
-bool interleaves(int64_t n, int64_t w, int64_t lanes) {
-  return w < lanes && n * w % lanes == 0;
-}
-
 Layout layout(int64_t n, const at::Tensor& x, int64_t out, int64_t lanes) {
   Layout l;
   l.n = n, l.k.in = x.size(1), l.h = x.size(2), l.w = x.size(3), l.k.out = out;
-  if (interleaves(n, l.w, lanes)) {
+  if (direct::interleaves(n, l.w, lanes)) {
     l.interleaved = true;
     l.k.cols = (l.w + 2) * n;
     l.k.positions = (l.h * l.k.cols + lanes - 1) / lanes * lanes;

@@ -64,6 +64,12 @@ inline __attribute__((always_inline)) void transpose(V8 (&r)[8]) {
   }
 }
 
+// Whether a batch of n planes `width` floats wide is laid out with the samples innermost ("interleaved"): rows
+// narrower than a vector, whose n · width floats of all samples fill whole vectors.
+inline bool interleaves(int64_t n, int64_t width, int64_t lanes) {
+  return width < lanes && n * width % lanes == 0;
+}
+
 // 8 samples' planes with the samples innermost: sample s's value p (p < count) from src[s · stride + p], into
 // dst[at(p) + s]; 8 values at a time transposed in registers, the rest one by one. `read(v, s)` is applied to sample
 // s's values as they are loaded (v a vector or a float).
@@ -121,6 +127,13 @@ inline __attribute__((always_inline)) float read(float v, const ReadAs& r) {
   if (!r.active) return v;
   v = v * r.scale + r.shift;
   return std::max(v, v * r.slope);
+}
+// Either in place, for callbacks that take vectors and floats alike (samples_innermost's `read`).
+inline __attribute__((always_inline)) void read_in_place(V8& v, const ReadAs& r) {
+  read(v, r);
+}
+inline __attribute__((always_inline)) void read_in_place(float& v, const ReadAs& r) {
+  v = read(v, r);
 }
 
 constexpr int kTaps = 4;     // a 2 × 2 window of each plane (the stride-2 routes; a phase may read fewer: 1 or 2)

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <type_traits>
 
 namespace gs::models {
 namespace {
@@ -28,11 +27,6 @@ struct Layout {
   bool interleaved = false;
   int64_t disp[direct::kTaps] = {};
 };
-
-// Whether outputs `width` wide are laid out interleaved for a batch of n.
-bool interleaves(int64_t n, int64_t width, int64_t lanes) {
-  return width < lanes && n * width % lanes == 0;
-}
 
 Layout interleaved_layout(const Layout& plain, int64_t lanes) {
   Layout l = plain;
@@ -56,7 +50,7 @@ Layout layout(const at::Tensor& x, int64_t out, int64_t lanes) {
   l.sample = l.rows * l.k.cols;
   l.k.in = 4 * l.channels;
   l.k.out = out;
-  if (interleaves(l.n, l.w / 2, lanes)) return interleaved_layout(l, lanes);
+  if (direct::interleaves(l.n, l.w / 2, lanes)) return interleaved_layout(l, lanes);
   l.k.positions = (l.n * l.sample + lanes - 1) / lanes * lanes;
   l.k.plane = l.k.positions + l.k.cols + 1 + lanes; // the last window's second row and a vector beyond
   l.k.y_stride = l.k.positions;
@@ -127,10 +121,7 @@ GANSTUDIO_VECTOR_CLONES void pack_interleaved(const float* x, const Layout& l, i
     return (i % 2 * 2 + j % 2) * l.k.plane + (i / 2 * cols + j / 2) * l.n;
   };
   const auto read = [&](auto& v, int) __attribute__((always_inline)) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(v)>, float>)
-      v = direct::read(v, r);
-    else
-      direct::read(v, r);
+    direct::read_in_place(v, r);
   };
   int64_t s0 = 0;
   for (; s0 + 8 <= l.n; s0 += 8)
@@ -226,7 +217,8 @@ bool strided_conv_route_is_direct(const torch::nn::Conv2dImpl& m, const at::Tens
   const int64_t in = m.weight.size(1), out = m.weight.size(0);
   const bool pads = out % 16 != 0 || (direct::lanes() == 8 && in % 16 != 0 && out <= 16);
   const bool padded = in <= 50 && pads && (out <= 8 || std::min(x.size(2), x.size(3)) >= 16);
-  return (in <= 4 || padded || interleaves(x.size(0), x.size(3) / 2, direct::lanes())) && strided_direct_applies(m, x);
+  return (in <= 4 || padded || direct::interleaves(x.size(0), x.size(3) / 2, direct::lanes())) &&
+         strided_direct_applies(m, x);
 }
 
 at::Tensor strided_conv_after_norm_leaky(torch::nn::Conv2dImpl& m, torch::nn::BatchNorm2dImpl* norm,

@@ -215,10 +215,7 @@ GANSTUDIO_VECTOR_CLONES void pack_interleaved(const ChannelSource& src_c, const 
     direct::ReadAs reads[8];
     for (int s = 0; s < 8; ++s) reads[s] = src_c.read_of(s0 + s);
     const auto read = [&](auto& v, int s) __attribute__((always_inline)) {
-      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, float>)
-        v = direct::read(v, reads[s]);
-      else
-        direct::read(v, reads[s]);
+      direct::read_in_place(v, reads[s]);
     };
     direct::samples_innermost(src_c.data + s0 * src_c.sample, src_c.sample, g.h * g.w, at, read, plane + s0);
   }

@@ -20,8 +20,9 @@ namespace gs::models {
 // 2 × 2 taps, no gradients wanted, and a CPU with AVX2 and FMA (cpu_has_avx2_fma() in core/runtime.h).
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
-// Whether the direct route sums m->forward(x) with the samples innermost: planes narrower than a vector, a batch of
-// whole vectors (AVX2), and not an image's output layer summed four phases together (1–2 channels).
+// Whether the direct route sums m->forward(x) with the samples innermost: planes narrower than a vector (8 floats with
+// AVX2, 16 with AVX-512), a batch of whole vectors, and not an image's output layer summed four phases together (1–2
+// channels with AVX2, 1–3 with AVX-512).
 bool direct_interleaves(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // One part of a layer's input along channels: x, each sample's channels first multiplied by `scale` [n, channels]
