@@ -107,14 +107,18 @@ public:
   at::Tensor forward(const at::Tensor& input, const GenerateOptions&) override {
     at::Tensor x = input.reshape({input.size(0), c_.nz, 1, 1});
     // Conv, norm, ReLU per hidden layer: group main.<conv index> is complete after its ReLU. Unless it is tapped there,
-    // the next convolution may take the norm and ReLU in with its input.
+    // the next convolution may take the norm and ReLU in with its input, and the output layer's direct route the tanh
+    // after it, applied to each plane as it is written.
     for (size_t i = 0; i < main_->size(); ++i) {
       auto& layer = main_->begin()[static_cast<std::ptrdiff_t>(i)];
       auto* conv = layer.ptr()->as<torch::nn::ConvTranspose2d>();
       auto* norm = layer.ptr()->as<torch::nn::BatchNorm2d>();
       if (norm && !tapping()) {
-        x = transposed_conv_after_norm_relu(*main_[i + 2]->as<torch::nn::ConvTranspose2d>(), *norm, x);
-        i += 2;
+        const bool output = i + 3 < main_->size() && main_[i + 3]->as<torch::nn::Tanh>();
+        bool finished = false;
+        x = transposed_conv_after_norm_relu(*main_[i + 2]->as<torch::nn::ConvTranspose2d>(), *norm, x,
+                                            output ? output_tanh_finish() : direct::PlaneFinish(), &finished);
+        i += finished ? 3 : 2;
         continue;
       }
       x = conv ? transposed_conv(*conv, x) : layer.ptr()->as<torch::nn::Tanh>() ? output_tanh(x) : layer.forward(x);

@@ -81,8 +81,8 @@ TransposedRoute transposed_route(const torch::nn::ConvTranspose2dImpl& m, const 
 }
 
 at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm,
-                                           const at::Tensor& x) {
-  return transposed_conv_of_parts(m, {{x, &norm, true}});
+                                           const at::Tensor& x, const direct::PlaneFinish& finish, bool* finished) {
+  return transposed_conv_of_parts(m, {{x, &norm, true}}, finish, finished);
 }
 
 at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
@@ -92,7 +92,7 @@ at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std
   if (!at::GradMode::is_enabled() && affine &&
       transposed_route(m, concatenated_shape(parts)) == TransposedRoute::Direct) {
     if (finished) *finished = static_cast<bool>(finish);
-    return transposed_direct_sums(m, parts).output(finish);
+    return transposed_direct(m, parts, VectorWidth::Widest, finish);
   }
   if (finished) *finished = false;
   std::vector<at::Tensor> read;

@@ -36,9 +36,11 @@ at::Tensor transposed_conv(torch::nn::ConvTranspose2dImpl& m, const at::Tensor& 
 
 // transposed_conv(m, relu(norm->forward(x))): on the direct route, with a batch norm in eval mode and no gradients
 // wanted, the norm and ReLU are applied while the route lays out its input (no passes of their own, which cost pruned
-// students as much as a narrow layer); otherwise as three steps.
+// students as much as a narrow layer); otherwise as three steps. `finish` and `finished` as for
+// transposed_conv_of_parts.
 at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm,
-                                           const at::Tensor& x);
+                                           const at::Tensor& x, const direct::PlaneFinish& finish = {},
+                                           bool* finished = nullptr);
 
 // transposed_conv(m, cat of the parts as they are read, along channels), a U-Net decoder's input (the skip and the
 // up-sampled half): on the direct route, with the parts' norms in eval mode and no gradients wanted, each part is laid

@@ -46,9 +46,10 @@ at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
                              torch::nn::BatchNorm2dImpl* norm_relu = nullptr, VectorWidth width = VectorWidth::Widest);
 
 // m->forward(cat of the parts as they are read, along channels) by the direct route, each part laid out straight from
-// its own tensor (no concatenation, scaling, norm or ReLU pass); needs direct_applies(m, concatenated_shape(parts)).
+// its own tensor (no concatenation, scaling, norm or ReLU pass), `finish` applied to each output plane as it is
+// written; needs direct_applies(m, concatenated_shape(parts)).
 at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
-                             VectorWidth width = VectorWidth::Widest);
+                             VectorWidth width = VectorWidth::Widest, const direct::PlaneFinish& finish = {});
 
 // The direct route's sums before they are interleaved into the output, for a caller that moves the output on anyway
 // (StyleGAN2's blur copies it into a padded plane): it takes them a plane at a time, with no output tensor between.

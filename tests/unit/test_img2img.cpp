@@ -289,9 +289,15 @@ private Q_SLOTS:
   // Batches of whole vectors of planes narrower than a vector are summed with the samples innermost and moved back
   // (transposed 8 × 8 at a time): every sample, row, column and phase back in its place, for both kernels' geometries
   // (StyleGAN2's 3 × 3 with output padding, DCGAN's 4 × 4 with padding 1), parts read through a norm, a ReLU and a
-  // scale per sample.
+  // scale per sample; straight into the output with a finish on each plane (one that adds the plane's item number),
+  // and as sums for a caller that reads the planes.
   void narrow_planes_of_whole_batches_match_the_library() {
     if (!cpu_has_avx2_fma()) QSKIP("the direct route needs AVX2 and FMA");
+    const models::direct::PlaneFinish add_item = [](int64_t item, const float* src, int64_t stride, float* dst,
+                                                    int64_t rows, int64_t width) {
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < width; ++j) dst[i * width + j] = src[i * stride + j] + static_cast<float>(item);
+    };
     torch::manual_seed(3);
     torch::NoGradGuard no_grad;
     torch::nn::BatchNorm2d norm(5);
@@ -307,8 +313,17 @@ private Q_SLOTS:
           const at::Tensor scale = torch::randn({n, 5});
           const at::Tensor read = torch::relu(norm->forward(x * scale.view({n, 5, 1, 1})));
           const at::Tensor want = up->forward(torch::cat({skip, read}, 1));
-          for (const VectorWidth width : {VectorWidth::Avx2, VectorWidth::Widest})
-            verify_close(models::transposed_direct(*up, {{skip}, {x, norm.get(), true, scale}}, width), want);
+          const std::vector<models::InputPart> parts{{skip}, {x, norm.get(), true, scale}};
+          const at::Tensor numbered = want + torch::arange(n * 6, want.options()).view({n, 6, 1, 1});
+          for (const VectorWidth width : {VectorWidth::Avx2, VectorWidth::Widest}) {
+            verify_close(models::transposed_direct(*up, parts, width), want);
+            verify_close(models::transposed_direct(*up, parts, width, add_item), numbered);
+            at::Tensor planes = torch::empty_like(want);
+            const models::DirectSums sums = models::transposed_direct_sums(*up, parts, width);
+            for (int64_t item = 0; item < n * 6; ++item)
+              sums.write_plane(item, planes.data_ptr<float>() + item * want.size(2) * want.size(3), want.size(3));
+            verify_close(planes, want);
+          }
         }
     }
   }
