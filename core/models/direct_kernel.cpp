@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace gs::models::direct {
@@ -67,6 +68,21 @@ inline __attribute__((always_inline)) void block(const Task& t, const int64_t (&
     for (int b = 0; b < B; ++b) store(ph.y + o * s.y_stride + f[b], acc[o][b]);
 }
 
+// Lanes k .. k + 15 of lo and hi one after the other, k = 0, 1 or 2 (out-parameter, as in load).
+template <size_t... I>
+inline __attribute__((always_inline)) void shifted_by(V16& out, V16 lo, V16 hi, std::index_sequence<I...>) {
+  out = __builtin_shufflevector(lo, hi, I...);
+}
+inline __attribute__((always_inline)) void shifted(V16& out, V16 lo, V16 hi, int k) {
+  if (k == 0)
+    out = lo;
+  else if (k == 1)
+    shifted_by(out, lo, hi, std::index_sequence<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16>{});
+  else
+    shifted_by(out, lo, hi, std::index_sequence<2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17>{});
+}
+inline __attribute__((always_inline)) void shifted(V8&, V8, V8, int) {}
+
 // O output channels (at most 3), the four phases together: phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of
 // the 3 × 3 window at phase (0, 0)'s first tap, so each input load feeds every phase that reads it, 16·O taps from 9
 // loads, where a phase at a time gives O output channels O multiply-adds per load.
@@ -84,11 +100,20 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void j
   for (int64_t c = t.first; c < t.last; ++c) {
     const float* base = t.planes + c * s.plane + f + t.phases[0].disp[0];
 #pragma GCC unroll 3
-    for (int gr = 0; gr < 3; ++gr)
+    for (int gr = 0; gr < 3; ++gr) {
+      // With 16 lanes the window's row is read once, B + 1 vectors, and its columns 1 and 2 taken from neighbouring
+      // pairs in registers (valignd): the loads, three per vector and tap row, bounded the kernel.
+      V row[B + 1];
+      if constexpr (L == 16)
+        for (int b = 0; b <= B; ++b) load(row[b], base + gr * s.cols + b * L);
 #pragma GCC unroll 3
       for (int gc = 0; gc < 3; ++gc) {
         V x[B];
-        for (int b = 0; b < B; ++b) load(x[b], base + gr * s.cols + gc + b * L);
+        for (int b = 0; b < B; ++b)
+          if constexpr (L == 16)
+            shifted(x[b], row[b], row[b + 1], gc);
+          else
+            load(x[b], base + gr * s.cols + gc + b * L);
 #pragma GCC unroll 2
         for (int a = 0; a < 2; ++a)
 #pragma GCC unroll 2
@@ -100,6 +125,7 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void j
               for (int b = 0; b < B; ++b) acc[o][a * 2 + e][b] += w[o] * x[b];
           }
       }
+    }
   }
   for (int o = 0; o < O; ++o)
     for (int p = 0; p < kJointPhases; ++p)

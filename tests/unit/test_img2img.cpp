@@ -328,6 +328,25 @@ private Q_SLOTS:
     }
   }
 
+  // An image's output layer (1–3 channels from a 4 × 4 kernel with padding 1) sums its four phases together; with 16
+  // lanes each input row is loaded once and its shifted columns taken in registers. Every output count it takes, odd
+  // and even sides, batches whose positions end inside a block, and more input planes than one group (whose sums are
+  // added to), for both kernels.
+  void output_layers_sum_their_phases_together() {
+    if (!cpu_has_avx2_fma()) QSKIP("the direct route needs AVX2 and FMA");
+    torch::manual_seed(5);
+    torch::NoGradGuard no_grad;
+    for (const int64_t out : {1, 2, 3})
+      for (const int64_t in : {3, 21, 70})
+        for (const auto& [n, side] :
+             std::vector<std::pair<int64_t, int64_t>>{{1, 3}, {3, 5}, {2, 16}, {5, 17}, {1, 32}}) {
+          torch::nn::ConvTranspose2d up(torch::nn::ConvTranspose2dOptions(in, out, 4).stride(2).padding(1).bias(true));
+          const at::Tensor x = torch::randn({n, in, side, side});
+          for (const VectorWidth width : {VectorWidth::Avx2, VectorWidth::Widest})
+            verify_close(models::transposed_direct(*up, x, nullptr, width), up->forward(x));
+        }
+  }
+
   // Outputs narrower than a vector, of batches whose rows of all samples fill whole vectors, are summed with the
   // samples innermost: 8 at a time through a transpose, the rest one by one, read through the norm and leaky ReLU, both
   // kernels; the route is then picked however wide the layer (a 64 → 128 layer from 8 × 8 at batch 16).
