@@ -81,7 +81,6 @@ inline __attribute__((always_inline)) void shifted(V16& out, V16 lo, V16 hi, int
   else
     shifted_by(out, lo, hi, std::index_sequence<2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17>{});
 }
-inline __attribute__((always_inline)) void shifted(V8&, V8, V8, int) {}
 
 // O output channels (at most 3), the four phases together: phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of
 // the 3 × 3 window at phase (0, 0)'s first tap, so each input load feeds every phase that reads it, 16·O taps from 9
