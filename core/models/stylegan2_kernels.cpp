@@ -2,6 +2,7 @@
 #include "core/models/derived_weight.h"
 #include "core/models/direct_kernel.h"
 #include "core/models/fir_up2.h"
+#include "core/models/row_product.h"
 #include "core/models/tensor_checks.h"
 
 #include <torch/torch.h>
@@ -295,55 +296,9 @@ GANSTUDIO_VECTOR_CLONES void activate_rows(const float* __restrict src, int64_t 
       dst[r * width + p] = leaky_gained(src[r * stride + p] * scale + weight * noise[r * width + p] + shift);
 }
 
-// R rows × B vectors of outputs from o0 of y = x · wt + bias (wt: the weight transposed, rows of `out`), then
-// leaky_gain with `activate`: R·B sums in registers, each vector of wt loaded once for all R rows and each x value
-// once for all B vectors. (Adding each input's row into y in memory, y was loaded and stored with every multiply-add.)
-template <typename V, int R, int B>
-inline __attribute__((always_inline)) void linear_block(const float* x, const float* wt, const float* bias, int64_t in,
-                                                        int64_t out, bool activate, int64_t o0, float* y) {
-  constexpr int L = sizeof(V) / sizeof(float);
-  V acc[R][B];
-  for (int b = 0; b < B; ++b) {
-    V v;
-    direct::load(v, bias + o0 + L * b);
-    for (int r = 0; r < R; ++r) acc[r][b] = v;
-  }
-  for (int64_t i = 0; i < in; ++i) {
-    V w[B];
-    for (int b = 0; b < B; ++b) direct::load(w[b], wt + i * out + o0 + L * b);
-    for (int r = 0; r < R; ++r) {
-      const float xi = x[r * in + i];
-      for (int b = 0; b < B; ++b) acc[r][b] += xi * w[b];
-    }
-  }
-  for (int r = 0; r < R; ++r)
-    for (int b = 0; b < B; ++b) {
-      if (activate) leaky_gain(acc[r][b]);
-      direct::store(y + r * out + o0 + L * b, acc[r][b]);
-    }
-}
-
-// R rows of y: blocks of 16, 8 and 4 outputs, then the last outputs one at a time.
-template <int R>
-inline __attribute__((always_inline)) void linear_rows(const float* x, const float* wt, const float* bias, int64_t in,
-                                                       int64_t out, bool activate, float* y) {
-  int64_t o0 = 0;
-  for (; o0 + 16 <= out; o0 += 16) linear_block<direct::V8, R, 2>(x, wt, bias, in, out, activate, o0, y);
-  for (; o0 + 8 <= out; o0 += 8) linear_block<direct::V8, R, 1>(x, wt, bias, in, out, activate, o0, y);
-  for (; o0 + 4 <= out; o0 += 4) linear_block<direct::V4, R, 1>(x, wt, bias, in, out, activate, o0, y);
-  for (; o0 < out; ++o0)
-    for (int r = 0; r < R; ++r) {
-      float acc = bias[o0];
-      for (int64_t i = 0; i < in; ++i) acc += x[r * in + i] * wt[i * out + o0];
-      y[r * out + o0] = activate ? leaky_gained(acc) : acc;
-    }
-}
-
-GANSTUDIO_VECTOR_CLONES void linear_all(const float* x, const float* wt, const float* bias, int64_t rows, int64_t in,
-                                        int64_t out, bool activate, float* y) {
-  int64_t r = 0;
-  for (; r + 4 <= rows; r += 4) linear_rows<4>(x + r * in, wt, bias, in, out, activate, y + r * out);
-  for (; r < rows; ++r) linear_rows<1>(x + r * in, wt, bias, in, out, activate, y + r * out);
+// leaky_gain on every value of y.
+GANSTUDIO_VECTOR_CLONES void leaky_gain_all(float* y, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) leaky_gain(y[i]);
 }
 
 } // namespace
@@ -497,7 +452,8 @@ at::Tensor linear_direct(const at::Tensor& input, const at::Tensor& transposed, 
   const float* ws = w.data_ptr<float>();
   const float* bs = b.data_ptr<float>();
   float* ys = y.data_ptr<float>();
-  linear_all(xs, ws, bs, rows, in, out, activate, ys);
+  row_product(xs, ws, bs, rows, in, out, ys);
+  if (activate) leaky_gain_all(ys, rows * out);
   return y;
 }
 

@@ -2,6 +2,7 @@
 #include "core/models/derived_weight.h"
 #include "core/models/direct_kernel.h"
 #include "core/models/norm_layers.h"
+#include "core/models/row_product.h"
 #include "core/models/transposed_direct.h"
 #include "core/models/transposed_phases.h"
 
@@ -29,7 +30,9 @@ at::Tensor by_matrix_product(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
   const auto& p = *c10::get<torch::ExpandingArray<2>>(o.padding());
   at::Tensor y;
   if (one_pixel(m, x)) {
-    y = x.reshape({n, in}).mm(central_taps(m.weight, p[0], p[1])).reshape({n, out, kh - 2 * p[0], kw - 2 * p[1]});
+    const at::Tensor rows = x.reshape({n, in}), taps = central_taps(m.weight, p[0], p[1]);
+    y = (row_product_applies(rows, taps) ? row_product(rows, taps) : rows.mm(taps))
+            .reshape({n, out, kh - 2 * p[0], kw - 2 * p[1]});
   } else {
     // Every input pixel spreads its in × (out·kh·kw) product over its output window: columns, then col2im.
     const at::Tensor cols = at::matmul(m.weight.reshape({in, out * kh * kw}).t(), x.reshape({n, in, h * w}));

@@ -5,6 +5,7 @@
 #include "core/models/derived_weight.h"
 #include "core/models/output_tanh.h"
 #include "core/models/registry.h"
+#include "core/models/row_product.h"
 #include "core/models/transposed_conv.h"
 #include "core/models/transposed_direct.h"
 #include "core/models/transposed_phases.h"
@@ -294,6 +295,33 @@ private Q_SLOTS:
     QVERIFY(t.requires_grad());
     t.sum().backward();
     QVERIFY(torch::allclose(w.grad(), 1 - torch::tanh(w.detach()).pow(2)));
+  }
+
+  // row_product (the first layer's product from one pixel) equals the library's for every block it splits the rows
+  // (8, 4, 2, 1) and columns into (3 vectors, 1, the last columns), with either vector width, with a bias and without,
+  // and writes nothing past the output.
+  void row_products_match_the_library() {
+    torch::manual_seed(0);
+    for (const int64_t rows : {1, 3, 8, 15, 16, 17})
+      for (const int64_t in : {1, 100})
+        for (const int64_t out : {5, 16, 47, 49, 200})
+          for (const VectorWidth width : {VectorWidth::Widest, VectorWidth::Avx2})
+            for (const bool with_bias : {false, true}) {
+              const at::Tensor x = torch::randn({rows, in}), w = torch::randn({in, out}), b = torch::randn({out});
+              at::Tensor y = torch::full({rows * out + 16}, NAN);
+              models::row_product(x.data_ptr<float>(), w.data_ptr<float>(), with_bias ? b.data_ptr<float>() : nullptr,
+                                  rows, in, out, y.data_ptr<float>(), width);
+              const at::Tensor want = with_bias ? torch::addmm(b, x, w) : x.mm(w);
+              const QByteArray where = QString("%1 x %2 x %3").arg(rows).arg(in).arg(out).toUtf8();
+              QVERIFY2(test::relative_max_diff(y.narrow(0, 0, rows * out).view({rows, out}), want) < 1e-5, where);
+              QVERIFY2(y.narrow(0, rows * out, 16).isnan().all().item<bool>(), where);
+            }
+    const at::Tensor x = torch::randn({4, 6}), w = torch::randn({6, 9});
+    QVERIFY(models::row_product_applies(x, w));
+    QVERIFY(test::relative_max_diff(models::row_product(x, w.t().contiguous().t()), x.mm(w)) < 1e-5); // any strides
+    QVERIFY(!models::row_product_applies(x, w.t()));
+    QVERIFY(!models::row_product_applies(x.to(torch::kDouble), w.to(torch::kDouble)));
+    QVERIFY(!models::row_product_applies(x, w.clone().requires_grad_()));
   }
 
   void rejects_bad_options() {
