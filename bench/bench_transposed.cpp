@@ -28,15 +28,17 @@ struct Shape {
 
 std::vector<Shape> shapes() {
   std::vector<Shape> s;
-  // The DCGAN demo (32 px, 128 / 64 / 32 channels), its uniform 50% and 70% students and two learned-width ones.
+  // The DCGAN demo (32 px, 100 → 128 / 64 / 32 channels), its uniform 50% and 70% students and two learned-width ones.
   const std::vector<std::pair<std::string, std::vector<int64_t>>> demo{{"dcgan demo", {128, 64, 32, 1}},
                                                                        {"dcgan demo 50%", {64, 32, 16, 1}},
                                                                        {"dcgan demo 70%", {38, 19, 10, 1}},
                                                                        {"dcgan coronet 50%", {57, 27, 24, 1}},
                                                                        {"dcgan density 50%", {63, 23, 27, 1}}};
   for (const auto& [label, w] : demo)
-    for (int64_t b : {1, 16})
+    for (int64_t b : {1, 16}) {
+      s.push_back({label, b, 100, w[0], 4, 1, 0, 0, 1}); // the latent's 100 channels from one pixel to 4 × 4
       for (size_t i = 0; i + 1 < w.size(); ++i) s.push_back({label, b, w[i], w[i + 1], 4, 2, 1, 0, 4 << i});
+    }
   // DCGAN 64 px, ngf 64 (bench_models).
   for (int64_t b : {1, 16})
     for (int64_t i = 0; i < 4; ++i) s.push_back({"dcgan 64px", b, 512 >> i, i == 3 ? 3 : 256 >> i, 4, 2, 1, 0, 4 << i});
