@@ -13,7 +13,7 @@ namespace {
 // Columns per task of at::parallel_for: whole blocks of 3 vectors of 16 and of 2 vectors of 8.
 constexpr int64_t kColumnsPerTask = 192;
 
-// One call's operands: rows `rows` .. of x and columns [begin, end) of w, bias and y.
+// What every block reads and writes: x [rows, in], w [in, out], bias [out] (or null) and y [rows, out].
 struct Operands {
   const float *x, *w, *bias;
   int64_t in, out;
@@ -79,7 +79,7 @@ inline __attribute__((always_inline)) void block(const Operands& o, int64_t row,
         direct::store(y + r * o.out + b * L, acc[r][b]);
 }
 
-// Rows [row, row + R) over columns [begin, end): blocks of B vectors, then single vectors, then the masked tail.
+// Rows [row, row + R) over columns [begin, end): blocks of B vectors, then single vectors, then the last columns.
 template <typename V, int R, int B>
 inline __attribute__((always_inline)) void row_block(const Operands& o, int64_t row, int64_t begin, int64_t end) {
   constexpr int L = sizeof(V) / sizeof(float);
@@ -109,11 +109,8 @@ void columns_generic(const Operands& o, int64_t rows, int64_t begin, int64_t end
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-// 8 rows × 3 vectors of 16: 24 sums, 3 weight vectors and a broadcast in the 32 registers. (The multiply-adds on
-// 8-float vectors elsewhere in the clone need FMA, which GCC's avx512f target does not imply; every AVX-512 CPU has
-// it.)
-__attribute__((target("avx512f,fma"))) void columns_avx512(const Operands& o, int64_t rows, int64_t begin,
-                                                           int64_t end) {
+// 8 rows × 3 vectors of 16: 24 sums, 3 weight vectors and a broadcast in the 32 registers.
+__attribute__((target("avx512f"))) void columns_avx512(const Operands& o, int64_t rows, int64_t begin, int64_t end) {
   columns<direct::V16, 8, 3>(o, rows, begin, end);
 }
 // 4 rows × 2 vectors of 8: 8 sums in the 16 registers.
