@@ -15,15 +15,20 @@ public:
     if (at::GradMode::is_enabled() && weight.requires_grad()) return build();
     const std::pair<int64_t, int64_t> state{static_cast<int64_t>(weight._version()),
                                             reinterpret_cast<int64_t>(weight.data_ptr())};
-    std::lock_guard<std::mutex> lock(mutex_);
-    const Slot slot{weight.unsafeGetTensorImpl(), std::move(key)};
-    auto it = entries_.find(slot);
-    if (it != entries_.end() && it->second.weight.lock().get() == slot.first && it->second.state == state)
-      return it->second.derived;
-    drop_expired(); // on a miss only: a hit's weight is alive (checked above), and hits are every pass's
+    Slot slot{weight.unsafeGetTensorImpl(), std::move(key)};
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = entries_.find(slot);
+      if (it != entries_.end() && it->second.weight.lock().get() == slot.first && it->second.state == state)
+        return it->second.derived;
+      drop_expired(); // on a miss only: a hit's weight is alive (checked above), and hits are every pass's
+    }
+    // Built without the lock: a build may derive from another of the weight's tensors (central_taps), and threads
+    // that miss together build the same tensor.
     at::Tensor derived = build();
+    std::lock_guard<std::mutex> lock(mutex_);
     entries_.insert_or_assign(
-        slot, Entry{c10::weak_intrusive_ptr<c10::TensorImpl>(weight.getIntrusivePtr()), state, derived});
+        std::move(slot), Entry{c10::weak_intrusive_ptr<c10::TensorImpl>(weight.getIntrusivePtr()), state, derived});
     return derived;
   }
 

@@ -173,11 +173,9 @@ at::Tensor single_pixel(torch::nn::Conv2dImpl& m, const at::Tensor& x) {
   const int64_t n = x.size(0), in = x.size(1), out = m.weight.size(0);
   // Output (0, 0) reads input row r through tap r + 1, column c through tap c + 1: the central 2 × 2 taps, [out, in·4].
   const at::Tensor rows = x.reshape({n, in * 4});
-  // The taps also kept transposed ([in·4, out]) for row_product: LibTorch's product took 3–4x as long. (Sliced here:
-  // central_taps inside another derived_weight build would wait on the cache's lock.)
-  const at::Tensor taps = derived_weight(m.weight, {1, 1, 0}, [&] {
-    return m.weight.slice(2, 1, 3).slice(3, 1, 3).reshape({out, in * 4}).t().contiguous();
-  });
+  // The taps also kept transposed ([in·4, out]) for row_product: LibTorch's product took 3–4x as long.
+  const at::Tensor taps =
+      derived_weight(m.weight, {1, 1, 0}, [&] { return central_taps(m.weight, 1, 1).t().contiguous(); });
   at::Tensor y = row_product_applies(rows, taps) ? row_product(rows, taps) : rows.mm(taps);
   if (m.bias.defined()) y = y + m.bias;
   return y.reshape({n, out, 1, 1});
