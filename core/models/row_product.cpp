@@ -148,6 +148,7 @@ bool row_product_applies(const at::Tensor& x, const at::Tensor& w) {
 }
 
 at::Tensor row_product(const at::Tensor& input, const at::Tensor& weight, VectorWidth width) {
+  if (!row_product_applies(input, weight)) return input.mm(weight);
   const at::Tensor x = input.contiguous(), w = weight.contiguous();
   at::Tensor y = at::empty({x.size(0), w.size(1)}, x.options());
   row_product(x.data_ptr<float>(), w.data_ptr<float>(), nullptr, x.size(0), x.size(1), w.size(1), y.data_ptr<float>(),

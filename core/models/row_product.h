@@ -23,7 +23,8 @@ void row_product(const float* x, const float* w, const float* bias, int64_t rows
 // either.
 bool row_product_applies(const at::Tensor& x, const at::Tensor& w);
 
-// x · w by row_product, as a new [rows, out] tensor (row_product_applies).
+// x · w of matrices x [rows, in] and w [in, out], as a new tensor: by the kernels above where row_product_applies,
+// LibTorch's mm otherwise (other types or devices, gradients wanted).
 at::Tensor row_product(const at::Tensor& x, const at::Tensor& w, VectorWidth width = VectorWidth::Widest);
 
 } // namespace gs::models

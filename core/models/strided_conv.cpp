@@ -176,7 +176,7 @@ at::Tensor single_pixel(torch::nn::Conv2dImpl& m, const at::Tensor& x) {
   // The taps also kept transposed ([in·4, out]) for row_product: LibTorch's product took 3–4x as long.
   const at::Tensor taps =
       derived_weight(m.weight, {1, 1, 0}, [&] { return central_taps(m.weight, 1, 1).t().contiguous(); });
-  at::Tensor y = row_product_applies(rows, taps) ? row_product(rows, taps) : rows.mm(taps);
+  at::Tensor y = row_product(rows, taps);
   if (m.bias.defined()) y = y + m.bias;
   return y.reshape({n, out, 1, 1});
 }

@@ -30,8 +30,7 @@ at::Tensor by_matrix_product(torch::nn::ConvTranspose2dImpl& m, const at::Tensor
   const auto& p = *c10::get<torch::ExpandingArray<2>>(o.padding());
   at::Tensor y;
   if (one_pixel(m, x)) {
-    const at::Tensor rows = x.reshape({n, in}), taps = central_taps(m.weight, p[0], p[1]);
-    y = (row_product_applies(rows, taps) ? row_product(rows, taps) : rows.mm(taps))
+    y = row_product(x.reshape({n, in}), central_taps(m.weight, p[0], p[1]))
             .reshape({n, out, kh - 2 * p[0], kw - 2 * p[1]});
   } else {
     // Every input pixel spreads its in × (out·kh·kw) product over its output window: columns, then col2im.

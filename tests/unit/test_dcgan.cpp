@@ -321,6 +321,9 @@ private Q_SLOTS:
     QVERIFY(test::relative_max_diff(models::row_product(x, w.t().contiguous().t()), x.mm(w)) < 1e-5); // any strides
     QVERIFY(!models::row_product_applies(x, w.t()));
     QVERIFY(!models::row_product_applies(x.to(torch::kDouble), w.to(torch::kDouble)));
+    const at::Tensor doubled = models::row_product(x.to(torch::kDouble), w.to(torch::kDouble)); // LibTorch's product
+    QCOMPARE(doubled.scalar_type(), torch::kDouble);
+    QVERIFY(test::relative_max_diff(doubled.to(torch::kFloat), x.mm(w)) < 1e-5);
     QVERIFY(!models::row_product_applies(x, w.clone().requires_grad_()));
   }
 
