@@ -25,14 +25,16 @@ def latency(run, row="latency batch"):
     return rows
 
 
-def method_label(config):
+def method_label(config, ev):
     """The method, telling the density runs that prune the generator alone from those that prune both networks, and
-    learned runs whose MAC budget counts transposed convolutions by input."""
+    learned runs whose MAC budget counted transposed convolutions by input (as their "learned" event records, "auto"
+    resolved)."""
     learn = config.get("learn", {})
     label = config["method"]
     if label == "density" and not learn.get("prune_discriminator", True):
         label = "density (G only)"
-    if label in ("density", "density (G only)", "coronet") and learn.get("mac_count") == "by_input":
+    learned = next((e for e in ev if e["kind"] == "learned"), {})
+    if learned.get("mac_count") == "by_input":
         label += ", budget by input"
     return label
 
@@ -77,7 +79,7 @@ def main(runs):
         by_input_cols = f"{cut_in:.2f}x | {speed / cut_in:.2f}" if cut_in else "– | –"
         def pair(k, digits=3):
             return f"{before[k]:.{digits}f} → {after[k]:.{digits}f}" if before and after else "–"
-        print(f"| {method_label(config)} | {config['selection']['sparsity']} | {params.group(2).strip()} |"
+        print(f"| {method_label(config, ev)} | {config['selection']['sparsity']} | {params.group(2).strip()} |"
               f" {macs.group(2).strip()} | {cut:.2f}x | {t16:.2f} / {s16:.2f} | {speed:.2f}x | {speed / cut:.2f} | {at64} | {fast16} |"
               f" {by_input_cols} |"
               f" {pair('fd', 1)} | {pair('precision')} | {pair('recall')} |"

@@ -183,11 +183,13 @@ QWidget* CompressPage::build_setup() {
   prune_d_->hide();
   mac_count_ = new QComboBox(prune_box);
   mac_count_->setObjectName(QStringLiteral("macCountCombo"));
+  mac_count_->addItem(tr("automatic (by input for pix2pix)"), QStringLiteral("auto"));
   mac_count_->addItem(tr("by output (papers' count)"), QStringLiteral("by_output"));
   mac_count_->addItem(tr("by input (MACs computed)"), QStringLiteral("by_input"));
   mac_count_->setToolTip(tr("How the learned method's MAC budget counts transposed convolutions: by output "
                             "pixels, as papers do, or by input pixels, the multiplications actually computed, which "
-                            "latency follows"));
+                            "latency follows. Automatic counts by input for pix2pix's U-Net, whose decoder the count "
+                            "by output charges four times what it computes, and by output elsewhere"));
   sparsity_ = new QSlider(Qt::Horizontal, prune_box);
   sparsity_->setObjectName(QStringLiteral("sparsitySlider"));
   sparsity_->setRange(0, 95);

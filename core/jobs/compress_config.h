@@ -23,9 +23,11 @@ struct LearnSettings {
   // their high-resolution layers wide and run slower than their MACs promise; this budget narrows those layers, at
   // a cost in quality, and helps speed only partly (docs/compression.md), so it is off by default.
   bool output_budget = false;
-  // How the MAC budget counts transposed convolutions: "by_output" (the papers' count, default) or "by_input" (the
-  // multiplications performed, which latency follows: models::MacConvention).
-  std::string mac_count = "by_output";
+  // How the MAC budget counts transposed convolutions: "by_output" (the papers' count), "by_input" (the
+  // multiplications performed, which latency follows: models::MacConvention) or "auto" (by input for pix2pix's U-Net,
+  // whose decoder is most of the count by output and whose students came out better and faster with that budget,
+  // docs/compression.md; by output for the other architectures).
+  std::string mac_count = "auto";
   // coronet
   double lr = 1e-3;
   double sparsity_weight = 0.5, sparsity_growth = 1.0015;
@@ -64,8 +66,11 @@ CompressConfig config_from_json(const nlohmann::json& j);
 // The range checks config_from_json makes, for configs built in code (the GUI, tests): std::invalid_argument naming
 // the first value out of range.
 void check_config(const CompressConfig& c);
-// learn.mac_count as a convention; std::invalid_argument for anything but "by_output" and "by_input".
-models::MacConvention mac_convention(const LearnSettings& l);
+// learn.mac_count for a teacher of `arch`, "auto" resolved: "by_output" or "by_input"; std::invalid_argument for
+// anything but those and "auto".
+std::string resolved_mac_count(const LearnSettings& l, models::Arch arch);
+// The same as a convention.
+models::MacConvention mac_convention(const LearnSettings& l, models::Arch arch);
 CompressConfig load_config(const std::string& path); // std::runtime_error naming the file
 
 } // namespace gs::jobs

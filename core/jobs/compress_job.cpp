@@ -248,16 +248,17 @@ private:
       prune::check_plan_fits(plan_, t);
       return models::load_model(saved);
     }
+    const std::string mac_count = resolved_mac_count(c_.learn, t.arch());
     const prune::Budget target =
-        prune::uniform_budget(t, c_.selection.sparsity, c_.learn.output_budget, mac_convention(c_.learn));
+        prune::uniform_budget(t, c_.selection.sparsity, c_.learn.output_budget, mac_convention(c_.learn, t.arch()));
     models::Model pruned;
     pruned.arch = teacher_.arch;
     plan_.method = c_.method;
     plan_.arch = models::arch_name(t.arch());
     for (const auto& group : t.channel_groups()) plan_.widths[group.name] = group.width;
     plan_.selection = c_.selection;
-    plan_.info = {{"model", c_.model}, {"target_macs", target.macs}, {"mac_count", c_.learn.mac_count}};
-    nlohmann::json learned{{"kind", "learned"}, {"target_macs", target.macs}, {"mac_count", c_.learn.mac_count}};
+    plan_.info = {{"model", c_.model}, {"target_macs", target.macs}, {"mac_count", mac_count}};
+    nlohmann::json learned{{"kind", "learned"}, {"target_macs", target.macs}, {"mac_count", mac_count}};
     if (target.outputs > 0) {
       plan_.info["target_outputs"] = target.outputs;
       learned["target_outputs"] = target.outputs;

@@ -106,13 +106,14 @@ private Q_SLOTS:
     QVERIFY(page.config()[QStringLiteral("learn")].toObject()[QStringLiteral("prune_discriminator")].toBool());
     prune_d->setChecked(false);
     QVERIFY(!page.config()[QStringLiteral("learn")].toObject()[QStringLiteral("prune_discriminator")].toBool());
-    // Learned methods say how their MAC budget counts transposed convolutions: by output unless chosen otherwise.
+    // Learned methods say how their MAC budget counts transposed convolutions: automatically (by architecture) unless
+    // chosen otherwise.
     auto* mac_count = child<QComboBox>(page, "macCountCombo");
     QVERIFY(mac_count->isVisible());
     const auto budget_count = [&] {
       return page.config()[QStringLiteral("learn")].toObject()[QStringLiteral("mac_count")].toString();
     };
-    QCOMPARE(budget_count(), QStringLiteral("by_output"));
+    QCOMPARE(budget_count(), QStringLiteral("auto"));
     mac_count->setCurrentIndex(mac_count->findData(QStringLiteral("by_input")));
     QCOMPARE(budget_count(), QStringLiteral("by_input"));
 

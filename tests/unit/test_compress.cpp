@@ -282,6 +282,7 @@ private Q_SLOTS:
     const std::string run = dir.filePath("run").toStdString();
     const auto learned = learn_then_stop(c, run);
     QCOMPARE(learned.size(), size_t{1});
+    QCOMPARE(learned[0]["mac_count"].get<std::string>(), std::string("by_output")); // "auto" for a DCGAN
     QVERIFY(learned[0]["macs"].get<int64_t>() <= learned[0]["target_macs"].get<int64_t>());
     QVERIFY(learned[0]["outputs"].get<int64_t>() <= learned[0]["target_outputs"].get<int64_t>());
     QVERIFY(fs::exists(run + "/checkpoints/pruned.pt"));
@@ -289,6 +290,26 @@ private Q_SLOTS:
     QCOMPARE(events_of(run, "learned").size(), size_t{1}); // not learned again
     models::Model student = models::load_model(run + "/student.pt");
     QCOMPARE(student.generator->cost().macs, learned[0]["macs"].get<int64_t>());
+  }
+
+  // The MAC budget's count: "auto" (the default) counts by input for pix2pix's U-Net and by output for every other
+  // architecture; the explicit counts hold for all.
+  void mac_count_auto_follows_the_architecture() {
+    jobs::LearnSettings l;
+    QCOMPARE(l.mac_count, std::string("auto"));
+    QCOMPARE(jobs::resolved_mac_count(l, models::Arch::Pix2Pix), std::string("by_input"));
+    QVERIFY(jobs::mac_convention(l, models::Arch::Pix2Pix) == models::MacConvention::TransposedByInput);
+    for (const models::Arch arch :
+         {models::Arch::DCGAN, models::Arch::SSD, models::Arch::StyleGAN2, models::Arch::CycleGAN}) {
+      QCOMPARE(jobs::resolved_mac_count(l, arch), std::string("by_output"));
+      QVERIFY(jobs::mac_convention(l, arch) == models::MacConvention::TransposedByOutput);
+    }
+    l.mac_count = "by_output";
+    QCOMPARE(jobs::resolved_mac_count(l, models::Arch::Pix2Pix), std::string("by_output"));
+    l.mac_count = "by_input";
+    QCOMPARE(jobs::resolved_mac_count(l, models::Arch::DCGAN), std::string("by_input"));
+    l.mac_count = "automatic";
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, jobs::resolved_mac_count(l, models::Arch::Pix2Pix));
   }
 
   // Local-density pruning narrows the discriminator too: the student fine-tunes against it, student.pt carries it,
