@@ -3,8 +3,8 @@
 # the generator's agent alone (the paper's comparison: pruning dynamics and the result), beside l1 and coronet, all at
 # one sparsity (50% unless given) under the same fine-tuning budget, the learned searches with their MAC budget counted
 # by output (the papers' count), and both density searches again with it counted by input (learn.mac_count; "auto",
-# the default, counts by input for pix2pix). Prints the pruning-dynamics table (bench/learn_dynamics.py) and the results table
-# (bench/compress_table.py); each run's report.md has its learn.png curves.
+# the default, counts by input for pix2pix). Prints the pruning-dynamics table (bench/learn_dynamics.py) and the
+# results table (bench/compress_table.py); each run's report.md has its learn.png curves.
 #   bench/density_evidence.sh [CLI] [OUT_DIR] [STEPS] [SPARSITY]
 set -eu
 cli=${1:-build/release/bin/ganstudio-cli}
