@@ -446,6 +446,12 @@ void CompressPage::on_model_ready(const ModelInfo& info) {
   rows_.clear();
   overrides_.clear();
   model_summary_->setText(info.summary + (info.has_discriminator ? "" : tr("; no discriminator: distillation only")));
+  // What "automatic" counts for this model.
+  if (const auto arch = models::arch_from_name(info.arch.toStdString()))
+    mac_count_->setItemText(mac_count_->findData(QStringLiteral("auto")),
+                            jobs::resolved_mac_count(jobs::LearnSettings{}, *arch) == "by_input"
+                                ? tr("automatic: by input for this model")
+                                : tr("automatic: by output for this model"));
   if (!info.samples.isNull())
     teacher_preview_->setPixmap(QPixmap::fromImage(info.samples)
                                     .scaledToWidth(std::min(320, info.samples.width() * 2), Qt::FastTransformation));

@@ -114,6 +114,7 @@ private Q_SLOTS:
       return page.config()[QStringLiteral("learn")].toObject()[QStringLiteral("mac_count")].toString();
     };
     QCOMPARE(budget_count(), QStringLiteral("auto"));
+    QCOMPARE(mac_count->currentText(), QStringLiteral("automatic: by output for this model")); // a DCGAN
     mac_count->setCurrentIndex(mac_count->findData(QStringLiteral("by_input")));
     QCOMPARE(budget_count(), QStringLiteral("by_input"));
 
