@@ -1,6 +1,7 @@
 // Metric speed and peak memory, ours beside the NumPy/SciPy references on the same features in the same run.
 // usage: bench_metrics [--n 10000,50000] [--dims 2048] [--metrics fid,kid,prdc] [--no-reference]
 // Each measurement runs in its own child process so its peak resident memory (ru_maxrss) is its own.
+#include "bench/python_reference.h"
 #include "core/io/npy.h"
 #include "core/metrics/fid.h"
 #include "core/metrics/kid.h"
@@ -14,7 +15,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <spawn.h>
-#include <sstream>
 #include <string>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -31,13 +31,6 @@ struct Measurement {
   double peak_mib = -1;
   std::string value;
 };
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');) out.push_back(item);
-  return out;
-}
 
 // Runs argv, returns its stdout's last line and fills peak memory from wait4's rusage.
 Measurement run_child(const std::vector<std::string>& argv) {
@@ -106,11 +99,11 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--n" && i + 1 < args.size()) {
       sizes.clear();
-      for (const auto& s : split(args[++i])) sizes.push_back(std::stoll(s));
+      for (const auto& s : bench::split_list(args[++i])) sizes.push_back(std::stoll(s));
     } else if (args[i] == "--dims" && i + 1 < args.size()) {
       dims = std::stoll(args[++i]);
     } else if (args[i] == "--metrics" && i + 1 < args.size()) {
-      metric_names = split(args[++i]);
+      metric_names = bench::split_list(args[++i]);
     } else if (args[i] == "--no-reference") {
       reference = false;
     } else {

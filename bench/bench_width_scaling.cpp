@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -45,8 +44,7 @@ std::string width_range(const models::Generator& g) {
 
 std::vector<int64_t> parse_factors(const std::string& text) {
   std::vector<int64_t> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');)
+  for (const std::string& item : bench::split_list(text))
     if (const int64_t f = std::atoll(item.c_str()); f > 0) out.push_back(f);
   return out;
 }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -58,6 +59,14 @@ inline bool int_option(int argc, char** argv, int& i, const char* name, int& val
   if (std::string(argv[i]) != name || i + 1 >= argc) return false;
   value = std::atoi(argv[++i]);
   return true;
+}
+
+// A comma-separated option value's items ("a,b,c"), empty items kept.
+inline std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) out.push_back(item);
+  return out;
 }
 
 // The options of a bench that times two forms side by side: [--repeats N] [--rounds N] [--batch B]. On any other
