@@ -106,25 +106,26 @@ public:
 
   at::Tensor forward(const at::Tensor& input, const GenerateOptions&) override {
     at::Tensor x = input.reshape({input.size(0), c_.nz, 1, 1});
-    // Conv, norm, ReLU per hidden layer: group main.<conv index> is complete after its ReLU. Unless it is tapped there,
-    // the next convolution may take the norm and ReLU in with its input, and the output layer's direct route the tanh
-    // after it, applied to each plane as it is written.
-    for (size_t i = 0; i < main_->size(); ++i) {
-      auto& layer = main_->begin()[static_cast<std::ptrdiff_t>(i)];
-      auto* conv = layer.ptr()->as<torch::nn::ConvTranspose2d>();
-      auto* norm = layer.ptr()->as<torch::nn::BatchNorm2d>();
-      if (norm && !tapping()) {
-        const bool output = i + 3 < main_->size() && main_[i + 3]->as<torch::nn::Tanh>();
-        bool finished = false;
-        x = transposed_conv_after_norm_relu(*main_[i + 2]->as<torch::nn::ConvTranspose2d>(), *norm, x,
-                                            output ? output_tanh_finish() : direct::PlaneFinish(), &finished);
-        i += finished ? 3 : 2;
-        continue;
+    if (tapping()) {
+      // Conv, norm, ReLU per hidden layer: group main.<conv index> is complete after its ReLU.
+      for (size_t i = 0; i < main_->size(); ++i) {
+        auto& layer = main_->begin()[static_cast<std::ptrdiff_t>(i)];
+        auto* conv = layer.ptr()->as<torch::nn::ConvTranspose2d>();
+        x = conv ? transposed_conv(*conv, x) : layer.ptr()->as<torch::nn::Tanh>() ? output_tanh(x) : layer.forward(x);
+        if (i % 3 == 2 && i / 3 < c_.widths.size()) tap("main." + std::to_string(i - 2), x);
       }
-      x = conv ? transposed_conv(*conv, x) : layer.ptr()->as<torch::nn::Tanh>() ? output_tanh(x) : layer.forward(x);
-      if (i % 3 == 2 && i / 3 < c_.widths.size() && tapping()) tap("main." + std::to_string(i - 2), x);
+      return x;
     }
-    return x;
+    // Untapped, each convolution after the first takes the norm and ReLU before it in with its input (laid out
+    // straight from the sums before where both take the direct route), and the output layer's direct route the tanh
+    // after it, applied to each plane as it is written.
+    x = transposed_conv(*main_[0]->as<torch::nn::ConvTranspose2d>(), x);
+    std::vector<NormConv> hidden;
+    for (size_t i = 1; i + 2 < main_->size(); i += 3)
+      hidden.push_back({main_[i]->as<torch::nn::BatchNorm2d>(), main_[i + 2]->as<torch::nn::ConvTranspose2d>()});
+    bool finished = false;
+    x = transposed_conv_run(hidden, x, output_tanh_finish(), &finished);
+    return finished ? x : output_tanh(x);
   }
 
   std::optional<std::string> torchscript_forward() const override {

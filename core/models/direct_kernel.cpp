@@ -85,7 +85,12 @@ inline __attribute__((always_inline)) void shifted(V16& out, V16 lo, V16 hi, int
 // O output channels (at most 3), the four phases together: phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of
 // the 3 × 3 window at phase (0, 0)'s first tap, so each input load feeds every phase that reads it, 16·O taps from 9
 // loads, where a phase at a time gives O output channels O multiply-adds per load.
-template <typename V, int O, int B> inline __attribute__((always_inline)) void joint_block(const Task& t, int64_t f) {
+// Vector b of positions at f[b]: consecutive (f[b] = f[0] + b · L) unless Column, where the samples are innermost
+// (Shape::column: the window's columns a whole number of vectors apart, each one load) and the block's vectors are
+// the wanted ones (Shape::width). With Column and K > 0, the columns K vectors apart and the block's vectors
+// consecutive: the window's row read once, B + 2K vectors, and every column taken from it.
+template <typename V, int O, int B, bool Column = false, int K = 0>
+inline __attribute__((always_inline)) void joint_block(const Task& t, const int64_t (&f)[B]) {
   constexpr int L = sizeof(V) / sizeof(float);
   const Shape& s = *t.s;
   V acc[O][kJointPhases][B];
@@ -93,26 +98,32 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void j
     for (int p = 0; p < kJointPhases; ++p)
       for (int b = 0; b < B; ++b)
         if (t.add)
-          load(acc[o][p][b], t.phases[p].y + o * s.y_stride + f + b * L);
+          load(acc[o][p][b], t.phases[p].y + o * s.y_stride + f[b]);
         else
           acc[o][p][b] = V{} + (t.bias ? t.bias[o] : 0.0f);
+  const int64_t column = Column ? s.column : 1;
   for (int64_t c = t.first; c < t.last; ++c) {
-    const float* base = t.planes + c * s.plane + f + t.phases[0].disp[0];
+    const float* base = t.planes + c * s.plane + t.phases[0].disp[0];
 #pragma GCC unroll 3
     for (int gr = 0; gr < 3; ++gr) {
       // With 16 lanes the window's row is read once, B + 1 vectors, and its columns 1 and 2 taken from neighbouring
       // pairs in registers (valignd): the loads, three per vector and tap row, bounded the kernel.
-      V row[B + 1];
-      if constexpr (L == 16)
-        for (int b = 0; b <= B; ++b) load(row[b], base + gr * s.cols + b * L);
+      constexpr bool Shifts = L == 16 && !Column, Whole = Column && K > 0;
+      V row[Whole ? B + 2 * K : B + 1];
+      if constexpr (Shifts)
+        for (int b = 0; b <= B; ++b) load(row[b], base + gr * s.cols + f[0] + b * L);
+      if constexpr (Whole)
+        for (int b = 0; b < B + 2 * K; ++b) load(row[b], base + gr * s.cols + f[0] + b * L);
 #pragma GCC unroll 3
       for (int gc = 0; gc < 3; ++gc) {
         V x[B];
         for (int b = 0; b < B; ++b)
-          if constexpr (L == 16)
+          if constexpr (Shifts)
             shifted(x[b], row[b], row[b + 1], gc);
+          else if constexpr (Whole)
+            x[b] = row[b + gc * K];
           else
-            load(x[b], base + gr * s.cols + gc + b * L);
+            load(x[b], base + gr * s.cols + gc * column + f[b]);
 #pragma GCC unroll 2
         for (int a = 0; a < 2; ++a)
 #pragma GCC unroll 2
@@ -128,7 +139,7 @@ template <typename V, int O, int B> inline __attribute__((always_inline)) void j
   }
   for (int o = 0; o < O; ++o)
     for (int p = 0; p < kJointPhases; ++p)
-      for (int b = 0; b < B; ++b) store(t.phases[p].y + o * s.y_stride + f + b * L, acc[o][p][b]);
+      for (int b = 0; b < B; ++b) store(t.phases[p].y + o * s.y_stride + f[b], acc[o][p][b]);
 }
 
 // Vectors of positions per block for O output channels (times `phases` accumulators each), with `registers`
@@ -166,9 +177,29 @@ inline __attribute__((always_inline)) void run(const Task& t, int64_t begin, int
 template <typename V, int O, int Registers>
 inline __attribute__((always_inline)) void run_joint(const Task& t, int64_t begin, int64_t end) {
   constexpr int L = sizeof(V) / sizeof(float), B = blocks_for(O, kJointPhases, Registers, 4);
-  int64_t f = begin;
-  for (; f + B * L <= end; f += B * L) joint_block<V, O, B>(t, f);
-  for (; f < end; f += L) joint_block<V, O, 1>(t, f);
+  int64_t f[B];
+  int64_t i = begin;
+  if (t.wanted) {
+    const int64_t k = t.s->column / L;
+    for (; i + B <= end; i += B) {
+      for (int b = 0; b < B; ++b) f[b] = t.wanted[i + b];
+      if (f[B - 1] - f[0] != (B - 1) * L)
+        joint_block<V, O, B, true>(t, f);
+      else if (k == 1)
+        joint_block<V, O, B, true, 1>(t, f);
+      else if (k == 2)
+        joint_block<V, O, B, true, 2>(t, f);
+      else
+        joint_block<V, O, B, true>(t, f);
+    }
+    for (; i < end; ++i) joint_block<V, O, 1, true>(t, {t.wanted[i]});
+    return;
+  }
+  for (; i + B * L <= end; i += B * L) {
+    for (int b = 0; b < B; ++b) f[b] = i + b * L;
+    joint_block<V, O, B>(t, f);
+  }
+  for (; i < end; i += L) joint_block<V, O, 1>(t, {i});
 }
 
 // Positions per chunk: every block size's multiple (for 16 and 8 lanes), and about 256 KiB of input planes, so that a
@@ -291,7 +322,7 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
          bool joint) {
 #ifdef GANSTUDIO_DIRECT_KERNELS
   const bool wide = lanes == 16;
-  const int64_t chunk = chunk_size(shape.in), chunks = (shape.positions + chunk - 1) / chunk;
+  const int64_t chunk = chunk_size(shape.in);
   // Input planes in groups, each group summed over a chunk before the next adds to it: a block reads every plane of
   // its group at 2–3 rows, and all of them stay in the first-level cache for the next block only for few planes.
   const auto grouped = [&](Kernel kernel, Task t, int64_t begin, int64_t end) {
@@ -301,11 +332,20 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
       kernel(t, begin, end);
     }
   };
+  // Where only some positions are wanted, the chunks count their vectors instead of positions.
+  const std::vector<int64_t> wanted = wanted_vectors(shape, lanes);
+  const int64_t span = wanted.empty() ? shape.positions : static_cast<int64_t>(wanted.size());
+  const int64_t step = wanted.empty() ? chunk : chunk / lanes, steps = (span + step - 1) / step;
   if (joint) {
+    if (shape.column != 1 && (wanted.empty() || shape.column % lanes))
+      throw std::logic_error("direct::sum: a joint sum over columns apart, not of wanted whole vectors");
     const Kernel kernel = (wide ? kJointAvx512 : kJointAvx2)[shape.out - 1];
-    at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i)
-        grouped(kernel, Task{planes, &shape, phases, bias}, i * chunk, std::min((i + 1) * chunk, shape.positions));
+    at::parallel_for(0, steps, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        Task task{planes, &shape, phases, bias};
+        task.wanted = wanted.empty() ? nullptr : wanted.data();
+        grouped(kernel, task, i * step, std::min((i + 1) * step, span));
+      }
     });
     return;
   }
@@ -316,10 +356,6 @@ void sum(const Shape& shape, const float* planes, const Phase* phases, int count
     if (!supports_taps(phases[p].taps)) throw std::logic_error("direct::sum: no kernel for phases of this many taps");
     tables[p] = kernels(phases[p], shape.cols, wide);
   }
-  // Where only some positions are wanted, the chunks count their vectors instead of positions.
-  const std::vector<int64_t> wanted = wanted_vectors(shape, lanes);
-  const int64_t span = wanted.empty() ? shape.positions : static_cast<int64_t>(wanted.size());
-  const int64_t step = wanted.empty() ? chunk : chunk / lanes, steps = (span + step - 1) / step;
   at::parallel_for(0, steps * per_chunk, 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       const int64_t f = item / per_chunk * step, p = item % per_chunk / blocks;

@@ -150,6 +150,9 @@ struct Shape {
   // Where a layout's gaps need no sums (0: every position is summed): the positions are rows of `cols`, and only the
   // first `width` of each row in the first `height` of every `period` rows are outputs. A multiple of the vector width.
   int64_t width = 0, height = 0, period = 0;
+  // Floats from one column of a plane to the next: 1, or the batch where the samples are innermost (a whole number of
+  // vectors; the joint kernel's window steps by it).
+  int64_t column = 1;
 };
 
 // One group of outputs that share displacements ("phase"): disp[taps], its kernel [in][taps][out] in block_weights'

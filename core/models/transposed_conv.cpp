@@ -107,6 +107,41 @@ at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std
   return transposed_conv(m, read.size() == 1 ? read[0] : at::cat(read, 1));
 }
 
+namespace {
+
+// Whether transposed_conv_of_parts takes the direct route for layer l on an input shaped like x.
+bool direct_after_norm(const NormConv& l, const at::Tensor& x) {
+  return !at::GradMode::is_enabled() && applies_as_affine(l.norm) &&
+         transposed_route(*l.conv, x) == TransposedRoute::Direct;
+}
+
+} // namespace
+
+at::Tensor transposed_conv_run(const std::vector<NormConv>& layers, const at::Tensor& x,
+                               const direct::PlaneFinish& finish, bool* finished) {
+  at::Tensor y = x;
+  std::unique_ptr<DirectRun> run;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const bool last = i + 1 == layers.size();
+    if (run) {
+      if (direct_after_norm(layers[i], at::empty({1, 1, 1, 1}, y.options()).expand(run->sizes()))) {
+        run->next(*layers[i].conv, *layers[i].norm);
+        continue;
+      }
+      y = run->output();
+      run.reset();
+    }
+    if (!last && direct_after_norm(layers[i], y))
+      run = std::make_unique<DirectRun>(*layers[i].conv, std::vector<InputPart>{{y, layers[i].norm, true}});
+    else
+      y = transposed_conv_after_norm_relu(*layers[i].conv, *layers[i].norm, y, last ? finish : direct::PlaneFinish(),
+                                          last ? finished : nullptr);
+  }
+  if (!run) return y;
+  if (finished) *finished = static_cast<bool>(finish);
+  return run->output(finish);
+}
+
 bool route_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, TransposedRoute route) {
   const auto& o = m.options;
   const auto& d = *o.dilation();

@@ -50,6 +50,18 @@ at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, to
 at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
                                     const direct::PlaneFinish& finish = {}, bool* finished = nullptr);
 
+// A hidden layer as DCGAN has them: a batch norm and ReLU, then a transposed convolution.
+struct NormConv {
+  torch::nn::BatchNorm2dImpl* norm;
+  torch::nn::ConvTranspose2dImpl* conv;
+};
+
+// transposed_conv_after_norm_relu through `layers` in turn, the first on x: where consecutive layers take the direct
+// route, a DirectRun (the next layer's input laid out straight from the sums before). `finish` and `finished` as for
+// transposed_conv_of_parts, for the last layer's output.
+at::Tensor transposed_conv_run(const std::vector<NormConv>& layers, const at::Tensor& x,
+                               const direct::PlaneFinish& finish = {}, bool* finished = nullptr);
+
 // Whether `route` can compute this layer for x (Library always can), and the layer by that route (for tests and
 // bench/bench_transposed; std::invalid_argument where it does not apply).
 bool route_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, TransposedRoute route);

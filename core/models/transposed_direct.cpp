@@ -192,7 +192,7 @@ struct Interleaved {
 // batch of whole vectors, and in every sample's rows past its phase outputs room for what the 8-float stores of
 // deinterleave() write beyond a row's end.
 bool interleaves(const Geometry& g, int64_t lanes, bool joint) {
-  if (joint || g.w >= lanes || g.n % lanes != 0) return false;
+  if ((joint ? g.w > lanes : g.w >= lanes) || g.n % lanes != 0) return false;
   const int64_t spill = (g.out_cols - 1) / 8 * 8 + 8 - g.k.cols;
   return (g.sample / g.k.cols - g.out_rows) * g.k.cols >= spill;
 }
@@ -204,16 +204,25 @@ Interleaved interleaved(const Geometry& g, int64_t lanes) {
   l.k.positions = g.out_rows * l.k.cols;
   l.k.plane = (g.lead + g.sample + g.k.plane - g.k.positions) * g.n + lanes;
   l.k.y_stride = kPhases * l.k.positions;
-  l.k.width = g.out_cols * g.n, l.k.height = g.out_rows, l.k.period = g.out_rows;
+  l.k.width = g.out_cols * g.n, l.k.height = g.out_rows, l.k.period = g.out_rows, l.k.column = g.n;
   for (int p = 0; p < kPhases; ++p)
     for (int t = 0; t < g.taps[p]; ++t) l.disp[p][t] = g.disp[p][t] * g.n;
   return l;
 }
 
-// Channel c's interleaved plane: zero, then 8 samples at a time, read as src_c says.
+// The zeros of a channel's interleaved plane: everything but its h rows' first w columns.
+inline void zero_around_interleaved(const Geometry& g, const Interleaved& l, float* plane) {
+  const int64_t n = g.n;
+  std::fill(plane, plane + g.lead * n, 0.0f);
+  for (int64_t i = 0; i < g.h; ++i)
+    std::fill(plane + (g.lead + i * g.k.cols + g.w) * n, plane + (g.lead + (i + 1) * g.k.cols) * n, 0.0f);
+  std::fill(plane + (g.lead + g.h * g.k.cols) * n, plane + l.k.plane, 0.0f);
+}
+
+// Channel c's interleaved plane: its zeros, then 8 samples at a time, read as src_c says.
 GANSTUDIO_VECTOR_CLONES void pack_interleaved(const ChannelSource& src_c, const Geometry& g, const Interleaved& l,
                                               float* plane) {
-  std::fill(plane, plane + l.k.plane, 0.0f);
+  zero_around_interleaved(g, l, plane);
   const auto at = [&](int64_t p) __attribute__((always_inline)) {
     return (g.lead + p / g.w * g.k.cols + p % g.w) * g.n;
   };
@@ -292,21 +301,43 @@ GANSTUDIO_VECTOR_CLONES void interleave_plane(const float* y, const Geometry& g,
                       __attribute__((always_inline)) { interleave_rows<decltype(w)::value>(y, g, item, dst, stride); });
 }
 
-// Output channel o of samples s0 .. s0 + 7 from interleaved sums yi straight into their planes of out (an [n, out,
-// 2 · out_rows, 2 · out_cols] tensor's data), then `finish` on each: a row of 8 samples' phase outputs at a time,
-// transposed in registers into each sample's row, with the phases' columns interleaved. (deinterleave() and
-// interleave_plane() moved every sum twice: a 70% DCGAN student's 39 → 20 layer from 4 × 4 at batch 16 took 0.051 ms
-// that way, 0.042 this way, on an AVX-512 Zen 5.)
-GANSTUDIO_VECTOR_CLONES void output_samples(const Geometry& g, const Interleaved& l, const float* yi, int64_t o,
-                                            int64_t s0, float* out, const direct::PlaneFinish& finish) {
-  const int64_t cols = 2 * g.out_cols, plane = 2 * g.out_rows * cols, stride = g.k.out * plane, n = g.n;
-  float* dst = out + (s0 * g.k.out + o) * plane;
-  for (int a = 0; a < 2; ++a)
-    for (int64_t m = 0; m < g.out_rows; ++m) {
+// Where output_samples writes output channel o of samples s0 .. s0 + 7: sample s0's row i of it at first + i · row,
+// the samples `sample` floats apart, each value read as `read` says (an output tensor's planes as they are, or the
+// next layer's input planes through its norm and ReLU), and `gap` zeros after each row (a lay-out's gap columns), as
+// one 8-float store where that may run into the next row (`spill`).
+struct SampleRows {
+  float* first = nullptr;
+  int64_t sample = 0, row = 0;
+  direct::ReadAs read;
+  int64_t gap = 0;
+  bool spill = false;
+};
+
+// Output channel o of samples s0 .. s0 + 7 from interleaved sums yi straight into their rows `to`, in order: a row of
+// 8 samples' phase outputs at a time, transposed in registers into each sample's row, with the phases' columns
+// interleaved. (deinterleave() and interleave_plane() moved every sum twice: a 70% DCGAN student's 39 → 20 layer from
+// 4 × 4 at batch 16 took 0.051 ms that way, 0.042 this way, on an AVX-512 Zen 5.) A gap's 8-float store runs into
+// the next row's first columns, written after it.
+inline __attribute__((always_inline)) void sample_rows(const Geometry& g, const Interleaved& l, const float* yi,
+                                                       int64_t o, int64_t s0, const SampleRows& to) {
+  const int64_t n = g.n, stride = to.sample, width = 2 * g.out_cols, gap = to.gap;
+  const bool spill = to.spill && gap <= 8;
+  const direct::ReadAs read = to.read; // a copy: through the reference it was loaded again after every store
+  const auto put = [&](float* at, V8 v) __attribute__((always_inline)) {
+    direct::read(v, read);
+    direct::store(at, v);
+  };
+  for (int64_t m = 0; m < g.out_rows; ++m)
+    for (int a = 0; a < 2; ++a) {
       // Phases (a, 0) and (a, 1): the row's even and odd columns.
       const float* even = yi + o * l.k.y_stride + 2 * a * l.k.positions + m * l.k.cols + s0;
       const float* odd = even + l.k.positions;
-      float* row = dst + (2 * m + a) * cols;
+      float* row = to.first + (2 * m + a) * to.row;
+      for (int s = 0; s < 8 && gap > 0; ++s)
+        if (spill)
+          direct::store(row + s * stride + width, V8{});
+        else
+          std::fill(row + s * stride + width, row + s * stride + width + gap, 0.0f);
       int64_t q0 = 0;
       for (; q0 + 8 <= g.out_cols; q0 += 8) {
         V8 e[8], d[8];
@@ -319,8 +350,8 @@ GANSTUDIO_VECTOR_CLONES void output_samples(const Geometry& g, const Interleaved
         for (int s = 0; s < 8; ++s) {
           V8 lo, hi;
           direct::interleave(e[s], d[s], lo, hi);
-          direct::store(row + s * stride + 2 * q0, lo);
-          direct::store(row + s * stride + 2 * q0 + 8, hi);
+          put(row + s * stride + 2 * q0, lo);
+          put(row + s * stride + 2 * q0 + 8, hi);
         }
       }
       if (q0 + 4 <= g.out_cols) { // 4 columns of each phase: one transpose, then each sample's 8 interleaved
@@ -331,16 +362,29 @@ GANSTUDIO_VECTOR_CLONES void output_samples(const Geometry& g, const Interleaved
         }
         direct::transpose(r);
         for (int s = 0; s < 8; ++s)
-          direct::store(row + s * stride + 2 * q0, __builtin_shufflevector(r[s], r[s], 0, 4, 1, 5, 2, 6, 3, 7));
+          put(row + s * stride + 2 * q0, __builtin_shufflevector(r[s], r[s], 0, 4, 1, 5, 2, 6, 3, 7));
         q0 += 4;
       }
       for (; q0 < g.out_cols; ++q0)
         for (int s = 0; s < 8; ++s) {
-          row[s * stride + 2 * q0] = even[q0 * n + s];
-          row[s * stride + 2 * q0 + 1] = odd[q0 * n + s];
+          row[s * stride + 2 * q0] = direct::read(even[q0 * n + s], read);
+          row[s * stride + 2 * q0 + 1] = direct::read(odd[q0 * n + s], read);
         }
     }
-  for (int s = 0; s < 8; ++s) direct::finish_in_place(finish, (s0 + s) * g.k.out + o, dst + s * stride, plane);
+}
+
+GANSTUDIO_VECTOR_CLONES void output_samples(const Geometry& g, const Interleaved& l, const float* yi, int64_t o,
+                                            int64_t s0, const SampleRows& to) {
+  sample_rows(g, l, yi, o, s0, to);
+}
+
+// The zeros of a channel's plane in g's layout (pack_rows) other than its rows' gap columns: the lead, each sample's
+// gap rows and the tail.
+inline __attribute__((always_inline)) void zero_outside_rows(const Geometry& g, float* plane) {
+  std::fill(plane, plane + g.lead, 0.0f);
+  for (int64_t s = 0; s < g.n; ++s)
+    std::fill(plane + g.lead + s * g.sample + g.h * g.k.cols, plane + g.lead + (s + 1) * g.sample, 0.0f);
+  std::fill(plane + g.lead + g.n * g.sample, plane + g.k.plane, 0.0f);
 }
 
 } // namespace
@@ -428,6 +472,30 @@ at::Tensor DirectSums::output(const direct::PlaneFinish& finish) const {
 
 namespace {
 
+// A layer's direct route for an input of given sizes: where it reads and writes, whether it interleaves and sums
+// its phases together.
+struct Route {
+  PhaseAxis r, c;
+  Geometry g;
+  bool joint = false, interleave = false;
+  Interleaved l;
+  const direct::Shape& shape() const { return interleave ? l.k : g.k; }
+};
+
+// x: the input, or a tensor of its shape (concatenated_shape).
+Route route_of(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, int64_t lanes) {
+  Route route;
+  const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
+  route.r = phase_axis(m.weight.size(2), 2, p[0]), route.c = phase_axis(m.weight.size(3), 2, p[1]);
+  route.g = geometry(m, x, route.r, route.c, lanes);
+  if (route.g.k.in != m.weight.size(0))
+    throw std::invalid_argument("transposed_direct: the input's channels do not match the layer");
+  route.joint = joint_phases(route.g, route.r, route.c, lanes);
+  route.interleave = interleaves(route.g, lanes, route.joint);
+  if (route.interleave) route.l = interleaved(route.g, lanes);
+  return route;
+}
+
 // A layer's sums as direct::sum leaves them: in g's layout in y (after kPhaseGuard floats), or, where the route
 // interleaves, in l's layout in `interleaved` (y then undefined until transposed_direct_sums deinterleaves them).
 struct Summed {
@@ -447,64 +515,121 @@ at::Tensor guarded_sums(const Geometry& g, const at::TensorOptions& options) {
   return y;
 }
 
-Summed sum_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts, VectorWidth width) {
-  const int64_t lanes = direct::lanes(width);
-  if (!lanes) throw std::logic_error("transposed_direct: no vector kernel for this CPU or build");
-  if (parts.empty()) throw std::invalid_argument("transposed_direct: no input");
-  const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
-  const PhaseAxis r = phase_axis(m.weight.size(2), 2, p[0]), c = phase_axis(m.weight.size(3), 2, p[1]);
-  const HeldParts held(parts);
-  Summed out;
-  const Geometry& g = out.g = geometry(m, concatenated_shape(parts), r, c, lanes);
-  if (g.k.in != m.weight.size(0))
-    throw std::invalid_argument("transposed_direct: the input parts' channels do not match the layer");
-  const at::Tensor w = phase_kernel(m.weight, r, c, KernelLayout::ByTap, lanes);
+// Layer m's sums from its input planes laid out by `route` (`laid`: in planes of route.shape().plane floats).
+Summed sum_laid(const torch::nn::ConvTranspose2dImpl& m, const Route& route, const at::Tensor& laid, int64_t lanes) {
+  const Geometry& g = route.g;
+  const direct::Shape& k = route.shape();
+  const at::Tensor w = phase_kernel(m.weight, route.r, route.c, KernelLayout::ByTap, lanes);
   const at::Tensor bias = m.bias.defined() ? m.bias.contiguous() : at::Tensor();
-  const at::TensorOptions options = held.x[0].options();
-  const bool joint = joint_phases(g, r, c, lanes);
-  const float* b = bias.defined() ? bias.data_ptr<float>() : nullptr;
-  const std::vector<ChannelSource> sources = channel_sources(parts, held);
-  out.interleave = interleaves(g, lanes, joint);
-  if (out.interleave) out.l = interleaved(g, lanes);
-  const direct::Shape& k = out.interleave ? out.l.k : g.k;
-  at::Tensor planes = at::empty({g.k.in * k.plane}, options);
-  float* laid = planes.data_ptr<float>();
+  Summed out;
+  out.g = g, out.interleave = route.interleave, out.l = route.l;
   float* into;
   if (out.interleave) {
-    out.interleaved = at::empty({g.k.out * k.y_stride}, options);
+    out.interleaved = at::empty({g.k.out * k.y_stride}, laid.options());
     into = out.interleaved.data_ptr<float>();
-    at::parallel_for(0, g.k.in, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t c = begin; c < end; ++c) pack_interleaved(sources[c], g, out.l, laid + c * k.plane);
-    });
   } else {
-    out.y = guarded_sums(g, options);
+    out.y = guarded_sums(g, laid.options());
     into = out.y.data_ptr<float>() + kPhaseGuard;
-    pack(sources, g, laid);
   }
   direct::Phase phases[kPhases];
   for (int i = 0, offset = 0; i < kPhases; offset += g.taps[i++])
     phases[i] = {out.interleave ? out.l.disp[i] : g.disp[i], w.data_ptr<float>() + offset * g.k.in * g.k.out,
                  into + i * k.positions, g.taps[i]};
-  direct::sum(k, laid, phases, kPhases, b, lanes, joint);
+  direct::sum(k, laid.data_ptr<float>(), phases, kPhases, bias.defined() ? bias.data_ptr<float>() : nullptr, lanes,
+              route.joint);
   return out;
 }
 
-} // namespace
+Summed sum_parts(const torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts, VectorWidth width) {
+  const int64_t lanes = direct::lanes(width);
+  if (!lanes) throw std::logic_error("transposed_direct: no vector kernel for this CPU or build");
+  if (parts.empty()) throw std::invalid_argument("transposed_direct: no input");
+  const HeldParts held(parts);
+  const Route route = route_of(m, concatenated_shape(parts), lanes);
+  const Geometry& g = route.g;
+  const std::vector<ChannelSource> sources = channel_sources(parts, held);
+  at::Tensor planes = at::empty({g.k.in * route.shape().plane}, held.x[0].options());
+  float* laid = planes.data_ptr<float>();
+  if (route.interleave)
+    at::parallel_for(0, g.k.in, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t c = begin; c < end; ++c) pack_interleaved(sources[c], g, route.l, laid + c * route.l.k.plane);
+    });
+  else
+    pack(sources, g, laid);
+  return sum_laid(m, route, planes, lanes);
+}
 
-at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts, VectorWidth width,
-                             const direct::PlaneFinish& finish) {
-  const Summed summed = sum_parts(m, parts, width);
+// The output tensor of a layer's sums, `finish` applied to each plane as it is written.
+at::Tensor output_of(const Summed& summed, const direct::PlaneFinish& finish) {
   if (!summed.interleave)
     return DirectSums(std::make_shared<const DirectSums::Data>(summed.y, summed.g)).output(finish);
   const Geometry& g = summed.g;
   at::Tensor result = at::empty({g.n, g.k.out, 2 * g.out_rows, 2 * g.out_cols}, summed.interleaved.options());
   const float* sums = summed.interleaved.data_ptr<float>();
   float* out = result.data_ptr<float>();
-  const int64_t blocks = g.n / 8;
+  const int64_t blocks = g.n / 8, cols = 2 * g.out_cols, plane = 2 * g.out_rows * cols;
   at::parallel_for(0, g.k.out * blocks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) output_samples(g, summed.l, sums, i / blocks, i % blocks * 8, out, finish);
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t o = i / blocks, s0 = i % blocks * 8;
+      float* first = out + (s0 * g.k.out + o) * plane;
+      output_samples(g, summed.l, sums, o, s0, {first, g.k.out * plane, cols, {}});
+      for (int s = 0; s < 8; ++s)
+        direct::finish_in_place(finish, (s0 + s) * g.k.out + o, first + s * g.k.out * plane, plane);
+    }
   });
   return result;
+}
+
+// Input plane c of `next` (a route for the output of `prev`, an interleaved layer's sums yi) straight from the sums,
+// read as `read`: what sum_parts lays out from the output tensor, without it. With the samples innermost in both,
+// each output pixel's samples are one run of floats; into one sample after another, output_samples' transposes.
+GANSTUDIO_VECTOR_CLONES void lay_out_channel(const Summed& prev, const float* yi, const Route& next, int64_t c,
+                                             const direct::ReadAs& read, float* dst) {
+  const Geometry &g = prev.g, &to = next.g;
+  const int64_t n = g.n;
+  if (!next.interleave) {
+    zero_outside_rows(to, dst);
+    // A sample's last row may spill into its gap rows, not into the next sample's first row (written before it).
+    const bool spill = to.sample - to.h * to.k.cols >= 8;
+    for (int64_t s0 = 0; s0 < n; s0 += 8)
+      sample_rows(g, prev.l, yi, c, s0,
+                  {dst + to.lead + s0 * to.sample, to.sample, to.k.cols, read, to.k.cols - to.w, spill});
+    return;
+  }
+  zero_around_interleaved(to, next.l, dst);
+  const direct::ReadAs r = read;
+  const int64_t positions = prev.l.k.positions, in_cols = prev.l.k.cols, out_cols = to.k.cols, lead = to.lead;
+  const float* sums = yi + c * prev.l.k.y_stride;
+  for (int p = 0; p < kPhases; ++p)
+    for (int64_t m = 0; m < g.out_rows; ++m)
+      for (int64_t q = 0; q < g.out_cols; ++q) {
+        const float* src = sums + p * positions + m * in_cols + q * n;
+        float* at = dst + (lead + (2 * m + p / 2) * out_cols + 2 * q + p % 2) * n;
+        for (int64_t s = 0; s < n; s += 8) {
+          V8 v;
+          direct::load(v, src + s);
+          direct::read(v, r);
+          direct::store(at + s, v);
+        }
+      }
+}
+
+at::Tensor lay_out_from(const Summed& prev, const Route& next, const std::vector<direct::ReadAs>& reads) {
+  const int64_t plane = next.shape().plane;
+  at::Tensor planes = at::empty({next.g.k.in * plane}, prev.interleaved.options());
+  float* laid = planes.data_ptr<float>();
+  const float* yi = prev.interleaved.data_ptr<float>();
+  at::parallel_for(0, next.g.k.in, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) lay_out_channel(prev, yi, next, c, reads[c], laid + c * plane);
+  });
+  return planes;
+}
+
+} // namespace
+
+at::Tensor transposed_direct(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts, VectorWidth width,
+                             const direct::PlaneFinish& finish) {
+  return output_of(sum_parts(m, parts, width), finish);
 }
 
 DirectSums transposed_direct_sums(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
@@ -519,6 +644,36 @@ DirectSums transposed_direct_sums(torch::nn::ConvTranspose2dImpl& m, const std::
     });
   }
   return DirectSums(std::make_shared<const DirectSums::Data>(summed.y, summed.g));
+}
+
+struct DirectRun::State {
+  Summed summed;
+  VectorWidth width;
+};
+
+DirectRun::DirectRun(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts, VectorWidth width)
+    : s_(std::make_unique<State>(State{sum_parts(m, parts, width), width})) {}
+
+DirectRun::~DirectRun() = default;
+
+std::vector<int64_t> DirectRun::sizes() const {
+  const Geometry& g = s_->summed.g;
+  return {g.n, g.k.out, 2 * g.out_rows, 2 * g.out_cols};
+}
+
+void DirectRun::next(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm) {
+  Summed& prev = s_->summed;
+  if (!prev.interleave) {
+    prev = sum_parts(m, {{output(), &norm, true}}, s_->width);
+    return;
+  }
+  const int64_t lanes = direct::lanes(s_->width);
+  const Route route = route_of(m, at::empty({1, 1, 1, 1}, prev.interleaved.options()).expand(sizes()), lanes);
+  prev = sum_laid(m, route, lay_out_from(prev, route, channel_reads(&norm, prev.g.k.out, 0.0f)), lanes);
+}
+
+at::Tensor DirectRun::output(const direct::PlaneFinish& finish) const {
+  return output_of(s_->summed, finish);
 }
 
 } // namespace gs::models

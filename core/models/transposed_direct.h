@@ -75,4 +75,27 @@ private:
 DirectSums transposed_direct_sums(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
                                   VectorWidth width = VectorWidth::Widest);
 
+// transposed_direct() through a run of layers, each reading the one before through a batch norm in eval mode and a
+// ReLU (DCGAN's hidden layers). Where a layer's sums are interleaved (direct_interleaves), the next layer's input
+// planes are laid out straight from them, the norm and ReLU applied as they are: no output tensor between the two
+// and no pass that reads one.
+class DirectRun {
+public:
+  // Sums m's input; needs direct_applies(m, concatenated_shape(parts)).
+  DirectRun(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
+            VectorWidth width = VectorWidth::Widest);
+  ~DirectRun();
+  // The last layer's output's: [n, out, rows, cols].
+  std::vector<int64_t> sizes() const;
+  // Sums m(relu(norm(the last layer's output))) instead; needs direct_applies for an input of sizes() and a norm for
+  // which applies_as_affine holds.
+  void next(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm);
+  // The last layer's output, `finish` applied to each plane as it is written.
+  at::Tensor output(const direct::PlaneFinish& finish = {}) const;
+
+private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
 } // namespace gs::models
