@@ -189,6 +189,8 @@ inline __attribute__((always_inline)) void run_joint(const Task& t, int64_t begi
         joint_block<V, O, B, true, 1>(t, f);
       else if (k == 2)
         joint_block<V, O, B, true, 2>(t, f);
+      else if (k == 4)
+        joint_block<V, O, B, true, 4>(t, f);
       else
         joint_block<V, O, B, true>(t, f);
     }
