@@ -188,7 +188,8 @@ int64_t lanes(VectorWidth width = VectorWidth::Widest);
 // cache and groups of up to 64 input planes that keep a block's reads in the first-level cache, spread over LibTorch's
 // threads.
 // With `joint`, the four phases of a 4×4 kernel with padding 1 (a stride-2 transposed convolution's, at most 3 output
-// channels): phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of one 3 × 3 window, and 9 loads feed 16 taps.
+// channels): phase (a, b)'s tap (i, j) reads offset (a + i, b + j) of one 3 × 3 window, and 9 loads feed 16 taps. A
+// joint sum with the samples innermost (shape.column a whole number of vectors) needs shape.width.
 void sum(const Shape& shape, const float* planes, const Phase* phases, int count, const float* bias, int64_t lanes,
          bool joint);
 

@@ -21,8 +21,8 @@ namespace gs::models {
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // Whether the direct route sums m->forward(x) with the samples innermost: planes narrower than a vector (8 floats with
-// AVX2, 16 with AVX-512), a batch of whole vectors, and not an image's output layer summed four phases together (1–2
-// channels with AVX2, 1–3 with AVX-512).
+// AVX2, 16 with AVX-512) and a batch of whole vectors; for an image's output layer summed four phases together (1–2
+// channels with AVX2, 1–3 with AVX-512), planes as wide as a vector too, in a batch of 1, 2 or 4 vectors.
 bool direct_interleaves(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // One part of a layer's input along channels: x, each sample's channels first multiplied by `scale` [n, channels]
