@@ -87,12 +87,21 @@ at::Tensor transposed_conv_after_norm_relu(torch::nn::ConvTranspose2dImpl& m, to
   return transposed_conv_of_parts(m, {{x, &norm, true}}, finish, finished);
 }
 
-at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
-                                    const direct::PlaneFinish& finish, bool* finished) {
+namespace {
+
+// Whether transposed_conv_of_parts takes the direct route (the parts' x may be stand-ins of their shape).
+bool direct_for_parts(const torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts) {
   const bool affine =
       std::all_of(parts.begin(), parts.end(), [](const InputPart& p) { return applies_as_affine(p.norm); });
-  if (!at::GradMode::is_enabled() && affine &&
-      transposed_route(m, concatenated_shape(parts)) == TransposedRoute::Direct) {
+  return !at::GradMode::is_enabled() && affine &&
+         transposed_route(m, concatenated_shape(parts)) == TransposedRoute::Direct;
+}
+
+} // namespace
+
+at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
+                                    const direct::PlaneFinish& finish, bool* finished) {
+  if (direct_for_parts(m, parts)) {
     if (finished) *finished = static_cast<bool>(finish);
     return transposed_direct(m, parts, VectorWidth::Widest, finish);
   }
@@ -109,10 +118,9 @@ at::Tensor transposed_conv_of_parts(torch::nn::ConvTranspose2dImpl& m, const std
 
 namespace {
 
-// Whether transposed_conv_of_parts takes the direct route for layer l on an input shaped like x.
+// Whether transposed_conv_after_norm_relu takes the direct route for layer l on an input shaped like x.
 bool direct_after_norm(const NormConv& l, const at::Tensor& x) {
-  return !at::GradMode::is_enabled() && applies_as_affine(l.norm) &&
-         transposed_route(*l.conv, x) == TransposedRoute::Direct;
+  return direct_for_parts(*l.conv, {{x, l.norm, true}});
 }
 
 } // namespace
