@@ -23,8 +23,7 @@ enum class TransposedRoute {
 //   oneDNN would pad (input channels no multiple of 16, output channels none of 4), at batch 1 (from at most 64
 //   channels where the CPU has AVX2 but not AVX-512) or from 1×1 inputs (pruned students' layers, output layers, a
 //   generated sample), except inputs of at most 4×4 pixels with at least 256 channels; and wherever it sums with the
-//   samples innermost (direct_interleaves: planes narrower than a vector in a batch of whole vectors, output layers
-//   as wide as one);
+//   samples innermost (direct_interleaves: planes narrower than a vector in a batch of whole vectors);
 // - Phases when at least 8 channels come out (3 with gradients) and the phases fit (see phases_fit); with gradients
 //   also batch × input pixels at least 256 and twice the input channels. LibTorch 1.13's CPU transposed convolution is
 //   a matrix product plus col2im, batch item by batch item, and oneDNN's one convolution was 1.1–4.6× faster;

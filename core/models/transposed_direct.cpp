@@ -188,11 +188,14 @@ struct Interleaved {
   int64_t disp[kPhases][direct::kTaps] = {};
 };
 
-// Whether the interleaved layout applies to g: planes narrower than a vector (8 floats with AVX2, 16 with AVX-512; as
-// wide as one where the phases are summed together, for a batch of 1, 2 or 4 vectors), a batch of whole vectors, and
-// in every sample's rows past its phase outputs room for what the 8-float stores of deinterleave() write beyond a
-// row's end.
-bool interleaves(const Geometry& g, int64_t lanes, bool joint) {
+// Whether the interleaved layout applies to g: planes narrower than a vector (8 floats with AVX2, 16 with AVX-512), a
+// batch of whole vectors, and in every sample's rows past its phase outputs room for what the 8-float stores of
+// deinterleave() write beyond a row's end. Phases summed together (an image's output layer) only where the input
+// comes interleaved (`handed_on`: a DirectRun's layer after an interleaved one), on planes as wide as a vector too,
+// for a batch of 1, 2 or 4 vectors. From a tensor, laying the input out so and the output back cost more than the
+// sums gained: 20 → 1 from 16 × 16 at batch 16 took 0.044 ms against 0.036 (bench_transposed, AVX-512 Zen 5).
+bool interleaves(const Geometry& g, int64_t lanes, bool joint, bool handed_on = false) {
+  if (joint && !handed_on) return false;
   if ((joint ? g.w > lanes : g.w >= lanes) || g.n % lanes != 0) return false;
   // The joint kernel reads a window's row once where its columns are 1, 2 or 4 vectors apart. Further apart it would
   // load every column, as it first did for all: the 70% coronet DCGAN's output layer then took 19% of its pass at batch
@@ -487,8 +490,8 @@ struct Route {
   const direct::Shape& shape() const { return interleave ? l.k : g.k; }
 };
 
-// x: the input, or a tensor of its shape (concatenated_shape).
-Route route_of(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, int64_t lanes) {
+// x: the input, or a tensor of its shape (concatenated_shape); handed_on as for interleaves().
+Route route_of(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, int64_t lanes, bool handed_on = false) {
   Route route;
   const auto& p = *c10::get<torch::ExpandingArray<2>>(m.options.padding());
   route.r = phase_axis(m.weight.size(2), 2, p[0]), route.c = phase_axis(m.weight.size(3), 2, p[1]);
@@ -496,7 +499,7 @@ Route route_of(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, int
   if (route.g.k.in != m.weight.size(0))
     throw std::invalid_argument("transposed_direct: the input's channels do not match the layer");
   route.joint = joint_phases(route.g, route.r, route.c, lanes);
-  route.interleave = interleaves(route.g, lanes, route.joint);
+  route.interleave = interleaves(route.g, lanes, route.joint, handed_on);
   if (route.interleave) route.l = interleaved(route.g, lanes);
   return route;
 }
@@ -673,7 +676,8 @@ void DirectRun::next(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dIm
     return;
   }
   const int64_t lanes = direct::lanes(s_->width);
-  const Route route = route_of(m, at::empty({1, 1, 1, 1}, prev.interleaved.options()).expand(sizes()), lanes);
+  const Route route =
+      route_of(m, at::empty({1, 1, 1, 1}, prev.interleaved.options()).expand(sizes()), lanes, /*handed_on=*/true);
   prev = sum_laid(m, route, lay_out_from(prev, route, channel_reads(&norm, prev.g.k.out, 0.0f)), lanes);
 }
 

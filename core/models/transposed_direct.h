@@ -21,8 +21,8 @@ namespace gs::models {
 bool direct_applies(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // Whether the direct route sums m->forward(x) with the samples innermost: planes narrower than a vector (8 floats with
-// AVX2, 16 with AVX-512) and a batch of whole vectors; for an image's output layer summed four phases together (1–2
-// channels with AVX2, 1–3 with AVX-512), planes as wide as a vector too, in a batch of 1, 2 or 4 vectors.
+// AVX2, 16 with AVX-512), a batch of whole vectors, and not an image's output layer summed four phases together (1–2
+// channels with AVX2, 1–3 with AVX-512; such a layer does after an interleaved one in a DirectRun).
 bool direct_interleaves(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x);
 
 // One part of a layer's input along channels: x, each sample's channels first multiplied by `scale` [n, channels]
@@ -78,7 +78,9 @@ DirectSums transposed_direct_sums(torch::nn::ConvTranspose2dImpl& m, const std::
 // transposed_direct() through a run of layers, each reading the one before through a batch norm in eval mode and a
 // ReLU (DCGAN's hidden layers). Where a layer's sums are interleaved (direct_interleaves), the next layer's input
 // planes are laid out straight from them, the norm and ReLU applied as they are: no output tensor between the two
-// and no pass that reads one.
+// and no pass that reads one. An image's output layer after such a layer (phases summed together) then sums
+// interleaved too where its planes are at most a vector wide, in a batch of 1, 2 or 4 vectors: its input needs no
+// transposes, only its few output channels do.
 class DirectRun {
 public:
   // Sums m's input; needs direct_applies(m, concatenated_shape(parts)).
