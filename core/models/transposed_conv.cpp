@@ -132,7 +132,7 @@ at::Tensor transposed_conv_run(const std::vector<NormConv>& layers, const at::Te
   for (size_t i = 0; i < layers.size(); ++i) {
     const bool last = i + 1 == layers.size();
     if (run) {
-      if (direct_after_norm(layers[i], at::empty({1, 1, 1, 1}, y.options()).expand(run->sizes()))) {
+      if (direct_after_norm(layers[i], run->shape())) {
         run->next(*layers[i].conv, *layers[i].norm);
         continue;
       }

@@ -59,6 +59,11 @@ Geometry geometry(const torch::nn::ConvTranspose2dImpl& m, const at::Tensor& x, 
   return g;
 }
 
+// The layer's output's sizes: [n, out, rows, cols].
+std::vector<int64_t> output_sizes(const Geometry& g) {
+  return {g.n, g.k.out, 2 * g.out_rows, 2 * g.out_cols};
+}
+
 // Where channel c of the layer's input is read and how: its plane of sample 0 in one part, the samples `sample` floats
 // apart, read through the part's norm and ReLU if it has them, after its scale of sample 0 (or null), the samples'
 // `channels` floats apart.
@@ -107,12 +112,21 @@ std::vector<ChannelSource> channel_sources(const std::vector<InputPart>& parts, 
   return out;
 }
 
-// A channel's plane: the samples' rows with their gap columns, each sample's gap rows, the lead and the tail. Rows
-// of W floats (0: g.w, known only at run time; the common widths are compiled apart so that rows unroll).
+// The zeros of a channel's plane in g's layout other than its rows' gap columns: the lead, each sample's gap rows and
+// the tail.
+inline __attribute__((always_inline)) void zero_outside_rows(const Geometry& g, float* plane) {
+  std::fill(plane, plane + g.lead, 0.0f);
+  for (int64_t s = 0; s < g.n; ++s)
+    std::fill(plane + g.lead + s * g.sample + g.h * g.k.cols, plane + g.lead + (s + 1) * g.sample, 0.0f);
+  std::fill(plane + g.lead + g.n * g.sample, plane + g.k.plane, 0.0f);
+}
+
+// A channel's plane: the lead, each sample's gap rows and the tail, then the samples' rows with their gap columns.
+// Rows of W floats (0: g.w, known only at run time; the common widths are compiled apart so that rows unroll).
 template <int W>
 inline __attribute__((always_inline)) void pack_rows(const ChannelSource& src_c, const Geometry& g, float* plane) {
   const int64_t w = W ? W : g.w;
-  for (int64_t j = 0; j < g.lead; ++j) plane[j] = 0.0f;
+  zero_outside_rows(g, plane);
   for (int64_t s = 0; s < g.n; ++s) {
     const direct::ReadAs read = src_c.read_of(s);
     float* dst = plane + g.lead + s * g.sample;
@@ -127,16 +141,14 @@ inline __attribute__((always_inline)) void pack_rows(const ChannelSource& src_c,
       }
       for (; j < w; ++j) dst[j] = direct::read(src[j], read);
       // The gap columns: where they are 8 or fewer, one vector of zeros, which reaches into the next row (written
-      // after it) or the gap rows (zeroed below). GCC made the loop a call to memset on every row: a fifth of a 21 → 1
+      // after it) or the gap rows (zeros already). GCC made the loop a call to memset on every row: a fifth of a 21 → 1
       // output layer's time from 16 × 16 at batch 16.
       if (g.k.cols - w <= 8)
         direct::store(dst + w, V8{});
       else
         for (int64_t j = w; j < g.k.cols; ++j) dst[j] = 0.0f;
     }
-    std::fill(dst, plane + g.lead + (s + 1) * g.sample, 0.0f);
   }
-  std::fill(plane + g.lead + g.n * g.sample, plane + g.k.plane, 0.0f);
 }
 
 // f(std::integral_constant<int, W>) for the common row widths W, f(… 0) for any other.
@@ -386,15 +398,6 @@ GANSTUDIO_VECTOR_CLONES void output_samples(const Geometry& g, const Interleaved
   sample_rows(g, l, yi, o, s0, to);
 }
 
-// The zeros of a channel's plane in g's layout (pack_rows) other than its rows' gap columns: the lead, each sample's
-// gap rows and the tail.
-inline __attribute__((always_inline)) void zero_outside_rows(const Geometry& g, float* plane) {
-  std::fill(plane, plane + g.lead, 0.0f);
-  for (int64_t s = 0; s < g.n; ++s)
-    std::fill(plane + g.lead + s * g.sample + g.h * g.k.cols, plane + g.lead + (s + 1) * g.sample, 0.0f);
-  std::fill(plane + g.lead + g.n * g.sample, plane + g.k.plane, 0.0f);
-}
-
 } // namespace
 
 at::Tensor concatenated_shape(const std::vector<InputPart>& parts) {
@@ -447,8 +450,7 @@ struct DirectSums::Data {
 };
 
 std::vector<int64_t> DirectSums::sizes() const {
-  const Geometry& g = data_->g;
-  return {g.n, g.k.out, 2 * g.out_rows, 2 * g.out_cols};
+  return output_sizes(data_->g);
 }
 
 void DirectSums::write_plane(int64_t item, float* dst, int64_t row_stride) const {
@@ -572,7 +574,7 @@ at::Tensor output_of(const Summed& summed, const direct::PlaneFinish& finish) {
   if (!summed.interleave)
     return DirectSums(std::make_shared<const DirectSums::Data>(summed.y, summed.g)).output(finish);
   const Geometry& g = summed.g;
-  at::Tensor result = at::empty({g.n, g.k.out, 2 * g.out_rows, 2 * g.out_cols}, summed.interleaved.options());
+  at::Tensor result = at::empty(output_sizes(g), summed.interleaved.options());
   const float* sums = summed.interleaved.data_ptr<float>();
   float* out = result.data_ptr<float>();
   const int64_t blocks = g.n / 8, cols = 2 * g.out_cols, plane = 2 * g.out_rows * cols;
@@ -664,9 +666,9 @@ DirectRun::DirectRun(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputP
 
 DirectRun::~DirectRun() = default;
 
-std::vector<int64_t> DirectRun::sizes() const {
-  const Geometry& g = s_->summed.g;
-  return {g.n, g.k.out, 2 * g.out_rows, 2 * g.out_cols};
+at::Tensor DirectRun::shape() const {
+  const Summed& last = s_->summed;
+  return at::empty({1, 1, 1, 1}, (last.interleave ? last.interleaved : last.y).options()).expand(output_sizes(last.g));
 }
 
 void DirectRun::next(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm) {
@@ -676,8 +678,7 @@ void DirectRun::next(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dIm
     return;
   }
   const int64_t lanes = direct::lanes(s_->width);
-  const Route route =
-      route_of(m, at::empty({1, 1, 1, 1}, prev.interleaved.options()).expand(sizes()), lanes, /*handed_on=*/true);
+  const Route route = route_of(m, shape(), lanes, /*handed_on=*/true);
   prev = sum_laid(m, route, lay_out_from(prev, route, channel_reads(&norm, prev.g.k.out, 0.0f)), lanes);
 }
 

@@ -87,10 +87,11 @@ public:
   DirectRun(torch::nn::ConvTranspose2dImpl& m, const std::vector<InputPart>& parts,
             VectorWidth width = VectorWidth::Widest);
   ~DirectRun();
-  // The last layer's output's: [n, out, rows, cols].
-  std::vector<int64_t> sizes() const;
-  // Sums m(relu(norm(the last layer's output))) instead; needs direct_applies for an input of sizes() and a norm for
-  // which applies_as_affine holds.
+  // A stand-in of the last layer's output for the routes' checks: its sizes, type and device, one value viewed at every
+  // position (nothing computed).
+  at::Tensor shape() const;
+  // Sums m(relu(norm(the last layer's output))) instead; needs direct_applies(m, shape()) and a norm for which
+  // applies_as_affine holds.
   void next(torch::nn::ConvTranspose2dImpl& m, torch::nn::BatchNorm2dImpl& norm);
   // The last layer's output, `finish` applied to each plane as it is written.
   at::Tensor output(const direct::PlaneFinish& finish = {}) const;

@@ -326,7 +326,7 @@ private Q_SLOTS:
         for (size_t i = 1; i < layers.size(); ++i) {
           run.next(*convs[i], *norms[i]);
           step = convs[i]->forward(torch::relu(norms[i]->forward(step)));
-          QCOMPARE(run.sizes(), step.sizes().vec());
+          QCOMPARE(run.shape().sizes().vec(), step.sizes().vec());
           QVERIFY2(test::relative_max_diff(run.output(), step) < 1e-5, where + " layer " + QByteArray::number(int(i)));
         }
       }
