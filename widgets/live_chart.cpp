@@ -40,6 +40,20 @@ QVector<QPointF> ema(const QVector<QPointF>& points, double weight) {
   return out;
 }
 
+// Curves whose values all lie within this fraction of their size of each other are drawn as flat: an FD of 1252.764
+// and 1252.765 (a two-step run) read as a rising line under five ticks all labelled 1.25e+03.
+constexpr double kFlat = 1e-3;
+
+// A printf format for the tick labels of [lo, hi]: enough significant digits for neighbouring ticks to differ, and
+// whole numbers below a million (steps) without an exponent ("%.3g" printed step 1000 as 1e+03).
+QString label_format(double lo, double hi, int ticks) {
+  const double size = std::max(std::abs(lo), std::abs(hi)), step = (hi - lo) / std::max(1, ticks - 1);
+  int digits = 3;
+  if (size > 0 && step > 0) digits = std::max(digits, static_cast<int>(std::ceil(std::log10(size / step))) + 1);
+  if (size >= 1 && size < 1e6) digits = std::max(digits, static_cast<int>(std::floor(std::log10(size))) + 1);
+  return QStringLiteral("%.%1g").arg(std::min(digits, 8));
+}
+
 const QList<QColor>& colours() {
   static const QList<QColor> c{QColor(31, 119, 180), QColor(255, 127, 14),  QColor(44, 160, 44),
                                QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75)};
@@ -128,6 +142,8 @@ void LiveChart::refresh_series(const QString& name) {
   raw->setVisible(smoothing_weight_ > 0);
   raw->replace(smoothing_weight_ > 0 ? pts : QVector<QPointF>{});
   smooth->replace(smoothing_weight_ > 0 ? ema(pts, smoothing_weight_) : pts);
+  // A line needs two points: a lone one (a run's first logged step, a single evaluation) shows as a dot.
+  smooth->setPointsVisible(pts.size() == 1);
 }
 
 void LiveChart::set_log_y(bool on) {
@@ -185,7 +201,9 @@ void LiveChart::rebuild_axes() {
       return a;
     }
     auto* a = new QValueAxis;
-    a->setLabelFormat(QStringLiteral("%.3g"));
+    QObject::connect(a, &QValueAxis::rangeChanged, a, [a](qreal lo, qreal hi) {
+      a->setLabelFormat(label_format(lo, hi, a->tickCount())); // also after the user zooms
+    });
     return a;
   };
   QAbstractAxis* x = make(log_x_);
@@ -209,7 +227,21 @@ void LiveChart::fit_axes() {
   if (fixed_y_) y0 = fixed_min_, y1 = fixed_max_;
   if (!std::isfinite(x0)) x0 = log_x_ ? 1 : 0, x1 = x0 + 1;
   if (!std::isfinite(y0)) y0 = log_y_ ? 0.1 : 0, y1 = log_y_ ? 1 : 1;
-  if (x1 <= x0) x1 = x0 + 1;
+  if (x1 <= x0) { // one step: in the middle
+    if (log_x_)
+      x0 /= 2, x1 = x0 * 4;
+    else
+      x0 -= 1, x1 = x0 + 2;
+  }
+  if (!fixed_y_ && y1 - y0 <= kFlat * std::max(std::abs(y0), std::abs(y1))) { // a constant: in the middle
+    const double mid = (y0 + y1) / 2;
+    if (log_y_)
+      y0 = mid / 1.2, y1 = mid * 1.2;
+    else if (mid == 0)
+      y0 = -0.5, y1 = 0.5;
+    else
+      y0 = mid - 0.05 * std::abs(mid), y1 = mid + 0.05 * std::abs(mid);
+  }
   if (y1 <= y0) y1 = y0 + (y0 == 0 ? 1 : std::abs(y0) * 0.1);
   if (!log_y_ && !fixed_y_) {
     const double pad = 0.05 * (y1 - y0);

@@ -9,12 +9,14 @@
 #include "widgets/region_picker.h"
 #include "widgets/sample_view.h"
 
+#include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -23,6 +25,7 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QValueAxis>
 #include <QtTest>
 #include <torch/torch.h>
 
@@ -61,6 +64,13 @@ class TestCompressPage : public QObject {
     child<QSpinBox>(page, "batchSpin")->setValue(4);
     child<QSpinBox>(page, "evalN")->setValue(16);
     child<QSpinBox>(page, "evalEvery")->setValue(3);
+  }
+
+  // A live chart's x and y axes (linear).
+  static std::pair<QValueAxis*, QValueAxis*> axes(gs::widgets::LiveChart& chart) {
+    QChart* c = chart.findChild<QChartView*>()->chart();
+    return {qobject_cast<QValueAxis*>(c->axes(Qt::Horizontal).first()),
+            qobject_cast<QValueAxis*>(c->axes(Qt::Vertical).first())};
   }
 
 private Q_SLOTS:
@@ -403,6 +413,50 @@ private Q_SLOTS:
     QVERIFY(pruning->series_names().contains(QStringLiteral("g_adv")));
     QVERIFY(!pruning->series_names().contains(QStringLiteral("macs")));
     QVERIFY(!child<gs::widgets::LiveChart>(page, "lossChart")->series_names().contains(QStringLiteral("d_loss")));
+  }
+
+  // A curve of one point (a one-step run's losses, a single evaluation) draws a dot, where a line would draw nothing;
+  // from its second point on it is a plain line again, smoothed or not.
+  void a_lone_point_is_drawn() {
+    gs::widgets::LiveChart chart(QStringLiteral("Losses"), QStringLiteral("step"));
+    const auto curve = [&] {
+      const QList<QAbstractSeries*> all = chart.findChild<QChartView*>()->chart()->series();
+      return qobject_cast<QLineSeries*>(all.last()); // the smoothed curve, drawn over the faint raw one
+    };
+    chart.set_series(QStringLiteral("g"), {{1, 0.5}});
+    QVERIFY(curve()->pointsVisible());
+    QCOMPARE(curve()->count(), 1);
+    chart.set_series(QStringLiteral("g"), {{1, 0.5}, {2, 0.4}});
+    QVERIFY(!curve()->pointsVisible());
+    chart.set_smoothing(0.9);
+    chart.set_series(QStringLiteral("g"), {{1, 0.5}});
+    QVERIFY(curve()->pointsVisible());
+    const auto [x, y] = axes(chart);
+    QCOMPARE(x->min() + x->max(), 2.0); // the step in the middle
+    QVERIFY(y->min() < 0.5 && y->max() > 0.5);
+  }
+
+  // Tick labels read apart and without exponents for steps; a curve constant to within noise is drawn flat in the
+  // middle rather than stretched over the whole height under identical labels.
+  void axes_label_steps_and_flat_curves_plainly() {
+    gs::widgets::LiveChart chart(QStringLiteral("FD"), QStringLiteral("step"));
+    chart.set_series(QStringLiteral("fd"), {{0, 1252.7640}, {1000, 1252.7649}, {2000, 1252.7644}});
+    const auto [x, y] = axes(chart);
+    QCOMPARE(x->min(), 0.0);
+    QCOMPARE(x->max(), 2000.0);
+    QVERIFY2(y->max() - y->min() > 10, qPrintable(QStringLiteral("%1 .. %2").arg(y->min()).arg(y->max())));
+    QCOMPARE((y->min() + y->max()) / 2, 1252.76445);
+    for (QValueAxis* a : {x, y}) {
+      QStringList labels;
+      for (int i = 0; i < a->tickCount(); ++i) {
+        const double v = a->min() + i * (a->max() - a->min()) / (a->tickCount() - 1);
+        labels << QString::asprintf(a->labelFormat().toLatin1().constData(), v);
+      }
+      QVERIFY2(labels.removeDuplicates() == 0, qPrintable(labels.join(QLatin1Char(' '))));
+      QVERIFY2(!labels.join(QString()).contains(QLatin1Char('e')), qPrintable(labels.join(QLatin1Char(' '))));
+    }
+    chart.set_series(QStringLiteral("fd"), {{0, 726.3}, {250, 590.1}, {1000, 201.6}}); // a real curve fills the chart
+    QVERIFY(y->min() > 170 && y->max() < 760);
   }
 };
 
