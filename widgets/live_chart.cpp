@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -44,15 +45,32 @@ QVector<QPointF> ema(const QVector<QPointF>& points, double weight) {
 // and 1252.765 (a two-step run) read as a rising line under five ticks all labelled 1.25e+03.
 constexpr double kFlat = 1e-3;
 
-// A printf format for the tick labels of [lo, hi]: enough significant digits for neighbouring ticks to differ, and
-// whole numbers below a million (steps) without an exponent ("%.3g" printed step 1000 as 1e+03).
-QString label_format(double lo, double hi, int ticks) {
-  const double size = std::max(std::abs(lo), std::abs(hi)), step = (hi - lo) / std::max(1, ticks - 1);
-  int digits = 3;
-  if (size > 0 && step > 0) digits = std::max(digits, static_cast<int>(std::ceil(std::log10(size / step))) + 1);
-  if (size >= 1 && size < 1e6) digits = std::max(digits, static_cast<int>(std::floor(std::log10(size))) + 1);
-  return QStringLiteral("%.%1g").arg(std::min(digits, 8));
+// Ticks at round values, about four to the range: multiples of 1, 2, 2.5 or 5 times a power of ten; whole numbers
+// only where the data are (steps: no tick at step 1.5).
+double tick_interval(double lo, double hi, bool whole) {
+  const double rough = (hi - lo) / 4;
+  if (!(rough > 0) || !std::isfinite(rough)) return 1;
+  const double unit = std::pow(10.0, std::floor(std::log10(rough)));
+  for (double m : {1.0, 2.0, 2.5, 5.0})
+    if (m * unit >= rough * (1 - 1e-9) && (!whole || m * unit >= 1) && (!whole || m * unit != 2.5)) return m * unit;
+  return 10 * unit;
 }
+
+// A printf format that prints every tick of [lo, hi] at `interval` exactly: as many significant digits as the largest
+// has down to the interval's last digit (one more for 2.5 × 10^k), and whole numbers below a million (steps) without
+// an exponent ("%.3g" printed step 1000 as 1e+03).
+QString label_format(double lo, double hi, double interval) {
+  const double size = std::max(std::abs(lo), std::abs(hi));
+  if (!(size > 0) || !(interval > 0)) return QStringLiteral("%.3g");
+  const double lead = std::floor(std::log10(size)), last = std::floor(std::log10(interval));
+  const bool half_digit = std::abs(interval / std::pow(10.0, last) - 2.5) < 1e-6;
+  int digits = static_cast<int>(lead - last) + 1 + (half_digit ? 1 : 0);
+  if (size >= 1 && size < 1e6) digits = std::max(digits, static_cast<int>(lead) + 1);
+  return QStringLiteral("%.%1g").arg(std::clamp(digits, 1, 10));
+}
+
+// The axis property that asks for whole-number ticks.
+constexpr const char* kWholeTicks = "wholeTicks";
 
 const QList<QColor>& colours() {
   static const QList<QColor> c{QColor(31, 119, 180), QColor(255, 127, 14),  QColor(44, 160, 44),
@@ -201,8 +219,12 @@ void LiveChart::rebuild_axes() {
       return a;
     }
     auto* a = new QValueAxis;
-    QObject::connect(a, &QValueAxis::rangeChanged, a, [a](qreal lo, qreal hi) {
-      a->setLabelFormat(label_format(lo, hi, a->tickCount())); // also after the user zooms
+    a->setTickType(QValueAxis::TicksDynamic);
+    a->setTickAnchor(0);
+    QObject::connect(a, &QValueAxis::rangeChanged, a, [a](qreal lo, qreal hi) { // also after the user zooms
+      const double interval = tick_interval(lo, hi, a->property(kWholeTicks).toBool());
+      a->setTickInterval(interval);
+      a->setLabelFormat(label_format(lo, hi, interval));
     });
     return a;
   };
@@ -247,7 +269,11 @@ void LiveChart::fit_axes() {
     const double pad = 0.05 * (y1 - y0);
     y0 -= pad, y1 += pad;
   }
+  bool whole_x = true;
+  for (const auto& pts : data_)
+    for (const QPointF& p : pts) whole_x = whole_x && p.x() == std::round(p.x());
   const auto xs = chart_->axes(Qt::Horizontal), ys = chart_->axes(Qt::Vertical);
+  if (!xs.isEmpty()) xs.first()->setProperty(kWholeTicks, whole_x);
   if (!xs.isEmpty()) xs.first()->setRange(x0, x1);
   if (!ys.isEmpty()) ys.first()->setRange(y0, y1);
 }

@@ -43,6 +43,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 namespace gs::gui {
 namespace {
@@ -715,7 +716,9 @@ void CompressPage::on_progress(const JobProgress& p) {
 }
 
 void CompressPage::add_curves(const QVector<QJsonObject>& events, const QString& prefix) {
-  QSet<QString> losses_changed, metrics_changed, pruning_changed;
+  // Ordered, so that a chart's curves take their colours in the same order in every session (a QSet's order
+  // follows the process's hash seed).
+  std::set<QString> losses_changed, metrics_changed, pruning_changed;
   for (const QJsonObject& e : events) {
     const QString kind = e.value(QStringLiteral("kind")).toString();
     if (kind == QStringLiteral("loss") || kind == QStringLiteral("eval") || kind == QStringLiteral("learn"))
@@ -758,7 +761,7 @@ void CompressPage::add_curves(const QVector<QJsonObject>& events, const QString&
   }
   for (const QString& k : losses_changed) losses_->set_series(k, loss_points_[k]);
   for (const QString& k : pruning_changed) pruning_->set_series(k, pruning_points_[k]);
-  if (!pruning_changed.isEmpty() && pruning_->isHidden()) show_pruning_chart(true);
+  if (!pruning_changed.empty() && pruning_->isHidden()) show_pruning_chart(true);
   for (const QString& k : metrics_changed) (fd_keys_.contains(k) ? fd_ : prdc_)->set_series(k, metric_points_[k]);
   if (share_y_) sync_y_ranges();
 }

@@ -413,6 +413,16 @@ private Q_SLOTS:
     QVERIFY(pruning->series_names().contains(QStringLiteral("g_adv")));
     QVERIFY(!pruning->series_names().contains(QStringLiteral("macs")));
     QVERIFY(!child<gs::widgets::LiveChart>(page, "lossChart")->series_names().contains(QStringLiteral("d_loss")));
+    // Curves are made, and so coloured, in the order of their names, whatever the process's hash seed.
+    for (const char* name : {"lossChart", "pruningChart"}) {
+      QStringList made;
+      for (QAbstractSeries* s : child<gs::widgets::LiveChart>(page, name)->findChild<QChartView*>()->chart()->series())
+        if (!s->name().isEmpty()) made << s->name();
+      QStringList sorted = made;
+      sorted.sort();
+      QVERIFY2(made.size() >= 2, name);
+      QCOMPARE(made, sorted);
+    }
   }
 
   // A curve of one point (a one-step run's losses, a single evaluation) draws a dot, where a line would draw nothing;
@@ -432,31 +442,48 @@ private Q_SLOTS:
     chart.set_series(QStringLiteral("g"), {{1, 0.5}});
     QVERIFY(curve()->pointsVisible());
     const auto [x, y] = axes(chart);
-    QCOMPARE(x->min() + x->max(), 2.0); // the step in the middle
+    QCOMPARE(x->min() + x->max(), 2.0); // the step in the middle, ticks at whole steps only
+    QCOMPARE(x->tickInterval(), 1.0);
     QVERIFY(y->min() < 0.5 && y->max() > 0.5);
+    chart.set_series(QStringLiteral("g"), {{0.25, 0.5}}); // seconds, say: ticks between whole numbers
+    QVERIFY(x->tickInterval() < 1);
   }
 
   // Tick labels read apart and without exponents for steps; a curve constant to within noise is drawn flat in the
   // middle rather than stretched over the whole height under identical labels.
   void axes_label_steps_and_flat_curves_plainly() {
     gs::widgets::LiveChart chart(QStringLiteral("FD"), QStringLiteral("step"));
-    chart.set_series(QStringLiteral("fd"), {{0, 1252.7640}, {1000, 1252.7649}, {2000, 1252.7644}});
     const auto [x, y] = axes(chart);
+    // Ticks at round values, three to six of them, each label the tick's value exactly, no two alike, no exponent.
+    const auto check_ticks = [](QValueAxis* a) {
+      QCOMPARE(a->tickType(), QValueAxis::TicksDynamic);
+      QStringList labels;
+      for (double v = std::ceil(a->min() / a->tickInterval()) * a->tickInterval(); v <= a->max();
+           v += a->tickInterval()) {
+        labels << QString::asprintf(a->labelFormat().toLatin1().constData(), v);
+        QVERIFY2(std::abs(labels.back().toDouble() - v) < 1e-6 * a->tickInterval(), qPrintable(labels.back()));
+      }
+      const QString all = labels.join(QLatin1Char(' '));
+      QVERIFY2(labels.size() >= 3 && labels.size() <= 6, qPrintable(all));
+      QVERIFY2(labels.removeDuplicates() == 0, qPrintable(all));
+      QVERIFY2(!all.contains(QLatin1Char('e')), qPrintable(all));
+    };
+    chart.set_series(QStringLiteral("fd"), {{0, 1252.7640}, {1000, 1252.7649}, {2000, 1252.7644}});
     QCOMPARE(x->min(), 0.0);
     QCOMPARE(x->max(), 2000.0);
     QVERIFY2(y->max() - y->min() > 10, qPrintable(QStringLiteral("%1 .. %2").arg(y->min()).arg(y->max())));
     QCOMPARE((y->min() + y->max()) / 2, 1252.76445);
-    for (QValueAxis* a : {x, y}) {
-      QStringList labels;
-      for (int i = 0; i < a->tickCount(); ++i) {
-        const double v = a->min() + i * (a->max() - a->min()) / (a->tickCount() - 1);
-        labels << QString::asprintf(a->labelFormat().toLatin1().constData(), v);
-      }
-      QVERIFY2(labels.removeDuplicates() == 0, qPrintable(labels.join(QLatin1Char(' '))));
-      QVERIFY2(!labels.join(QString()).contains(QLatin1Char('e')), qPrintable(labels.join(QLatin1Char(' '))));
-    }
+    check_ticks(x);
+    check_ticks(y);
     chart.set_series(QStringLiteral("fd"), {{0, 726.3}, {250, 590.1}, {1000, 201.6}}); // a real curve fills the chart
     QVERIFY(y->min() > 170 && y->max() < 760);
+    check_ticks(x);
+    check_ticks(y);
+    chart.set_series(QStringLiteral("fd"), {{0, 100}, {10, 109}}); // ticks 2.5 apart: 102.5 needs a fourth digit
+    QCOMPARE(y->tickInterval(), 2.5);
+    check_ticks(y);
+    chart.set_series(QStringLiteral("fd"), {{0, 0.0012}, {10, 0.0063}});
+    check_ticks(y);
   }
 };
 
