@@ -390,8 +390,10 @@ QWidget* CompressPage::build_views() {
   connect(csv, &QPushButton::clicked, this, &CompressPage::export_curves);
   cl->addWidget(losses_, 0, 0, 1, 2);
   cl->addWidget(pruning_, 0, 1);
-  cl->addWidget(fd_, 1, 0);
-  cl->addWidget(prdc_, 1, 1);
+  auto* metrics = new QHBoxLayout; // the four metrics' legend needs the room more than the one distance's
+  metrics->addWidget(fd_, 2);
+  metrics->addWidget(prdc_, 3);
+  cl->addLayout(metrics, 1, 0, 1, 2);
   auto* share = new QCheckBox(tr("Same y-range on every chart"), curves);
   share->setObjectName(QStringLiteral("shareYRange"));
   connect(share, &QCheckBox::toggled, this, [this](bool on) {
