@@ -69,6 +69,16 @@ QString label_format(double lo, double hi, double interval) {
   return QStringLiteral("%.%1g").arg(std::clamp(digits, 1, 10));
 }
 
+// A log axis labels only powers of ten: a range that holds fewer than two (losses between 0.2 and 0.5 had no label at
+// all) widens to whole decades.
+void whole_decades(double& lo, double& hi) {
+  const double first = std::ceil(std::log10(lo)), last = std::floor(std::log10(hi));
+  if (last - first >= 1) return;
+  // A hair beyond the decades, or the axis, rounding log10(0.1) up, leaves the end unlabelled.
+  lo = std::pow(10.0, std::floor(std::log10(lo))) * (1 - 1e-9);
+  hi = std::pow(10.0, std::ceil(std::log10(hi))) * (1 + 1e-9);
+}
+
 // The axis property that asks for whole-number ticks.
 constexpr const char* kWholeTicks = "wholeTicks";
 
@@ -134,7 +144,6 @@ void LiveChart::set_series(const QString& name, const QVector<QPointF>& points) 
     raw->setPen(QPen(c, 1));
     chart_->addSeries(raw);
     chart_->addSeries(smooth);
-    chart_->legend()->markers(raw).first()->setVisible(false);
     for (QAbstractAxis* a : chart_->axes()) {
       raw->attachAxis(a);
       smooth->attachAxis(a);
@@ -158,6 +167,7 @@ void LiveChart::refresh_series(const QString& name) {
   const auto [raw, smooth] = lines_.value(name);
   const QVector<QPointF> pts = usable(data_.value(name), log_x_, log_y_);
   raw->setVisible(smoothing_weight_ > 0);
+  for (QLegendMarker* m : chart_->legend()->markers(raw)) m->setVisible(false); // showing a series shows its marker
   raw->replace(smoothing_weight_ > 0 ? pts : QVector<QPointF>{});
   smooth->replace(smoothing_weight_ > 0 ? ema(pts, smoothing_weight_) : pts);
   // A line needs two points: a lone one (a run's first logged step, a single evaluation) shows as a dot.
@@ -269,6 +279,8 @@ void LiveChart::fit_axes() {
     const double pad = 0.05 * (y1 - y0);
     y0 -= pad, y1 += pad;
   }
+  if (log_x_) whole_decades(x0, x1);
+  if (log_y_) whole_decades(y0, y1);
   bool whole_x = true;
   for (const auto& pts : data_)
     for (const QPointF& p : pts) whole_x = whole_x && p.x() == std::round(p.x());

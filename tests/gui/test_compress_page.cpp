@@ -15,8 +15,11 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QLogValueAxis>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -441,6 +444,16 @@ private Q_SLOTS:
     chart.set_smoothing(0.9);
     chart.set_series(QStringLiteral("g"), {{1, 0.5}});
     QVERIFY(curve()->pointsVisible());
+    // The faint raw curves behind smoothed ones stay out of the legend.
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    int named = 0;
+    for (QLegendMarker* m : chart.findChild<QChartView*>()->chart()->legend()->markers())
+      if (m->isVisible()) {
+        QVERIFY(!m->label().isEmpty());
+        ++named;
+      }
+    QCOMPARE(named, 1);
     const auto [x, y] = axes(chart);
     QCOMPARE(x->min() + x->max(), 2.0); // the step in the middle, ticks at whole steps only
     QCOMPARE(x->tickInterval(), 1.0);
@@ -484,6 +497,15 @@ private Q_SLOTS:
     check_ticks(y);
     chart.set_series(QStringLiteral("fd"), {{0, 0.0012}, {10, 0.0063}});
     check_ticks(y);
+    // A log axis is labelled at powers of ten only: within one decade it widens to the decade's ends.
+    chart.set_series(QStringLiteral("fd"), {{1, 0.2}, {10, 0.5}});
+    chart.set_log_y(true);
+    auto* log = qobject_cast<QLogValueAxis*>(chart.findChild<QChartView*>()->chart()->axes(Qt::Vertical).first());
+    QVERIFY(log);
+    QVERIFY2(log->min() <= 0.1 + 1e-12 && log->max() >= 1 - 1e-12, qPrintable(QString::number(log->max())));
+    chart.set_series(QStringLiteral("fd"), {{1, 0.2}, {10, 500}}); // several decades: left as they are
+    QCOMPARE(log->min(), 0.2);
+    QCOMPARE(log->max(), 500.0);
   }
 };
 
