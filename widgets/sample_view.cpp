@@ -1,8 +1,10 @@
 #include "widgets/sample_view.h"
 
 #include <QComboBox>
+#include <QEvent>
 #include <QGridLayout>
 #include <QLabel>
+#include <QPainter>
 #include <QScrollArea>
 
 namespace gs::widgets {
@@ -26,6 +28,7 @@ SampleView::SampleView(QWidget* parent) : QWidget(parent) {
     auto* scroll = new QScrollArea(box);
     scroll->setWidget(image);
     scroll->setWidgetResizable(true);
+    scroll->viewport()->installEventFilter(this);
     l->addWidget(t);
     l->addWidget(scroll, 1);
     return box;
@@ -62,6 +65,12 @@ void SampleView::clear(const QString& message) {
   student_label_->clear();
 }
 
+bool SampleView::eventFilter(QObject* watched, QEvent* event) {
+  // A pane's first real size arrives after the images when the tab was hidden: fitted to that, they stayed tiny.
+  if (event->type() == QEvent::Resize && zoom_->currentIndex() == 0) refresh();
+  return QWidget::eventFilter(watched, event);
+}
+
 void SampleView::refresh() {
   const int z = zoom_->currentIndex();
   auto show = [z](QLabel* label, const QImage& img) {
@@ -69,9 +78,11 @@ void SampleView::refresh() {
     QPixmap pm = QPixmap::fromImage(img);
     if (z == 0) {
       const QSize room = label->parentWidget() ? label->parentWidget()->size() - QSize(8, 8) : label->size();
-      const int factor =
-          std::max(1, std::min(room.width() / std::max(1, img.width()), room.height() / std::max(1, img.height())));
-      pm = pm.scaled(img.size() * factor, Qt::KeepAspectRatio, Qt::FastTransformation);
+      const int factor = std::min(room.width() / std::max(1, img.width()), room.height() / std::max(1, img.height()));
+      if (factor >= 1) // whole multiples keep the pixels sharp
+        pm = pm.scaled(img.size() * factor, Qt::KeepAspectRatio, Qt::FastTransformation);
+      else if (room.width() > 0 && room.height() > 0) // larger than the pane: all of it, smaller
+        pm = pm.scaled(room, Qt::KeepAspectRatio, Qt::SmoothTransformation);
     } else {
       pm = pm.scaled(img.size() * z, Qt::KeepAspectRatio, Qt::FastTransformation);
     }
@@ -79,6 +90,24 @@ void SampleView::refresh() {
   };
   show(teacher_label_, teacher_);
   show(student_label_, student_);
+}
+
+std::pair<QImage, QImage> split_triplets(const QImage& grid, int columns, int padding) {
+  const int cell = columns > 0 ? (grid.width() - padding) / columns : 0, tile = cell - padding;
+  if (tile <= 0 || columns % 3 != 0 || grid.width() != columns * cell + padding) return {grid, QImage()};
+  const int rows = (grid.height() - padding) / cell, triplets = columns / 3;
+  const auto pairs = [&](int second) { // the input, then tile `second` of each triplet
+    QImage out(2 * triplets * cell + padding, rows * cell + padding, grid.format());
+    out.fill(Qt::white);
+    QPainter painter(&out);
+    for (int r = 0; r < rows; ++r)
+      for (int k = 0; k < triplets; ++k)
+        for (int j = 0; j < 2; ++j)
+          painter.drawImage(QPoint(padding + (2 * k + j) * cell, padding + r * cell), grid,
+                            QRect(padding + (3 * k + (j == 0 ? 0 : second)) * cell, padding + r * cell, tile, tile));
+    return out;
+  };
+  return {pairs(1), pairs(2)};
 }
 
 } // namespace gs::widgets

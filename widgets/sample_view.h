@@ -1,7 +1,10 @@
-// Teacher and student sample grids side by side on the same inputs, with a caption and pixel-exact zoom.
+// Teacher and student sample grids side by side on the same inputs, with a caption and pixel-exact zoom; "Fit"
+// follows the panes' size.
 #pragma once
 #include <QImage>
 #include <QWidget>
+
+#include <utility>
 
 class QComboBox;
 class QLabel;
@@ -21,6 +24,9 @@ public:
   QImage teacher() const { return teacher_; }
   QImage student() const { return student_; }
 
+protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
   void refresh();
   QImage teacher_, student_;
@@ -31,5 +37,10 @@ private:
   QLabel* student_label_;
   QComboBox* zoom_;
 };
+
+// An image-to-image run's grid of input | teacher | student triplets (square tiles, `columns` to a row, `padding`
+// pixels around each, as the job writes them) as two grids: input | teacher pairs and input | student pairs. A grid
+// that does not fit that layout comes back whole, with no second image.
+std::pair<QImage, QImage> split_triplets(const QImage& grid, int columns, int padding = 2);
 
 } // namespace gs::widgets

@@ -421,9 +421,8 @@ QWidget* CompressPage::build_views() {
   auto* samples_page = new QWidget;
   auto* sl = new QVBoxLayout(samples_page);
   samples_ = new widgets::SampleView(samples_page);
-  auto* interpolate = new QPushButton(tr("Latent Interpolation"), samples_page);
+  auto* interpolate = interpolate_button_ = new QPushButton(tr("Latent Interpolation"), samples_page);
   interpolate->setObjectName(QStringLiteral("interpolateButton"));
-  interpolate->setToolTip(tr("Walk from one latent to another through the teacher and the last student"));
   connect(interpolate, &QPushButton::clicked, this, [this] {
     if (model_.path.isEmpty() || model_.image_to_image) return;
     const QString student = run_dir_ + QStringLiteral("/student.pt");
@@ -460,6 +459,11 @@ void CompressPage::on_model_ready(const ModelInfo& info) {
                                     .scaledToWidth(std::min(320, info.samples.width() * 2), Qt::FastTransformation));
   else
     teacher_preview_->clear();
+  teacher_preview_->setVisible(!info.samples.isNull()); // image-to-image models have no latents to sample
+  interpolate_button_->setEnabled(!info.image_to_image);
+  interpolate_button_->setToolTip(info.image_to_image
+                                      ? tr("%1 translates images: it has no latent space to walk").arg(info.arch)
+                                      : tr("Walk from one latent to another through the teacher and the last student"));
   auto* items = static_cast<QStandardItemModel*>(method_->model());
   items->clear();
   int first = -1;
@@ -795,15 +799,22 @@ void CompressPage::on_events(const QStringList& lines) {
     } else if (kind == QStringLiteral("scored") && !followed_.isEmpty()) {
       show_plan(followed_ + QStringLiteral("/scores.json"));
     } else if (kind == QStringLiteral("samples") && !followed_.isEmpty()) {
-      // The job writes teacher rows above student rows (image-to-image: input | teacher | student triplets).
+      // The job writes teacher rows above student rows (image-to-image: input | teacher | student triplets). The
+      // event says which; runs from before it did, by the model loaded (which may not be recognised yet).
       const QString png = followed_ + QLatin1Char('/') + e.value(QStringLiteral("path")).toString();
       const QImage grid(png);
-      if (model_.image_to_image)
-        samples_->set_images(grid, QImage(), tr("%1: input | teacher | student").arg(png));
-      else
+      const QString layout = e.value(QStringLiteral("layout")).toString();
+      const bool triplets =
+          layout == QStringLiteral("input_teacher_student") || (layout.isEmpty() && model_.image_to_image);
+      show_sample_titles(triplets);
+      if (triplets) {
+        const auto [teacher, student] = widgets::split_triplets(grid, jobs::kTripletColumns);
+        samples_->set_images(teacher, student, tr("Step %1 of %2").arg(step).arg(followed_));
+      } else {
         samples_->set_images(grid.copy(0, 0, grid.width(), grid.height() / 2 + 1),
                              grid.copy(0, grid.height() / 2, grid.width(), grid.height() - grid.height() / 2),
                              tr("Step %1 of %2").arg(step).arg(followed_));
+      }
     }
   }
 }
@@ -822,8 +833,17 @@ void CompressPage::overlay_run(const QString& run_dir) {
 }
 
 void CompressPage::on_samples(qint64 step, const QImage& teacher, const QImage& student) {
-  samples_->set_titles(tr("Teacher"), tr("Student"));
-  samples_->set_images(teacher, student, tr("Step %1: the same latents through teacher and student").arg(step));
+  show_sample_titles(model_.image_to_image);
+  samples_->set_images(teacher, student,
+                       model_.image_to_image ? tr("Step %1: the same inputs through teacher and student").arg(step)
+                                             : tr("Step %1: the same latents through teacher and student").arg(step));
+}
+
+void CompressPage::show_sample_titles(bool with_inputs) {
+  if (with_inputs)
+    samples_->set_titles(tr("Input | teacher"), tr("Input | student"));
+  else
+    samples_->set_titles(tr("Teacher"), tr("Student"));
 }
 
 void CompressPage::on_finished(const QString& what, bool cancelled, const QString& run_dir) {

@@ -93,6 +93,7 @@ private:
   void show_pruning_chart(bool on);
   void redraw_curves(); // after the x axis changed: every plotted event again
   void on_samples(qint64 step, const QImage& teacher, const QImage& student);
+  void show_sample_titles(bool with_inputs); // "Input | teacher" for image-to-image, "Teacher" otherwise
   void on_finished(const QString& what, bool cancelled, const QString& run_dir);
   void on_failed(const QString& what, const QString& message);
   void on_processes_finished(int code, const QString& message);
@@ -169,6 +170,7 @@ private:
   QPushButton* start_button_;
   QPushButton* pause_button_;
   QPushButton* stop_button_;
+  QPushButton* interpolate_button_; // latent models only
   QProgressBar* progress_;
   QTabWidget* views_;
   widgets::ChannelHeatmap* heatmap_;

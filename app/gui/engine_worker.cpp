@@ -1,7 +1,9 @@
 #include "app/gui/engine_worker.h"
+#include "widgets/sample_view.h"
 
 #include "core/io/png.h"
 #include "core/jobs/compress_job.h"
+#include "core/jobs/run_dir.h"
 #include "core/models/channel_ops.h"
 #include "core/models/cost.h"
 #include "core/models/registry.h"
@@ -227,9 +229,14 @@ void EngineWorker::compress(const QString& config_json, const QString& run_dir, 
       Q_EMIT scores(u);
     };
     cb.on_samples = [&](int64_t step, const at::Tensor& t, const at::Tensor& s, const at::Tensor& in) {
-      (void)in;
       sample_timer.restart();
-      Q_EMIT samples(step, to_qimage(io::make_grid(t, 8)), to_qimage(io::make_grid(s, 8)));
+      if (in.defined()) { // each output beside its input, as a followed run's grid shows
+        const auto [teacher, student] =
+            widgets::split_triplets(to_qimage(jobs::sample_grid(t, s, in)), jobs::kTripletColumns);
+        Q_EMIT samples(step, teacher, student);
+      } else {
+        Q_EMIT samples(step, to_qimage(io::make_grid(t, 8)), to_qimage(io::make_grid(s, 8)));
+      }
     };
     const jobs::JobResult r = jobs::run_compress(config, run_dir.toStdString(), resume, cb);
     if (!pending.isEmpty()) Q_EMIT events(pending);

@@ -444,21 +444,14 @@ private:
     return fp;
   }
 
-  // Teacher rows above student rows (unconditional), or input | teacher | student triplets (image-to-image).
   void write_samples(int64_t step, const at::Tensor& t, const at::Tensor& s, const at::Tensor& in) {
-    at::Tensor tiles;
-    int64_t columns = 8;
-    if (in.defined()) {
-      auto grey_to = [&](const at::Tensor& x) { return x.size(1) == t.size(1) ? x : x.mean(1, true).expand_as(t); };
-      tiles = torch::stack({grey_to(in), t, s}, 1).flatten(0, 1);
-      columns = 6;
-    } else {
-      tiles = torch::cat({t, s});
-    }
     char name[64];
     std::snprintf(name, sizeof name, "samples/step-%06lld.png", static_cast<long long>(step));
-    io::write_png(run_.path(name), io::make_grid(tiles, columns));
-    event({{"kind", "samples"}, {"step", step}, {"path", name}});
+    io::write_png(run_.path(name), sample_grid(t, s, in));
+    event({{"kind", "samples"},
+           {"step", step},
+           {"path", name},
+           {"layout", in.defined() ? "input_teacher_student" : "teacher_over_student"}});
   }
 
   void eval_event(const char* which, int64_t step, models::Generator& g, const Evaluator& e) {
@@ -502,6 +495,12 @@ private:
 };
 
 } // namespace
+
+at::Tensor sample_grid(const at::Tensor& t, const at::Tensor& s, const at::Tensor& in) {
+  if (!in.defined()) return io::make_grid(torch::cat({t, s}), 8);
+  const at::Tensor input = in.size(1) == t.size(1) ? in : in.mean(1, true).expand_as(t); // grey drawings beside RGB
+  return io::make_grid(torch::stack({input, t, s}, 1).flatten(0, 1), kTripletColumns);
+}
 
 JobResult run_compress(const CompressConfig& config, const std::string& run_dir, bool resume,
                        const JobCallbacks& callbacks) {

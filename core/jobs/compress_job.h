@@ -43,6 +43,10 @@ struct JobResult {
 std::unique_ptr<data::Dataset> open_job_data(const CompressConfig& config, models::Generator& g);
 prune::ScoreParams score_params(const CompressConfig& config, const models::Generator& g, const data::Dataset* inputs);
 
+// The grid a run's samples/step-N.png holds (uint8 [H, W, 3], io::make_grid's padding): teacher rows above student
+// rows, 8 to a row; image-to-image (inputs defined): input | teacher | student triplets, kTripletColumns to a row.
+at::Tensor sample_grid(const at::Tensor& teacher, const at::Tensor& student, const at::Tensor& inputs);
+
 JobResult run_compress(const CompressConfig& config, const std::string& run_dir, bool resume,
                        const JobCallbacks& callbacks = {});
 

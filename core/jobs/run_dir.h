@@ -31,6 +31,9 @@ private:
   std::FILE* events_ = nullptr;
 };
 
+// Tiles to a row of an image-to-image run's sample grids: two input | teacher | student triplets.
+constexpr int kTripletColumns = 6;
+
 // Complete lines of an events file from byte `offset` on; `offset` moves past them (a partial last line stays for
 // the next call). Lines that are not JSON are skipped. For following a run that is still being written.
 std::vector<nlohmann::json> read_events(const std::string& path, size_t& offset);

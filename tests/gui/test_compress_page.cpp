@@ -12,6 +12,7 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QLabel>
@@ -392,6 +393,43 @@ private Q_SLOTS:
     QCOMPARE(steps(), 77); // not before its model is there
     page.set_model(other);
     QTRY_COMPARE_WITH_TIMEOUT(steps(), 33, 20000);
+  }
+
+  // An image-to-image run's grid (input | teacher | student triplets) shows as input | teacher beside input |
+  // student, as its event says, even when the page follows the run before it has recognised a model
+  // (ganstudio MODEL --run RUN: the run's events come first).
+  void an_image_to_image_grid_shows_inputs_beside_outputs() {
+    const QString run = dir_.filePath(QStringLiteral("img2img-run"));
+    QVERIFY(QDir().mkpath(run + QStringLiteral("/samples")));
+    const int cell = 18, tile = 16; // io::make_grid's padding of 2
+    QImage grid(6 * cell + 2, 2 * cell + 2, QImage::Format_RGB32);
+    grid.fill(Qt::white);
+    const QColor colours[3] = {Qt::red, Qt::green, Qt::blue}; // input, teacher, student
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 6; ++c)
+        for (int y = 0; y < tile; ++y)
+          for (int x = 0; x < tile; ++x) grid.setPixelColor(2 + c * cell + x, 2 + r * cell + y, colours[c % 3]);
+    QVERIFY(grid.save(run + QStringLiteral("/samples/step-000001.png")));
+    QFile events(run + QStringLiteral("/events.jsonl"));
+    QVERIFY(events.open(QIODevice::WriteOnly));
+    events.write(R"({"kind":"started","step":0,"method":"l1","model":"m.pt"})"
+                 "\n"
+                 R"({"kind":"samples","step":1,"path":"samples/step-000001.png","layout":"input_teacher_student"})"
+                 "\n");
+    events.close();
+    CompressPage page;
+    page.show();
+    page.follow_run(run);
+    auto* view = child<gs::widgets::SampleView>(page, "sampleView");
+    QTRY_VERIFY_WITH_TIMEOUT(!view->teacher().isNull(), 10000);
+    for (const auto& [image, output] :
+         {std::pair{view->teacher(), colours[1]}, std::pair{view->student(), colours[2]}}) {
+      QCOMPARE(image.size(), QSize(4 * cell + 2, 2 * cell + 2));
+      for (int r = 0; r < 2; ++r)
+        for (int c = 0; c < 4; ++c)
+          QCOMPARE(image.pixelColor(2 + c * cell + tile / 2, 2 + r * cell + tile / 2), c % 2 ? output : colours[0]);
+      QCOMPARE(image.pixelColor(1, 1), QColor(Qt::white)); // the padding
+    }
   }
 
   // Local-density pruning's G/D losses while it prunes get their own chart beside the fine-tuning losses.

@@ -148,9 +148,19 @@ private Q_SLOTS:
     window.open_checkpoint(dir + QStringLiteral("/pix2pix-emoji-edges.pt"));
     QVERIFY2(data->text().endsWith(QStringLiteral("data/pix2pix-emoji-edges.pt")), qPrintable(data->text()));
     QVERIFY(loaded.wait(load_timeout_ms));
+    // pix2pix has no latents: no sample preview, no latent walk.
+    auto* interpolate = window.findChild<QPushButton*>(QStringLiteral("interpolateButton"));
+    auto* preview = window.findChild<QLabel*>(QStringLiteral("teacherPreview"));
+    settled.clear();
+    QVERIFY(settled.wait(load_timeout_ms));
+    QVERIFY(!interpolate->isEnabled());
+    QVERIFY(preview->isHidden());
     window.open_checkpoint(dir + QStringLiteral("/dcgan-fashion-mnist.pt"));
     QCOMPARE(data->text(), QStringLiteral("fashion-mnist"));
     QVERIFY(loaded.wait(load_timeout_ms));
+    QVERIFY(settled.wait(load_timeout_ms));
+    QVERIFY(interpolate->isEnabled());
+    QVERIFY(!preview->isHidden());
   }
 
   void opening_fills_tensor_table() {

@@ -109,6 +109,8 @@ private Q_SLOTS:
       QVERIFY2(fs::exists(run + "/" + f), f);
     for (const auto& entry : fs::recursive_directory_iterator(run))
       QVERIFY2(entry.path().extension() != ".tmp", entry.path().c_str()); // nothing half-written
+    for (const auto& e : events_of(run, "samples")) // how a viewer splits the grid, whatever model it has loaded
+      QCOMPARE(e.value("layout", std::string()), std::string("teacher_over_student"));
     {
       // Teacher and student latency at batch 1 (interactive), 16 and 64 (throughput), each with its ratio: medians,
       // then fastest passes, none slower than its median.
