@@ -5,8 +5,11 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <unistd.h>
 
 namespace {
 
@@ -225,6 +228,28 @@ private Q_SLOTS:
     r = cli({"--help"});
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.contains("info"));
+  }
+
+  // OpenMP threads that wait sleep after a short spin (app/omp_spin.cpp): a command that runs LibTorch work restarts
+  // with GOMP_SPINCOUNT=10000, which libgomp reports; `info` does not restart, and a user's own setting is kept.
+  void openmp_threads_spin_briefly() {
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) QSKIP("one processor: nothing waits, no restart");
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"OMP_NUM_THREADS", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY"}) env.remove(name);
+    env.insert("OMP_DISPLAY_ENV", "VERBOSE");
+    const auto spin = [&](const QStringList& args) {
+      QProcess p;
+      p.setProcessEnvironment(env);
+      p.start(GANSTUDIO_CLI, args);
+      if (!p.waitForFinished(60000)) return QStringLiteral("timed out");
+      const QRegularExpressionMatch m =
+          QRegularExpression("GOMP_SPINCOUNT = '(\\d+)'").match(QString::fromUtf8(p.readAllStandardError()));
+      return m.hasMatch() ? m.captured(1) : QStringLiteral("not shown");
+    };
+    QCOMPARE(spin({"fid", "--help"}), QStringLiteral("10000"));
+    QCOMPARE(spin({"info", fixture("state_dict.pt")}), QStringLiteral("300000")); // libgomp's default
+    env.insert("GOMP_SPINCOUNT", "500");
+    QCOMPARE(spin({"fid", "--help"}), QStringLiteral("500"));
   }
 };
 
