@@ -4,6 +4,8 @@
 #include "core/data/edge_pairs.h"
 #include "core/io/checkpoint.h"
 #include "core/io/png.h"
+#include "core/jobs/compress_job.h"
+#include "core/jobs/run_dir.h"
 #include "core/models/registry.h"
 #include "core/models/state_loading.h"
 #include "core/train/pretrain.h"
@@ -14,6 +16,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <fstream>
 
 using namespace gs;
 
@@ -186,6 +189,30 @@ private Q_SLOTS:
     QCOMPARE(int(m.arch), int(models::Arch::Pix2Pix));
     QVERIFY(m.discriminator);
     QCOMPARE(m.discriminator->options()["input_nc"].get<int64_t>(), int64_t{6});
+
+    // Compressed, its run's sample grids hold input | teacher | student triplets, two to a row, and say so.
+    jobs::CompressConfig c;
+    c.model = p.out;
+    c.data = pairs;
+    c.method = "l1";
+    c.selection.sparsity = 0.5;
+    c.steps = 2, c.batch = 2, c.sample_every = 2;
+    c.eval = false;
+    const std::string run = dir.filePath("run").toStdString();
+    jobs::run_compress(c, run, false);
+    size_t offset = 0;
+    int samples = 0;
+    for (const auto& e : jobs::read_events(run + "/events.jsonl", offset))
+      if (e.value("kind", "") == "samples") {
+        ++samples;
+        QCOMPARE(e.value("layout", std::string()), std::string("input_teacher_student"));
+        std::ifstream png(run + "/" + e.value("path", std::string()), std::ios::binary);
+        unsigned char header[24] = {}; // signature, IHDR: width at 16..19, big-endian
+        QVERIFY(png.read(reinterpret_cast<char*>(header), sizeof header));
+        const int width = header[16] << 24 | header[17] << 16 | header[18] << 8 | header[19];
+        QCOMPARE(width, jobs::kTripletColumns * (32 + 2) + 2); // io::make_grid's padding of 2
+      }
+    QCOMPARE(samples, 1);
 #endif
   }
 
