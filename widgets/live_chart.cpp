@@ -52,7 +52,7 @@ double tick_interval(double lo, double hi, bool whole) {
   if (!(rough > 0) || !std::isfinite(rough)) return 1;
   const double unit = std::pow(10.0, std::floor(std::log10(rough)));
   for (double m : {1.0, 2.0, 2.5, 5.0})
-    if (m * unit >= rough * (1 - 1e-9) && (!whole || m * unit >= 1) && (!whole || m * unit != 2.5)) return m * unit;
+    if (m * unit >= rough * (1 - 1e-9) && (!whole || (m * unit >= 1 && m * unit != 2.5))) return m * unit;
   return 10 * unit;
 }
 
@@ -77,6 +77,17 @@ void whole_decades(double& lo, double& hi) {
   // A hair beyond the decades, or the axis, rounding log10(0.1) up, leaves the end unlabelled.
   lo = std::pow(10.0, std::floor(std::log10(lo))) * (1 - 1e-9);
   hi = std::pow(10.0, std::ceil(std::log10(hi))) * (1 + 1e-9);
+}
+
+// A range of one value (a single step, a constant curve) widened around it, so that it sits in the middle.
+void around_one_value(double& lo, double& hi, bool log) {
+  const double mid = (lo + hi) / 2;
+  if (log)
+    lo = mid / 1.2, hi = mid * 1.2;
+  else if (mid == 0)
+    lo = -0.5, hi = 0.5;
+  else
+    lo = mid - 0.05 * std::abs(mid), hi = mid + 0.05 * std::abs(mid);
 }
 
 // The axis property that asks for whole-number ticks.
@@ -259,21 +270,13 @@ void LiveChart::fit_axes() {
   if (fixed_y_) y0 = fixed_min_, y1 = fixed_max_;
   if (!std::isfinite(x0)) x0 = log_x_ ? 1 : 0, x1 = x0 + 1;
   if (!std::isfinite(y0)) y0 = log_y_ ? 0.1 : 0, y1 = log_y_ ? 1 : 1;
-  if (x1 <= x0) { // one step: in the middle
+  if (x1 <= x0) { // one step, in the middle of whole steps around it
     if (log_x_)
       x0 /= 2, x1 = x0 * 4;
     else
       x0 -= 1, x1 = x0 + 2;
   }
-  if (!fixed_y_ && y1 - y0 <= kFlat * std::max(std::abs(y0), std::abs(y1))) { // a constant: in the middle
-    const double mid = (y0 + y1) / 2;
-    if (log_y_)
-      y0 = mid / 1.2, y1 = mid * 1.2;
-    else if (mid == 0)
-      y0 = -0.5, y1 = 0.5;
-    else
-      y0 = mid - 0.05 * std::abs(mid), y1 = mid + 0.05 * std::abs(mid);
-  }
+  if (!fixed_y_ && y1 - y0 <= kFlat * std::max(std::abs(y0), std::abs(y1))) around_one_value(y0, y1, log_y_);
   if (y1 <= y0) y1 = y0 + (y0 == 0 ? 1 : std::abs(y0) * 0.1);
   if (!log_y_ && !fixed_y_) {
     const double pad = 0.05 * (y1 - y0);

@@ -1,5 +1,4 @@
 #include "app/gui/engine_worker.h"
-#include "widgets/sample_view.h"
 
 #include "core/io/png.h"
 #include "core/jobs/compress_job.h"
@@ -9,6 +8,7 @@
 #include "core/models/registry.h"
 #include "core/prune/scorer.h"
 #include "core/runtime.h"
+#include "widgets/sample_view.h"
 
 #include <c10/util/Exception.h>
 #include <torch/torch.h>
