@@ -50,13 +50,18 @@ void positive(int64_t v, const char* what) {
   if (v < 1) throw std::invalid_argument(std::string(what) + " must be at least 1");
 }
 
+void check_mac_count(const LearnSettings& l) {
+  if (l.mac_count != "auto" && l.mac_count != "by_output" && l.mac_count != "by_input")
+    throw std::invalid_argument("learn.mac_count must be \"auto\", \"by_output\" or \"by_input\", got \"" +
+                                l.mac_count + "\"");
+}
+
 } // namespace
 
 std::string resolved_mac_count(const LearnSettings& l, models::Arch arch) {
+  check_mac_count(l);
   if (l.mac_count == "auto") return arch == models::Arch::Pix2Pix ? "by_input" : "by_output";
-  if (l.mac_count == "by_output" || l.mac_count == "by_input") return l.mac_count;
-  throw std::invalid_argument("learn.mac_count must be \"auto\", \"by_output\" or \"by_input\", got \"" + l.mac_count +
-                              "\"");
+  return l.mac_count;
 }
 
 models::MacConvention mac_convention(const LearnSettings& l, models::Arch arch) {
@@ -130,7 +135,7 @@ void check_config(const CompressConfig& c) {
   positive(c.eval_n, "eval.n");
   positive(c.learn.max_steps, "learn.max_steps");
   positive(c.learn.batch, "learn.batch");
-  resolved_mac_count(c.learn, models::Arch::DCGAN); // the value's check: every architecture accepts the same ones
+  check_mac_count(c.learn);
   if (c.learn.min_steps < 0) throw std::invalid_argument("learn.min_steps must be >= 0");
   if (!(c.learn.sparsity_growth >= 1)) throw std::invalid_argument("learn.sparsity_growth must be at least 1");
   positive(c.learn.centres, "learn.centres");

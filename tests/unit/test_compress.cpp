@@ -312,6 +312,15 @@ private Q_SLOTS:
     QCOMPARE(jobs::resolved_mac_count(l, models::Arch::DCGAN), std::string("by_input"));
     l.mac_count = "automatic";
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, jobs::resolved_mac_count(l, models::Arch::Pix2Pix));
+    jobs::CompressConfig c; // and the config's check names it before any work
+    c.model = "teacher.pt";
+    c.learn = l;
+    try {
+      jobs::check_config(c);
+      QFAIL("an unknown learn.mac_count passed the check");
+    } catch (const std::invalid_argument& e) {
+      QVERIFY2(std::string(e.what()).find("learn.mac_count") != std::string::npos, e.what());
+    }
   }
 
   // Local-density pruning narrows the discriminator too: the student fine-tunes against it, student.pt carries it,
