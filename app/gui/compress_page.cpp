@@ -481,6 +481,7 @@ void CompressPage::on_model_ready(const ModelInfo& info) {
   if (!followed_.isEmpty()) {
     show_plan(followed_ + QStringLiteral("/scores.json"));
     show_config(followed_ + QStringLiteral("/config.json"));
+    if (!followed_samples_.isEmpty()) show_followed_samples();
   }
   if (pending_config_) {
     std::error_code ec;
@@ -799,23 +800,29 @@ void CompressPage::on_events(const QStringList& lines) {
     } else if (kind == QStringLiteral("scored") && !followed_.isEmpty()) {
       show_plan(followed_ + QStringLiteral("/scores.json"));
     } else if (kind == QStringLiteral("samples") && !followed_.isEmpty()) {
-      // The job writes teacher rows above student rows (image-to-image: input | teacher | student triplets). The
-      // event says which; runs from before it did, by the model loaded (which may not be recognised yet).
-      const QString png = followed_ + QLatin1Char('/') + e.value(QStringLiteral("path")).toString();
-      const QImage grid(png);
-      const QString layout = e.value(QStringLiteral("layout")).toString();
-      const bool triplets =
-          layout == QStringLiteral("input_teacher_student") || (layout.isEmpty() && model_.image_to_image);
-      show_sample_titles(triplets);
-      if (triplets) {
-        const auto [teacher, student] = widgets::split_triplets(grid, jobs::kTripletColumns);
-        samples_->set_images(teacher, student, tr("Step %1 of %2").arg(step).arg(followed_));
-      } else {
-        samples_->set_images(grid.copy(0, 0, grid.width(), grid.height() / 2 + 1),
-                             grid.copy(0, grid.height() / 2, grid.width(), grid.height() - grid.height() / 2),
-                             tr("Step %1 of %2").arg(step).arg(followed_));
-      }
+      followed_samples_ = e;
+      show_followed_samples();
     }
+  }
+}
+
+void CompressPage::show_followed_samples() {
+  // The job writes teacher rows above student rows (image-to-image: input | teacher | student triplets). The event
+  // says which; runs from before it did, by the model loaded, so on_model_ready shows their grid again.
+  const QJsonObject& e = followed_samples_;
+  const QString png = followed_ + QLatin1Char('/') + e.value(QStringLiteral("path")).toString();
+  const QString caption = tr("Step %1 of %2").arg(e.value(QStringLiteral("step")).toDouble()).arg(followed_);
+  const QImage grid(png);
+  const QString layout = e.value(QStringLiteral("layout")).toString();
+  const bool triplets =
+      layout == QStringLiteral("input_teacher_student") || (layout.isEmpty() && model_.image_to_image);
+  show_sample_titles(triplets);
+  if (triplets) {
+    const auto [teacher, student] = widgets::split_triplets(grid, jobs::kTripletColumns);
+    samples_->set_images(teacher, student, caption);
+  } else {
+    samples_->set_images(grid.copy(0, 0, grid.width(), grid.height() / 2 + 1),
+                         grid.copy(0, grid.height() / 2, grid.width(), grid.height() - grid.height() / 2), caption);
   }
 }
 
@@ -918,6 +925,7 @@ void CompressPage::clear_curves() {
 
 void CompressPage::follow_run(const QString& run_dir) {
   followed_ = run_dir;
+  followed_samples_ = {};
   run_dir_ = run_dir;
   follow_offset_ = 0;
   clear_curves();

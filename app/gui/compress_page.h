@@ -94,6 +94,7 @@ private:
   void redraw_curves(); // after the x axis changed: every plotted event again
   void on_samples(qint64 step, const QImage& teacher, const QImage& student);
   void show_sample_titles(bool with_inputs); // "Input | teacher" for image-to-image, "Teacher" otherwise
+  void show_followed_samples();              // followed_samples_'s grid
   void on_finished(const QString& what, bool cancelled, const QString& run_dir);
   void on_failed(const QString& what, const QString& message);
   void on_processes_finished(int code, const QString& message);
@@ -133,6 +134,7 @@ private:
   bool wall_time_ = false;                            // curves against elapsed seconds instead of steps
   QVector<QPair<QJsonObject, QString>> curve_events_; // every event plotted (with its overlay prefix), to redraw
   QString followed_;
+  QJsonObject followed_samples_;                         // its last samples event
   std::unique_ptr<jobs::CompressConfig> pending_config_; // loaded for pending_model_, applied once that is recognised
   QString pending_model_;
   QTimer* follow_timer_;

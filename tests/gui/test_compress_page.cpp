@@ -3,6 +3,7 @@
 #include "app/gui/compress_page.h"
 #include "core/jobs/compress_job.h"
 #include "core/models/registry.h"
+#include "core/resources.h"
 #include "tiny_data.h"
 #include "widgets/channel_heatmap.h"
 #include "widgets/live_chart.h"
@@ -430,6 +431,19 @@ private Q_SLOTS:
           QCOMPARE(image.pixelColor(2 + c * cell + tile / 2, 2 + r * cell + tile / 2), c % 2 ? output : colours[0]);
       QCOMPARE(image.pixelColor(1, 1), QColor(Qt::white)); // the padding
     }
+    // A run written before the event said its layout is split by the model loaded, again once that is recognised.
+    QVERIFY(events.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    events.write(R"({"kind":"samples","step":1,"path":"samples/step-000001.png"})"
+                 "\n");
+    events.close();
+    CompressPage old_run;
+    old_run.show();
+    old_run.follow_run(run);
+    auto* old_view = child<gs::widgets::SampleView>(old_run, "sampleView");
+    QTRY_VERIFY_WITH_TIMEOUT(!old_view->teacher().isNull(), 10000);
+    QCOMPARE(old_view->teacher().width(), grid.width()); // no model yet: teacher rows over student rows
+    old_run.set_model(QString::fromStdString(*gs::find_resource("demo/pix2pix-emoji-edges.pt")));
+    QTRY_COMPARE_WITH_TIMEOUT(old_view->teacher().width(), 4 * cell + 2, 20000);
   }
 
   // Local-density pruning's G/D losses while it prunes get their own chart beside the fine-tuning losses.
