@@ -78,6 +78,14 @@ class TestCompressPage : public QObject {
             qobject_cast<QValueAxis*>(c->axes(Qt::Vertical).first())};
   }
 
+  // The page shown, following `run` until its sample view holds a grid (null if none comes).
+  gs::widgets::SampleView* follow_samples(CompressPage& page, const QString& run) {
+    page.show();
+    page.follow_run(run);
+    auto* view = child<gs::widgets::SampleView>(page, "sampleView");
+    return QTest::qWaitFor([&] { return !view->teacher().isNull(); }, 10000) ? view : nullptr;
+  }
+
 private Q_SLOTS:
   void init() { QSettings().clear(); } // pages save their settings when they close
 
@@ -419,10 +427,8 @@ private Q_SLOTS:
                  "\n");
     events.close();
     CompressPage page;
-    page.show();
-    page.follow_run(run);
-    auto* view = child<gs::widgets::SampleView>(page, "sampleView");
-    QTRY_VERIFY_WITH_TIMEOUT(!view->teacher().isNull(), 10000);
+    auto* view = follow_samples(page, run);
+    QVERIFY(view);
     for (const auto& [image, output] :
          {std::pair{view->teacher(), colours[1]}, std::pair{view->student(), colours[2]}}) {
       QCOMPARE(image.size(), QSize(4 * cell + 2, 2 * cell + 2));
@@ -437,10 +443,8 @@ private Q_SLOTS:
                  "\n");
     events.close();
     CompressPage old_run;
-    old_run.show();
-    old_run.follow_run(run);
-    auto* old_view = child<gs::widgets::SampleView>(old_run, "sampleView");
-    QTRY_VERIFY_WITH_TIMEOUT(!old_view->teacher().isNull(), 10000);
+    auto* old_view = follow_samples(old_run, run);
+    QVERIFY(old_view);
     QCOMPARE(old_view->teacher().width(), grid.width()); // no model yet: teacher rows over student rows
     old_run.set_model(QString::fromStdString(*gs::find_resource("demo/pix2pix-emoji-edges.pt")));
     QTRY_COMPARE_WITH_TIMEOUT(old_view->teacher().width(), 4 * cell + 2, 20000);
