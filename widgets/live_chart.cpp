@@ -288,8 +288,10 @@ void LiveChart::fit_axes() {
   for (const auto& pts : data_)
     for (const QPointF& p : pts) whole_x = whole_x && p.x() == std::round(p.x());
   const auto xs = chart_->axes(Qt::Horizontal), ys = chart_->axes(Qt::Vertical);
-  if (!xs.isEmpty()) xs.first()->setProperty(kWholeTicks, whole_x);
-  if (!xs.isEmpty()) xs.first()->setRange(x0, x1);
+  if (!xs.isEmpty()) {
+    xs.first()->setProperty(kWholeTicks, whole_x); // read when the range changes, so set first
+    xs.first()->setRange(x0, x1);
+  }
   if (!ys.isEmpty()) ys.first()->setRange(y0, y1);
 }
 

@@ -814,8 +814,7 @@ void CompressPage::show_followed_samples() {
   const QString caption = tr("Step %1 of %2").arg(e.value(QStringLiteral("step")).toDouble()).arg(followed_);
   const QImage grid(png);
   const QString layout = e.value(QStringLiteral("layout")).toString();
-  const bool triplets =
-      layout == QStringLiteral("input_teacher_student") || (layout.isEmpty() && model_.image_to_image);
+  const bool triplets = layout == QLatin1String(jobs::kTripletLayout) || (layout.isEmpty() && model_.image_to_image);
   show_sample_titles(triplets);
   if (triplets) {
     const auto [teacher, student] = widgets::split_triplets(grid, jobs::kTripletColumns);

@@ -451,7 +451,7 @@ private:
     event({{"kind", "samples"},
            {"step", step},
            {"path", name},
-           {"layout", in.defined() ? "input_teacher_student" : "teacher_over_student"}});
+           {"layout", in.defined() ? kTripletLayout : kStackedLayout}});
   }
 
   void eval_event(const char* which, int64_t step, models::Generator& g, const Evaluator& e) {

@@ -31,7 +31,10 @@ private:
   std::FILE* events_ = nullptr;
 };
 
-// Tiles to a row of an image-to-image run's sample grids: two input | teacher | student triplets.
+// How a "samples" event's grid is laid out (its "layout"): teacher rows above student rows, or (image-to-image)
+// input | teacher | student triplets, kTripletColumns tiles to a row.
+constexpr const char* kStackedLayout = "teacher_over_student";
+constexpr const char* kTripletLayout = "input_teacher_student";
 constexpr int kTripletColumns = 6;
 
 // Complete lines of an events file from byte `offset` on; `offset` moves past them (a partial last line stays for
