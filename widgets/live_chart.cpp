@@ -1,5 +1,7 @@
 #include "widgets/live_chart.h"
 
+#include "core/io/axis_ticks.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QCheckBox>
@@ -39,55 +41,6 @@ QVector<QPointF> ema(const QVector<QPointF>& points, double weight) {
     out.push_back({points[i].x(), s});
   }
   return out;
-}
-
-// Curves whose values all lie within this fraction of their size of each other are drawn as flat: an FD of 1252.764
-// and 1252.765 (a two-step run) read as a rising line under five ticks all labelled 1.25e+03.
-constexpr double kFlat = 1e-3;
-
-// Ticks at round values, about four to the range: multiples of 1, 2, 2.5 or 5 times a power of ten; whole numbers
-// only where the data are (steps: no tick at step 1.5).
-double tick_interval(double lo, double hi, bool whole) {
-  const double rough = (hi - lo) / 4;
-  if (!(rough > 0) || !std::isfinite(rough)) return 1;
-  const double unit = std::pow(10.0, std::floor(std::log10(rough)));
-  for (double m : {1.0, 2.0, 2.5, 5.0})
-    if (m * unit >= rough * (1 - 1e-9) && (!whole || (m * unit >= 1 && m * unit != 2.5))) return m * unit;
-  return 10 * unit;
-}
-
-// A printf format that prints every tick of [lo, hi] at `interval` exactly: as many significant digits as the largest
-// has down to the interval's last digit (one more for 2.5 × 10^k), and whole numbers below a million (steps) without
-// an exponent ("%.3g" printed step 1000 as 1e+03).
-QString label_format(double lo, double hi, double interval) {
-  const double size = std::max(std::abs(lo), std::abs(hi));
-  if (!(size > 0) || !(interval > 0)) return QStringLiteral("%.3g");
-  const double lead = std::floor(std::log10(size)), last = std::floor(std::log10(interval));
-  const bool half_digit = std::abs(interval / std::pow(10.0, last) - 2.5) < 1e-6;
-  int digits = static_cast<int>(lead - last) + 1 + (half_digit ? 1 : 0);
-  if (size >= 1 && size < 1e6) digits = std::max(digits, static_cast<int>(lead) + 1);
-  return QStringLiteral("%.%1g").arg(std::clamp(digits, 1, 10));
-}
-
-// A log axis labels only powers of ten: a range that holds fewer than two (losses between 0.2 and 0.5 had no label at
-// all) widens to whole decades.
-void whole_decades(double& lo, double& hi) {
-  const double first = std::ceil(std::log10(lo)), last = std::floor(std::log10(hi));
-  if (last - first >= 1) return;
-  // A hair beyond the decades, or the axis, rounding log10(0.1) up, leaves the end unlabelled.
-  lo = std::pow(10.0, std::floor(std::log10(lo))) * (1 - 1e-9);
-  hi = std::pow(10.0, std::ceil(std::log10(hi))) * (1 + 1e-9);
-}
-
-// A range of one value (a single step, a constant curve) widened around it, so that it sits in the middle.
-void around_one_value(double& lo, double& hi, bool log) {
-  const double mid = (lo + hi) / 2;
-  if (log)
-    lo = mid / 1.2, hi = mid * 1.2;
-  else if (mid == 0)
-    lo = -0.5, hi = 0.5;
-  else
-    lo = mid - 0.05 * std::abs(mid), hi = mid + 0.05 * std::abs(mid);
 }
 
 // The axis property that asks for whole-number ticks.
@@ -243,9 +196,9 @@ void LiveChart::rebuild_axes() {
     a->setTickType(QValueAxis::TicksDynamic);
     a->setTickAnchor(0);
     QObject::connect(a, &QValueAxis::rangeChanged, a, [a](qreal lo, qreal hi) { // also after the user zooms
-      const double interval = tick_interval(lo, hi, a->property(kWholeTicks).toBool());
+      const double interval = axis::tick_interval(lo, hi, a->property(kWholeTicks).toBool());
       a->setTickInterval(interval);
-      a->setLabelFormat(label_format(lo, hi, interval));
+      a->setLabelFormat(QStringLiteral("%.%1g").arg(axis::label_digits(lo, hi, interval)));
     });
     return a;
   };
@@ -276,14 +229,14 @@ void LiveChart::fit_axes() {
     else
       x0 -= 1, x1 = x0 + 2;
   }
-  if (!fixed_y_ && y1 - y0 <= kFlat * std::max(std::abs(y0), std::abs(y1))) around_one_value(y0, y1, log_y_);
+  if (!fixed_y_ && axis::is_flat(y0, y1)) axis::around_one_value(y0, y1, log_y_);
   if (y1 <= y0) y1 = y0 + (y0 == 0 ? 1 : std::abs(y0) * 0.1);
   if (!log_y_ && !fixed_y_) {
     const double pad = 0.05 * (y1 - y0);
     y0 -= pad, y1 += pad;
   }
-  if (log_x_) whole_decades(x0, x1);
-  if (log_y_) whole_decades(y0, y1);
+  if (log_x_) axis::whole_decades(x0, x1);
+  if (log_y_) axis::whole_decades(y0, y1);
   bool whole_x = true;
   for (const auto& pts : data_)
     for (const QPointF& p : pts) whole_x = whole_x && p.x() == std::round(p.x());

@@ -1,7 +1,9 @@
 #include "core/io/line_chart.h"
+#include "core/io/axis_ticks.h"
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -27,6 +29,8 @@ int glyph(char c, int row) {
   return 0;
 }
 
+enum class Align { Right, Centre };
+
 class Canvas {
 public:
   Canvas(int w, int h) : w_(w), h_(h), pixels_(torch::full({h, w, 3}, 255, torch::kUInt8)) {}
@@ -44,10 +48,11 @@ public:
             c);
     }
   }
-  // Text of 3x5 glyphs scaled 2x; `right` aligns its right edge at x.
-  void text(int x, int y, const std::string& s, bool right) {
-    const int advance = 8;
-    if (right) x -= static_cast<int>(s.size()) * advance;
+  // Text of 3x5 glyphs scaled 2x, its right edge or its middle at x (kept inside the canvas).
+  void text(int x, int y, const std::string& s, Align align) {
+    const int advance = 8, size = static_cast<int>(s.size()) * advance;
+    x -= align == Align::Right ? size : size / 2;
+    if (align == Align::Centre) x = std::clamp(x, 0, w_ - size);
     for (char ch : s) {
       for (int row = 0; row < 5; ++row)
         for (int col = 0; col < 3; ++col)
@@ -64,13 +69,24 @@ private:
   at::Tensor pixels_;
 };
 
-std::string tick_label(double v) {
-  char buf[32];
-  if (v != 0 && (std::abs(v) >= 1e5 || std::abs(v) < 1e-3))
-    std::snprintf(buf, sizeof buf, "%.1e", v);
-  else
-    std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
+bool usable(const Series& s, size_t i, bool log_y) {
+  return std::isfinite(s.x[i]) && std::isfinite(s.y[i]) && (!log_y || s.y[i] > 0);
+}
+
+Axis linear_axis(double lo, double hi, bool whole) {
+  Axis a{lo, hi, {}, {}};
+  const double interval = axis::tick_interval(lo, hi, whole);
+  const int digits = axis::label_digits(lo, hi, interval);
+  for (const double t : axis::ticks(lo, hi, interval)) a.ticks.push_back(t), a.labels.push_back(axis::label(t, digits));
+  return a;
+}
+
+Axis log_axis(double lo, double hi) {
+  axis::whole_decades(lo, hi);
+  Axis a{std::log10(lo), std::log10(hi), {}, {}};
+  for (double k = std::ceil(a.lo); k <= a.hi; ++k)
+    a.ticks.push_back(k), a.labels.push_back(axis::label(std::pow(10, k), 3));
+  return a;
 }
 
 } // namespace
@@ -79,44 +95,64 @@ const char* series_colour(size_t index) {
   return kNames[index % kNames.size()];
 }
 
+ChartAxes chart_axes(const std::vector<Series>& series, bool log_y) {
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  bool whole_x = true;
+  for (const auto& s : series)
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+      if (!usable(s, i, log_y)) continue;
+      x0 = std::min(x0, s.x[i]), x1 = std::max(x1, s.x[i]);
+      y0 = std::min(y0, s.y[i]), y1 = std::max(y1, s.y[i]);
+      whole_x = whole_x && s.x[i] == std::round(s.x[i]);
+    }
+  ChartAxes axes;
+  if (!std::isfinite(x0)) return axes;
+  axes.empty = false;
+  if (x1 <= x0) x0 -= 1, x1 = x0 + 2; // one step, in the middle of whole steps around it
+  axes.x = linear_axis(x0, x1, whole_x);
+  if (axis::is_flat(y0, y1)) axis::around_one_value(y0, y1, log_y);
+  if (log_y) {
+    axes.y = log_axis(y0, y1);
+  } else {
+    const double pad = 0.05 * (y1 - y0);
+    axes.y = linear_axis(y0 - pad, y1 + pad, false);
+  }
+  return axes;
+}
+
 at::Tensor line_chart(const std::vector<Series>& series, int width, int height, bool log_y) {
   Canvas canvas(width, height);
   const int left = 80, right = 16, top = 12, bottom = 30;
-  auto fy = [&](double y) { return log_y ? std::log10(y) : y; };
-  double x_min = INFINITY, x_max = -INFINITY, y_min = INFINITY, y_max = -INFINITY;
-  for (const auto& s : series)
-    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
-      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]) || (log_y && s.y[i] <= 0)) continue;
-      x_min = std::min(x_min, s.x[i]), x_max = std::max(x_max, s.x[i]);
-      y_min = std::min(y_min, fy(s.y[i])), y_max = std::max(y_max, fy(s.y[i]));
-    }
-  const Rgb axis{120, 120, 120}, grid{225, 225, 225};
+  const Rgb axis_colour{120, 120, 120}, grid{225, 225, 225};
   const int pw = width - left - right, ph = height - top - bottom;
-  canvas.line(left, top, left, top + ph, axis);
-  canvas.line(left, top + ph, left + pw, top + ph, axis);
-  if (!std::isfinite(x_min)) return canvas.pixels();
-  if (x_max == x_min) x_max = x_min + 1;
-  if (y_max == y_min) y_max = y_min + 1, y_min -= 1;
-  const double pad = 0.05 * (y_max - y_min);
-  y_min -= pad, y_max += pad;
-  auto px = [&](double x) { return left + (x - x_min) / (x_max - x_min) * pw; };
-  auto py = [&](double y) { return top + ph - (fy(y) - y_min) / (y_max - y_min) * ph; };
-  for (int i = 0; i <= 4; ++i) {
-    const double v = y_min + (y_max - y_min) * i / 4.0;
-    const double yy = top + ph - ph * i / 4.0;
-    canvas.line(left + 1, yy, left + pw, yy, grid);
-    canvas.text(left - 6, static_cast<int>(yy) - 5, tick_label(log_y ? std::pow(10, v) : v), true);
-    const double xv = x_min + (x_max - x_min) * i / 4.0;
-    const double xx = left + pw * i / 4.0;
-    canvas.text(static_cast<int>(xx) + (i == 4 ? 0 : 0), top + ph + 8, tick_label(xv), i == 4);
+  const ChartAxes axes = chart_axes(series, log_y);
+  const Axis &ax = axes.x, &ay = axes.y;
+  auto px = [&](double x) { return left + (x - ax.lo) / (ax.hi - ax.lo) * pw; };
+  auto py_at = [&](double t) { return top + ph - (t - ay.lo) / (ay.hi - ay.lo) * ph; }; // t on the axis's scale
+  auto py = [&](double y) { return py_at(log_y ? std::log10(y) : y); };
+  if (!axes.empty) {
+    for (size_t i = 0; i < ay.ticks.size(); ++i) {
+      const double yy = py_at(ay.ticks[i]);
+      canvas.line(left + 1, yy, left + pw, yy, grid);
+      canvas.text(left - 6, static_cast<int>(std::lround(yy)) - 5, ay.labels[i], Align::Right);
+    }
+    for (size_t i = 0; i < ax.ticks.size(); ++i) {
+      const double xx = px(ax.ticks[i]);
+      canvas.line(xx, top, xx, top + ph - 1, grid);
+      canvas.line(xx, top + ph, xx, top + ph + 4, axis_colour);
+      canvas.text(static_cast<int>(std::lround(xx)), top + ph + 8, ax.labels[i], Align::Centre);
+    }
   }
+  canvas.line(left, top, left, top + ph, axis_colour);
+  canvas.line(left, top + ph, left + pw, top + ph, axis_colour);
+  if (axes.empty) return canvas.pixels();
   for (size_t k = 0; k < series.size(); ++k) {
     const auto& s = series[k];
     const Rgb c = kPalette[k % kPalette.size()];
     bool have = false;
     double lx = 0, ly = 0;
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
-      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]) || (log_y && s.y[i] <= 0)) continue;
+      if (!usable(s, i, log_y)) continue;
       const double x = px(s.x[i]), y = py(s.y[i]);
       if (have)
         canvas.line(lx, ly, x, y, c, 2);
