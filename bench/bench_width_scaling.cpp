@@ -4,8 +4,10 @@
 // timed in one run as a run's report times them (jobs::measure_latency_ms: alternate blocks of passes, one thread).
 // Per-channel work (StyleGAN2's blur, ToRGB and activation, the planes' layout) grows with the width and the
 // convolutions with its square, so the share a cut removes, and the speed-up per MAC cut, grow with the width (issue
-// 6's target: speed-up / cut at least 0.8). usage: bench_width_scaling [--repeats N] [--rounds N] [--batch B]
-// [--factors F,F,...]
+// 6's target: speed-up / cut at least 0.8). --stylegan2-width W builds StyleGAN2 with every layer W wide before the
+// factors apply, the shape upstream keeps up to 32 px (the demo halves its width from 16 px); --archs picks the demos.
+// usage: bench_width_scaling [--repeats N] [--rounds N] [--batch B] [--factors F,F,...] [--stylegan2-width W]
+// [--archs stylegan2,dcgan,pix2pix]
 #include "bench/python_reference.h"
 #include "core/jobs/report.h"
 #include "core/models/channel_ops.h"
@@ -42,6 +44,14 @@ std::string width_range(const models::Generator& g) {
   return std::to_string(hi) + (lo == hi ? "" : "/" + std::to_string(lo));
 }
 
+// StyleGAN2's options with every layer (and its fan-in) `width` wide.
+nlohmann::json constant_width(nlohmann::json options, int64_t width) {
+  for (const char* key : {"widths", "fan_in"})
+    if (options.contains(key))
+      for (auto& [name, w] : options[key].items()) w = width;
+  return options;
+}
+
 std::vector<int64_t> parse_factors(const std::string& text) {
   std::vector<int64_t> out;
   for (const std::string& item : bench::split_list(text))
@@ -54,14 +64,22 @@ std::vector<int64_t> parse_factors(const std::string& text) {
 int main(int argc, char** argv) {
   int repeats = 30, rounds = 3, batch = 16;
   std::vector<int64_t> factors{1, 2, 4};
+  int64_t stylegan2_width = 0;
+  std::vector<std::string> archs{"stylegan2", "dcgan", "pix2pix"};
   std::vector<char*> rest{argv[0]};
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--factors" && i + 1 < argc)
       factors = parse_factors(argv[++i]);
+    else if (std::string(argv[i]) == "--stylegan2-width" && i + 1 < argc)
+      stylegan2_width = std::atoll(argv[++i]);
+    else if (std::string(argv[i]) == "--archs" && i + 1 < argc)
+      archs = bench::split_list(argv[++i]);
     else
       rest.push_back(argv[i]);
-  if (!bench::repeat_options(static_cast<int>(rest.size()), rest.data(), repeats, rounds, batch) || factors.empty()) {
-    std::fprintf(stderr, "       [--factors F,F,...] (positive widths multipliers, default 1,2,4)\n");
+  if (!bench::repeat_options(static_cast<int>(rest.size()), rest.data(), repeats, rounds, batch) || factors.empty() ||
+      stylegan2_width < 0) {
+    std::fprintf(stderr, "       [--factors F,F,...] (positive widths multipliers, default 1,2,4) [--stylegan2-width W]"
+                         " [--archs stylegan2,dcgan,pix2pix]\n");
     return 2;
   }
   init_runtime();
@@ -76,8 +94,11 @@ int main(int argc, char** argv) {
               "speed-up / cut |\n|---|---|---:|---|---:|---:|---:|---:|---:|\n");
   for (const char* demo : {"stylegan2-fashion-mnist", "dcgan-fashion-mnist", "pix2pix-emoji-edges"}) {
     const models::Model m = models::load_model(std::string(GANSTUDIO_SOURCE_DIR) + "/resources/demo/" + demo + ".pt");
+    if (std::find(archs.begin(), archs.end(), models::arch_name(m.arch)) == archs.end()) continue;
+    nlohmann::json options = m.generator->options();
+    if (m.arch == models::Arch::StyleGAN2 && stylegan2_width > 0) options = constant_width(options, stylegan2_width);
     for (const int64_t f : factors) {
-      models::Model teacher = models::build_model(m.arch, widened(m.generator->options(), f));
+      models::Model teacher = models::build_model(m.arch, widened(options, f));
       models::Generator& t = *teacher.generator;
       t.module().eval();
       const prune::ChannelScores scores = prune::score("l1", t, {}).scores;
