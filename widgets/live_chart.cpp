@@ -43,6 +43,24 @@ QVector<QPointF> ema(const QVector<QPointF>& points, double weight) {
   return out;
 }
 
+// What every curve's name ends with, from a '-' on ("-builtin@300" of "precision-builtin@300" and
+// "recall-builtin@300"), where two or more curves share one and each keeps a name before it; empty otherwise.
+QString shared_suffix(const QStringList& names) {
+  if (names.size() < 2) return {};
+  QString common = names.front();
+  for (const QString& n : names) {
+    int k = 0;
+    while (k < common.size() && k < n.size() && common[common.size() - 1 - k] == n[n.size() - 1 - k]) ++k;
+    common = common.right(k);
+  }
+  const int dash = common.indexOf(QLatin1Char('-'));
+  if (dash < 0) return {};
+  common = common.mid(dash);
+  for (const QString& n : names)
+    if (n.size() == common.size()) return {};
+  return common;
+}
+
 // The axis property that asks for whole-number ticks.
 constexpr const char* kWholeTicks = "wholeTicks";
 
@@ -55,7 +73,7 @@ const QList<QColor>& colours() {
 } // namespace
 
 LiveChart::LiveChart(const QString& title, const QString& x_title, QWidget* parent)
-    : QWidget(parent), chart_(new QChart), view_(new QChartView(chart_, this)), x_title_(x_title) {
+    : QWidget(parent), chart_(new QChart), view_(new QChartView(chart_, this)), title_(title), x_title_(x_title) {
   chart_->setTitle(title);
   chart_->legend()->setAlignment(Qt::AlignBottom);
   chart_->setMargins(QMargins(4, 4, 4, 4));
@@ -113,6 +131,7 @@ void LiveChart::set_series(const QString& name, const QVector<QPointF>& points) 
       smooth->attachAxis(a);
     }
     lines_[name] = {raw, smooth};
+    relabel();
   }
   refresh_series(name);
   if (following_) fit_axes();
@@ -122,6 +141,7 @@ void LiveChart::clear() {
   chart_->removeAllSeries();
   lines_.clear();
   data_.clear();
+  relabel();
   following_ = true;
   follow_->setEnabled(false);
   fit_axes();
@@ -136,6 +156,14 @@ void LiveChart::refresh_series(const QString& name) {
   smooth->replace(smoothing_weight_ > 0 ? ema(pts, smoothing_weight_) : pts);
   // A line needs two points: a lone one (a run's first logged step, a single evaluation) shows as a dot.
   smooth->setPointsVisible(pts.size() == 1);
+}
+
+// The legend names each curve without the suffix they all share, which the title shows once instead: the metrics
+// chart's four labels were elided to "coverage-…", "density-bu…".
+void LiveChart::relabel() {
+  const QString suffix = shared_suffix(data_.keys());
+  for (auto it = lines_.begin(); it != lines_.end(); ++it) it->second->setName(it.key().chopped(suffix.size()));
+  chart_->setTitle(suffix.isEmpty() ? title_ : QStringLiteral("%1 (%2)").arg(title_, suffix.mid(1)));
 }
 
 void LiveChart::set_log_y(bool on) {

@@ -54,6 +54,7 @@ private:
   void rebuild_axes();
   void refresh_series(const QString& name);
   void fit_axes();
+  void relabel();
 
   QChart* chart_;
   QChartView* view_;
@@ -63,7 +64,7 @@ private:
   QMap<QString, QVector<QPointF>> data_;
   QMap<QString, QPair<QLineSeries*, QLineSeries*>> lines_; // raw (faint), smoothed
   bool log_x_ = false, log_y_ = false, following_ = true;
-  QString x_title_;
+  QString title_, x_title_;
   double smoothing_weight_ = 0.0;
   bool fixed_y_ = false;
   double fixed_min_ = 0, fixed_max_ = 1;

@@ -484,6 +484,36 @@ private Q_SLOTS:
     }
   }
 
+  // The metrics chart's curves all end in the extractor's label: the legend names them without it and the title shows
+  // it once (the four legend entries were elided to "coverage-…", "density-bu…"). Curves without a shared label, or a
+  // single curve, keep their names.
+  void legends_leave_a_shared_label_to_the_title() {
+    gs::widgets::LiveChart chart(QStringLiteral("Precision / recall"), QStringLiteral("step"));
+    QChart* c = chart.findChild<QChartView*>()->chart();
+    const auto legend = [&] {
+      QStringList names;
+      for (QAbstractSeries* s : c->series())
+        if (!s->name().isEmpty()) names << s->name();
+      return names;
+    };
+    chart.set_series(QStringLiteral("precision-builtin@300"), {{0, 0.5}});
+    QCOMPARE(legend(), QStringList{QStringLiteral("precision-builtin@300")});
+    QCOMPARE(c->title(), QStringLiteral("Precision / recall"));
+    chart.set_series(QStringLiteral("recall-builtin@300"), {{0, 0.2}});
+    QCOMPARE(legend(), (QStringList{QStringLiteral("precision"), QStringLiteral("recall")}));
+    QCOMPARE(c->title(), QStringLiteral("Precision / recall (builtin@300)"));
+    QCOMPARE(chart.series_names(), (QStringList{QStringLiteral("precision-builtin@300"),
+                                                QStringLiteral("recall-builtin@300")})); // data keep their names
+    chart.set_series(QStringLiteral("run2: recall-inception@300"), {{0, 0.3}});          // another extractor
+    QCOMPARE(legend().size(), 3);
+    QVERIFY(legend().contains(QStringLiteral("run2: recall-inception@300")));
+    QCOMPARE(c->title(), QStringLiteral("Precision / recall"));
+    chart.clear();
+    chart.set_series(QStringLiteral("g-1"), {{0, 1}});
+    chart.set_series(QStringLiteral("-1"), {{0, 1}}); // nothing would be left of this one
+    QCOMPARE(legend(), (QStringList{QStringLiteral("g-1"), QStringLiteral("-1")}));
+  }
+
   // A curve of one point (a one-step run's losses, a single evaluation) draws a dot, where a line would draw nothing;
   // from its second point on it is a plain line again, smoothed or not.
   void a_lone_point_is_drawn() {
