@@ -16,11 +16,11 @@ namespace gs::models {
 bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight);
 
 // Whether the direct route is the faster one for this layer: channel counts oneDNN pads (no multiple of 16) always.
-// With AVX-512 (a Zen 5, bench/bench_conv3x3, 1 thread) also every layer on planes of at least 16 × 16 (32 → 32 at
-// 32 px 1.37–1.56× at batch 16 and 64, 64 → 64 1.16–1.20×, 128 → 128 1.07–1.23×, at 16 px 1.10–1.38×), and at 4 × 4
-// those of at most 64 channels (64 → 64 1.51× at batch 16, 0.98× at 64); at 8 × 8 oneDNN is faster from a batch that
-// lays the planes out interleaved (48 → 48 to 128 → 128 0.76–0.93× at batch 16 and 64; at batch 1 the direct route
-// took 1.8–2.7×). With AVX2 only (a Zen 3): at most 16 channels on planes of at least 16 × 16 (16 → 16 at 16 px 1.29×,
+// With AVX-512 (a Zen 5, bench/bench_conv3x3 and a throwaway timer, 1 thread) every layer: on planes of at least
+// 16 × 16 (32 → 32 at 32 px 1.37–1.56× at batch 16 and 64, 64 → 64 1.16–1.20×, 128 → 128 1.07–1.23×, at 16 px
+// 1.10–1.38×); since interleaved slices hold 8 samples, at 8 × 8 (48 → 48 to 256 → 256 1.04–1.29× at batch 16,
+// 1.06–1.12× at 64, 1.84–2.27× at 1) and at 4 × 4 (64 → 64 to 512 → 512 1.07–1.53× at batch 16, 128 → 128 1.00× at 64
+// and 1.37× at 1). With AVX2 only (a Zen 3): at most 16 channels on planes of at least 16 × 16 (16 → 16 at 16 px 1.29×,
 // 0.369 against 0.287 ms at batch 16); layers of at most 64 channels on planes of at most 8 × 8 (32 → 32 at 4 and
 // 8 px 1.28–1.43×, 32 → 16 at 8 px 1.46–1.73×, 64 → 64 at 4 px 1.65×, 2.64×, 1.36–1.45× and 1.09–1.21× at batch 1, 2,
 // 16 and 64); and every layer on 8 and 16 px planes whose rows are whole vectors (64 → 64 at 8 px 1.16–1.23× at batch

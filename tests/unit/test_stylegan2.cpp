@@ -315,12 +315,13 @@ private Q_SLOTS:
     const auto pays = [](int64_t in, int64_t out, int64_t side) {
       return models::conv3x3_direct_pays(torch::randn({1, in, side, side}), torch::randn({out, in, 3, 3}));
     };
-    QCOMPARE(pays(32, 16, 8), avx2); // AVX2: at most 64 channels up to 8 px; AVX-512: oneDNN at 8 px
-    QCOMPARE(pays(64, 64, 8), avx2); // AVX2: rows of whole vectors up to 16 px
+    QCOMPARE(pays(32, 16, 8), avx2 || avx512); // AVX2: at most 64 channels up to 8 px; AVX-512: every layer
+    QCOMPARE(pays(64, 64, 8), avx2 || avx512); // AVX2: rows of whole vectors up to 16 px
     QCOMPARE(pays(32, 32, 16), avx2 || avx512);
-    QCOMPARE(pays(32, 32, 32), avx512); // AVX-512: every layer from 16 px
+    QCOMPARE(pays(32, 32, 32), avx512);
     QCOMPARE(pays(64, 64, 4), avx2 || avx512);
-    QVERIFY(!pays(128, 128, 4));
+    QCOMPARE(pays(128, 128, 4), avx512);
+    QCOMPARE(pays(256, 256, 8), avx512);
     QCOMPARE(pays(128, 128, 32), avx512);
     QVERIFY(pays(16, 16, 32));
     QCOMPARE(pays(16, 16, 16), avx2 || avx512); // without the kernels: from 32 px
@@ -328,8 +329,10 @@ private Q_SLOTS:
 
   // Large batches go through in slices of samples: every sample's outputs arrive, and the finish sees each plane's
   // item (sample · channels + channel) of the whole batch, not of its slice. 40 × 40 planes take one sample per slice;
-  // 150 samples of 4 × 4 take two slices laid out interleaved, the second shorter; 16 samples of 64 → 64 at 4 × 4 two
-  // slices of 8, interleaved (not 15 and 1); 7 such samples slices of 6 and 1, the second not interleaved.
+  // 150 samples of 4 × 4 take slices of 72, 72 and 6 (the last not interleaved); 16 samples of 64 → 64 at 4 × 4 two
+  // slices of 8, interleaved (not 15 and 1); 7 such samples slices of 6 and 1, the second not interleaved; 16 samples
+  // of 77 → 50 at 8 × 8 two slices of 8 (the cache's share would take 4), 12 of them 8 and 4, both interleaved.
+  // Both vector widths.
   void conv3x3_direct_finishes_every_plane_of_every_slice() {
     if (!cpu_has_avx2_fma()) QSKIP("no direct kernel on this CPU");
     torch::manual_seed(0);
@@ -342,12 +345,13 @@ private Q_SLOTS:
     struct Case {
       int64_t n, side, in, out;
     };
-    for (const auto& [n, side, in, out] :
-         {Case{5, 40, 8, 6}, Case{150, 4, 8, 6}, Case{16, 4, 64, 64}, Case{7, 4, 64, 64}}) {
+    for (const auto& [n, side, in, out] : {Case{5, 40, 8, 6}, Case{150, 4, 8, 6}, Case{16, 4, 64, 64},
+                                           Case{7, 4, 64, 64}, Case{16, 8, 77, 50}, Case{12, 8, 77, 50}}) {
       const at::Tensor x = torch::randn({n, in, side, side}), weight = torch::randn({out, in, 3, 3});
       const at::Tensor items = torch::arange(n * out, torch::kFloat).view({n, out, 1, 1});
       const at::Tensor want = torch::conv2d(x, weight, {}, 1, 1) + items;
-      verify_close(models::conv3x3_direct(x, weight, {}, {}, VectorWidth::Widest, add_item), want, 1e-5);
+      for (const VectorWidth width : {VectorWidth::Widest, VectorWidth::Avx2})
+        verify_close(models::conv3x3_direct(x, weight, {}, {}, width, add_item), want, 1e-5);
     }
   }
 
