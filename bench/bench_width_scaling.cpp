@@ -5,7 +5,7 @@
 // Per-channel work (StyleGAN2's blur, ToRGB and activation, the planes' layout) grows with the width and the
 // convolutions with its square, so the share a cut removes, and the speed-up per MAC cut, grow with the width (issue
 // 6's target: speed-up / cut at least 0.8). --stylegan2-width W builds StyleGAN2 with every layer W wide before the
-// factors apply, the shape upstream keeps up to 32 px (the demo halves its width from 16 px); --archs picks the demos.
+// factors apply, the shape upstream keeps up to 32 px; --archs picks the demos.
 // usage: bench_width_scaling [--repeats N] [--rounds N] [--batch B] [--factors F,F,...] [--stylegan2-width W]
 // [--archs stylegan2,dcgan,pix2pix]
 #include "bench/python_reference.h"

@@ -22,9 +22,9 @@ for m in $MODELS; do
     ;;
   stylegan2)
     "$CLI" pretrain --arch stylegan2 --data fashion-mnist --size 32 --steps 3000 --batch 16 --seed 1 \
-      --options '{"style_dim": 64, "n_mlp": 2, "widths": {"input": 64, "conv1": 64, "convs.0": 64, "convs.1": 64,
-                  "convs.2": 32, "convs.3": 32, "convs.4": 32, "convs.5": 32}}' \
-      --d-options '{"widths": {"4": 64, "8": 64, "16": 32, "32": 32}}' --deterministic \
+      --options '{"style_dim": 64, "n_mlp": 2, "widths": {"input": 80, "conv1": 80, "convs.0": 80, "convs.1": 80,
+                  "convs.2": 80, "convs.3": 80, "convs.4": 80, "convs.5": 80}}' \
+      --d-options '{"widths": {"4": 64, "8": 64, "16": 64, "32": 64}}' --deterministic \
       --samples "$SAMPLES/stylegan2" --sample-every 250 --checkpoint-every 250 --out "$OUT/stylegan2-fashion-mnist.pt"
     "$CLI" generate --model "$OUT/stylegan2-fashion-mnist.pt" --n 64 --seed 0 --grid docs/demo/stylegan2-fashion-mnist.png
     ;;
