@@ -112,7 +112,7 @@ GANSTUDIO_VECTOR_CLONES void pack_interleaved(const float* x, const Layout& l, i
 int64_t slice_size(int64_t n, int64_t most, int64_t w, int64_t lanes) {
   const int64_t slices = (n + most - 1) / most;
   int64_t slice = (n + slices - 1) / slices;
-  if (w < lanes && n >= 8 && direct::interleaves(8, w, lanes)) return std::max<int64_t>(8, std::min(n, slice) / 8 * 8);
+  if (w < lanes && n >= 8 && direct::interleaves(8, w, lanes)) return std::max<int64_t>(8, slice / 8 * 8);
   if (w < lanes) {
     const int64_t step = lanes / std::gcd(w, lanes), up = (slice + step - 1) / step * step;
     if (up <= std::min(most, n))
