@@ -257,14 +257,11 @@ void LiveChart::fit_axes() {
     else
       x0 -= 1, x1 = x0 + 2;
   }
-  if (!fixed_y_ && axis::is_flat(y0, y1)) axis::around_one_value(y0, y1, log_y_);
-  if (y1 <= y0) y1 = y0 + (y0 == 0 ? 1 : std::abs(y0) * 0.1);
-  if (!log_y_ && !fixed_y_) {
-    const double pad = 0.05 * (y1 - y0);
-    y0 -= pad, y1 += pad;
-  }
+  if (!fixed_y_)
+    axis::fit_values(y0, y1, log_y_);
+  else if (log_y_)
+    axis::whole_decades(y0, y1);
   if (log_x_) axis::whole_decades(x0, x1);
-  if (log_y_) axis::whole_decades(y0, y1);
   bool whole_x = true;
   for (const auto& pts : data_)
     for (const QPointF& p : pts) whole_x = whole_x && p.x() == std::round(p.x());

@@ -62,4 +62,14 @@ void around_one_value(double& lo, double& hi, bool log) {
     lo = mid - 0.05 * std::abs(mid), hi = mid + 0.05 * std::abs(mid);
 }
 
+void fit_values(double& lo, double& hi, bool log) {
+  if (is_flat(lo, hi)) around_one_value(lo, hi, log);
+  if (log) {
+    whole_decades(lo, hi);
+  } else {
+    const double pad = 0.05 * (hi - lo);
+    lo -= pad, hi += pad;
+  }
+}
+
 } // namespace gs::axis

@@ -33,4 +33,8 @@ void whole_decades(double& lo, double& hi);
 // A range of one value (a single step, a constant curve) widened around it, so that it sits in the middle.
 void around_one_value(double& lo, double& hi, bool log);
 
+// The range a curve's values [lo, hi] are drawn over: a constant one widened around it, a linear one with 5% of its
+// size to spare at either end, a log one widened to whole decades.
+void fit_values(double& lo, double& hi, bool log);
+
 } // namespace gs::axis

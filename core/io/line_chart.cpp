@@ -81,8 +81,8 @@ Axis linear_axis(double lo, double hi, bool whole) {
   return a;
 }
 
+// [lo, hi]: whole decades.
 Axis log_axis(double lo, double hi) {
-  axis::whole_decades(lo, hi);
   Axis a{std::log10(lo), std::log10(hi), {}, {}};
   for (double k = std::ceil(a.lo); k <= a.hi; ++k)
     a.ticks.push_back(k), a.labels.push_back(axis::label(std::pow(10, k), 3));
@@ -110,13 +110,8 @@ ChartAxes chart_axes(const std::vector<Series>& series, bool log_y) {
   axes.empty = false;
   if (x1 <= x0) x0 -= 1, x1 = x0 + 2; // one step, in the middle of whole steps around it
   axes.x = linear_axis(x0, x1, whole_x);
-  if (axis::is_flat(y0, y1)) axis::around_one_value(y0, y1, log_y);
-  if (log_y) {
-    axes.y = log_axis(y0, y1);
-  } else {
-    const double pad = 0.05 * (y1 - y0);
-    axes.y = linear_axis(y0 - pad, y1 + pad, false);
-  }
+  axis::fit_values(y0, y1, log_y);
+  axes.y = log_y ? log_axis(y0, y1) : linear_axis(y0, y1, false);
   return axes;
 }
 

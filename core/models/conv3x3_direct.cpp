@@ -133,8 +133,7 @@ bool conv3x3_direct_applies(const at::Tensor& x, const at::Tensor& weight) {
 
 bool conv3x3_direct_pays(const at::Tensor& x, const at::Tensor& weight) {
   const int64_t in = x.size(1), out = weight.size(0), side = std::min(x.size(2), x.size(3)), lanes = direct::lanes();
-  if (in % 16 != 0 || out % 16 != 0) return true;
-  if (lanes == 16) return true;
+  if (lanes == 16 || in % 16 != 0 || out % 16 != 0) return true;
   if (in <= 16 && out <= 16 && side >= (lanes == 8 ? 16 : 32)) return true;
   return lanes == 8 && ((in <= 64 && out <= 64 && side <= 8) || (x.size(3) % 8 == 0 && side <= 16));
 }
